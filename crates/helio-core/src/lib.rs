@@ -1,0 +1,9 @@
+//! Helio's domain: the rules and values every other layer relies on, with no I/O.
+//!
+//! Everything here is pure so it can be tested exhaustively (unit and property tests) and so
+//! the store and the web layer cannot disagree about what a valid value is.
+#![forbid(unsafe_code)]
+
+pub mod access;
+pub mod keys;
+pub mod time;

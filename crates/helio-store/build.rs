@@ -1,0 +1,9 @@
+//! Marks the MySQL half of the dual-backend test suite as runnable when a test server is named.
+#![expect(clippy::print_stdout, reason = "cargo reads build-script instructions from stdout")]
+fn main() {
+    println!("cargo::rustc-check-cfg=cfg(helio_test_mysql)");
+    println!("cargo::rerun-if-env-changed=HELIO_TEST_MYSQL_URL");
+    if std::env::var_os("HELIO_TEST_MYSQL_URL").is_some_and(|url| !url.is_empty()) {
+        println!("cargo::rustc-cfg=helio_test_mysql");
+    }
+}

@@ -1,0 +1,79 @@
+//! Repository of the versioned, wrapped data keys (CR-4).
+
+use helio_core::keys::{KeyVersion, WrappedDataKey};
+use helio_core::time::Timestamp;
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+
+use crate::StoreError;
+
+/// Reads and appends data keys. Keys are never updated or deleted: a retired version must stay
+/// readable until rotation has re-encrypted every row that names it.
+#[derive(Debug, Clone, Copy)]
+pub struct DataKeys<'a> {
+    pool: &'a AnyPool,
+}
+
+impl<'a> DataKeys<'a> {
+    pub(crate) fn new(pool: &'a AnyPool) -> Self {
+        Self { pool }
+    }
+
+    /// Stores a new version. Fails with [`StoreError::Conflict`] when the version exists, so two
+    /// replicas rotating at once cannot both win.
+    pub async fn insert(&self, key: &WrappedDataKey) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO data_keys (version, wrapped_key, created_at) VALUES (?, ?, ?)")
+            .bind(i64::from(key.version.get()))
+            .bind(key.wrapped.clone())
+            .bind(key.created_at.unix_micros())
+            .execute(self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// One version, if it exists.
+    pub async fn get(&self, version: KeyVersion) -> Result<Option<WrappedDataKey>, StoreError> {
+        sqlx::query("SELECT version, wrapped_key, created_at FROM data_keys WHERE version = ?")
+            .bind(i64::from(version.get()))
+            .fetch_optional(self.pool)
+            .await?
+            .as_ref()
+            .map(decode)
+            .transpose()
+    }
+
+    /// The newest version, which encrypts new data; `None` before the first key exists.
+    pub async fn latest(&self) -> Result<Option<WrappedDataKey>, StoreError> {
+        sqlx::query(
+            "SELECT version, wrapped_key, created_at FROM data_keys ORDER BY version DESC LIMIT 1",
+        )
+        .fetch_optional(self.pool)
+        .await?
+        .as_ref()
+        .map(decode)
+        .transpose()
+    }
+
+    /// Every version, oldest first, for start-up (all are needed to decrypt old rows).
+    pub async fn all(&self) -> Result<Vec<WrappedDataKey>, StoreError> {
+        sqlx::query("SELECT version, wrapped_key, created_at FROM data_keys ORDER BY version")
+            .fetch_all(self.pool)
+            .await?
+            .iter()
+            .map(decode)
+            .collect()
+    }
+}
+
+fn decode(row: &AnyRow) -> Result<WrappedDataKey, StoreError> {
+    let version: i64 = row.try_get(0)?;
+    let version = u32::try_from(version)
+        .ok()
+        .and_then(|v| KeyVersion::new(v).ok())
+        .ok_or(StoreError::Corrupt("data key version out of range"))?;
+    Ok(WrappedDataKey {
+        version,
+        wrapped: row.try_get(1)?,
+        created_at: Timestamp::from_unix_micros(row.try_get(2)?),
+    })
+}

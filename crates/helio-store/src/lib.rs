@@ -1,0 +1,20 @@
+//! Helio's persistence: one store API over MySQL (production) and SQLite (embedded default).
+//!
+//! Every query is a `&'static str` with bind parameters (IN-1): sqlx 0.9 refuses any other
+//! string at compile time, and `tests/in_1_queries_are_parameterised.rs` refuses the escape
+//! hatches. Callers see repositories and [`StoreError`], never SQL or driver types.
+#![forbid(unsafe_code)]
+
+mod backend;
+mod data_keys;
+mod error;
+mod migrations;
+mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use backend::Backend;
+pub use data_keys::DataKeys;
+pub use error::StoreError;
+pub use migrations::Readiness;
+pub use store::{PoolSettings, Store};

@@ -1,0 +1,107 @@
+//! The connection pool and the entry point to every repository.
+
+use std::sync::Once;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyConnection, AnyPool, Executor};
+
+use crate::{Backend, DataKeys, StoreError};
+
+/// How the pool behaves; the defaults suit one replica of the service.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    /// Upper bound on open connections from this process.
+    pub max_connections: u32,
+    /// How long a request waits for a connection before the database counts as unavailable.
+    /// Kept short so readiness turns red within seconds of an outage.
+    pub acquire_timeout: Duration,
+    /// Idle connections are closed after this long.
+    pub idle_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(3),
+            idle_timeout: Duration::from_secs(300),
+        }
+    }
+}
+
+/// A handle to the database. Cheap to clone: clones share one pool.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+static INSTALL_DRIVERS: Once = Once::new();
+
+/// Registers the MySQL and SQLite drivers with sqlx's `Any` layer, once per process.
+pub(crate) fn install_drivers() {
+    INSTALL_DRIVERS.call_once(sqlx::any::install_default_drivers);
+}
+
+impl Store {
+    /// Opens a pool to the database the URL names and checks that it answers.
+    ///
+    /// Every connection gets the same session settings (strict SQL mode and UTC on MySQL;
+    /// foreign keys, WAL and a busy timeout on SQLite) so the two backends behave alike.
+    pub async fn connect(url: &SecretString, settings: &PoolSettings) -> Result<Self, StoreError> {
+        let backend = Backend::from_url(url.expose_secret())?;
+        install_drivers();
+        let pool = AnyPoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(settings.acquire_timeout)
+            .idle_timeout(settings.idle_timeout)
+            .after_connect(move |conn, _meta| Box::pin(prepare_connection(conn, backend)))
+            .connect(url.expose_secret())
+            .await?;
+        Ok(Self { pool, backend })
+    }
+
+    /// Which engine this store talks to.
+    #[must_use]
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The versioned data keys.
+    #[must_use]
+    pub fn data_keys(&self) -> DataKeys<'_> {
+        DataKeys::new(&self.pool)
+    }
+
+    /// Waits for open connections to finish and closes the pool.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+async fn prepare_connection(conn: &mut AnyConnection, backend: Backend) -> Result<(), sqlx::Error> {
+    match backend {
+        Backend::MySql => {
+            conn.execute(
+                "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,\
+                 ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,PIPES_AS_CONCAT', \
+                 time_zone = '+00:00'",
+            )
+            .await?;
+        }
+        Backend::Sqlite => {
+            conn.execute(
+                "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; \
+                 PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
