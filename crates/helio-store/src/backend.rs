@@ -16,7 +16,9 @@ pub enum Backend {
 impl Backend {
     /// The backend a connection URL names, by its scheme.
     pub fn from_url(url: &str) -> Result<Self, StoreError> {
-        let scheme = url.split_once(':').map(|(scheme, _)| scheme.to_ascii_lowercase());
+        let scheme = url
+            .split_once(':')
+            .map(|(scheme, _)| scheme.to_ascii_lowercase());
         match scheme.as_deref() {
             Some("mysql" | "mariadb") => Ok(Self::MySql),
             Some("sqlite") => Ok(Self::Sqlite),
@@ -42,7 +44,10 @@ mod tests {
     fn scheme_decides_the_backend() {
         assert_eq!(Backend::from_url("mysql://u:p@h/db"), Ok(Backend::MySql));
         assert_eq!(Backend::from_url("MariaDB://h/db"), Ok(Backend::MySql));
-        assert_eq!(Backend::from_url("sqlite://data/helio.db"), Ok(Backend::Sqlite));
+        assert_eq!(
+            Backend::from_url("sqlite://data/helio.db"),
+            Ok(Backend::Sqlite)
+        );
         assert_eq!(Backend::from_url("sqlite::memory:"), Ok(Backend::Sqlite));
         assert!(Backend::from_url("postgres://h/db").is_err());
         assert!(Backend::from_url("no scheme").is_err());

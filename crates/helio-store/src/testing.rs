@@ -35,7 +35,10 @@ impl TestDb {
     /// A fresh SQLite database file in its own temporary directory.
     pub async fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("helio.db").display());
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("helio.db").display()
+        );
         let store = connect_and_migrate(url).await;
         Self {
             store,
@@ -99,11 +102,7 @@ impl TestDb {
 /// Runs a fixed statement directly against the store's database, bypassing the repositories:
 /// for tests that simulate tampering or an operator's mistake.
 pub async fn execute_raw(store: &Store, sql: &'static str) {
-    store
-        .pool()
-        .execute(sql)
-        .await
-        .expect("raw test statement");
+    store.pool().execute(sql).await.expect("raw test statement");
 }
 
 async fn connect_and_migrate(url: String) -> Store {

@@ -19,7 +19,9 @@ async fn a_fresh_database_is_ready_and_empty(store: Store) {
 }
 
 async fn stored_keys_round_trip_byte_for_byte(store: Store) {
-    let hostile: Vec<u8> = (0..=255u8).chain([0, 0, b'\'', b'"', b';', b'\\']).collect();
+    let hostile: Vec<u8> = (0..=255u8)
+        .chain([0, 0, b'\'', b'"', b';', b'\\'])
+        .collect();
     let original = key(1, hostile);
     store.data_keys().insert(&original).await.unwrap();
     assert_eq!(
@@ -79,12 +81,22 @@ async fn concurrent_inserts_of_one_version_have_one_winner(store: Store) {
 
 async fn oversized_and_empty_keys_are_refused_by_the_schema(store: Store) {
     assert!(store.data_keys().insert(&key(1, vec![])).await.is_err());
-    assert!(store.data_keys().insert(&key(2, vec![9; 4096])).await.is_err());
+    assert!(
+        store
+            .data_keys()
+            .insert(&key(2, vec![9; 4096]))
+            .await
+            .is_err()
+    );
     assert!(store.data_keys().all().await.unwrap().is_empty());
 }
 
 async fn migrating_twice_changes_nothing(store: Store) {
-    store.data_keys().insert(&key(1, vec![5; 40])).await.unwrap();
+    store
+        .data_keys()
+        .insert(&key(1, vec![5; 40]))
+        .await
+        .unwrap();
     store.migrate().await.unwrap();
     assert_eq!(store.readiness().await.unwrap(), Readiness::Ready);
     assert_eq!(store.data_keys().all().await.unwrap().len(), 1);

@@ -94,7 +94,10 @@ impl<'ast> Visit<'ast> for Checker {
             && name.is_some_and(|n| FORMATTING_MACROS.contains(&n.as_str()))
             && tokens_hold_sql(&mac.tokens)
         {
-            self.flag("SQL text built with a formatting macro", mac.path.segments[0].ident.span());
+            self.flag(
+                "SQL text built with a formatting macro",
+                mac.path.segments[0].ident.span(),
+            );
         }
         for tree in mac.tokens.clone() {
             if let TokenTree::Ident(ident) = tree {
@@ -108,7 +111,10 @@ impl<'ast> Visit<'ast> for Checker {
         if matches!(expr.op, syn::BinOp::Add(_) | syn::BinOp::AddAssign(_))
             && (expr_is_sql_literal(&expr.left) || expr_is_sql_literal(&expr.right))
         {
-            self.flag("SQL text concatenated with +", syn::spanned::Spanned::span(&expr.op));
+            self.flag(
+                "SQL text concatenated with +",
+                syn::spanned::Spanned::span(&expr.op),
+            );
         }
         syn::visit::visit_expr_binary(self, expr);
     }
@@ -125,15 +131,26 @@ impl<'ast> Visit<'ast> for Checker {
             self.flag("SQL text built with push_str", call.method.span());
         }
         if method == "leak" {
-            self.flag("a leaked String would pass as &'static str SQL", call.method.span());
+            self.flag(
+                "a leaked String would pass as &'static str SQL",
+                call.method.span(),
+            );
         }
         syn::visit::visit_expr_method_call(self, call);
     }
 
     fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
-        let segments: Vec<String> = path.path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let segments: Vec<String> = path
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
         if segments.ends_with(&["Box".to_owned(), "leak".to_owned()]) {
-            self.flag("a leaked String would pass as &'static str SQL", path.path.segments[0].ident.span());
+            self.flag(
+                "a leaked String would pass as &'static str SQL",
+                path.path.segments[0].ident.span(),
+            );
         }
         syn::visit::visit_expr_path(self, path);
     }
@@ -189,13 +206,23 @@ fn in_1_no_sql_is_assembled_from_runtime_strings() {
         if file.file_name() == Some(this_file) {
             continue;
         }
-        let relative = file.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
-        let allow = ALLOWED_DYNAMIC_SQL.iter().any(|(path, _)| relative == *path);
+        let relative = file
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let allow = ALLOWED_DYNAMIC_SQL
+            .iter()
+            .any(|(path, _)| relative == *path);
         for v in violations(&fs::read_to_string(&file).unwrap(), allow) {
             report.push(format!("{relative}:{}: {}", v.line, v.rule));
         }
     }
-    assert!(report.is_empty(), "dynamic SQL found (IN-1):\n{}", report.join("\n"));
+    assert!(
+        report.is_empty(),
+        "dynamic SQL found (IN-1):\n{}",
+        report.join("\n")
+    );
 }
 
 #[test]

@@ -1,1 +1,46 @@
-//! placeholder
+//! Helio's HTTP edge: it parses requests into core values, asks core what is allowed, calls the
+//! store, and renders the answer. No SQL here, and no business rule either.
+//!
+//! [`app`] is the whole application; [`harden`] is the middleware stack every response passes
+//! through (request ID, security headers, access log, uniform errors, limits), public so tests
+//! can wrap their own probe routes in exactly the stack production uses.
+#![forbid(unsafe_code)]
+
+mod assets;
+mod client;
+mod error;
+mod health;
+pub mod logging;
+mod middleware;
+mod pages;
+mod request_id;
+mod routes;
+pub mod server;
+mod settings;
+mod state;
+
+pub use client::{ClientInfo, ConnectionInfo};
+pub use error::WebError;
+pub use request_id::{REQUEST_ID_HEADER, RequestId};
+pub use routes::{RouteEntry, RouteTable};
+pub use settings::HttpSettings;
+pub use state::AppState;
+
+use axum::Router;
+
+/// Every route of the application, each with its access rule.
+#[must_use]
+pub fn route_table() -> RouteTable {
+    RouteTable::new()
+        .merge(pages::routes())
+        .merge(assets::routes())
+        .merge(health::routes())
+}
+
+/// The complete application: every route behind the hardened middleware stack.
+pub fn app(state: AppState) -> Router {
+    let settings = state.settings().clone();
+    harden(route_table().into_router().with_state(state), &settings)
+}
+
+pub use middleware::{CONTENT_SECURITY_POLICY, harden};

@@ -1,0 +1,19 @@
+//! Pages for people, rendered from compiled templates that escape by default (IN-3).
+
+use askama::Template;
+use axum::response::Html;
+use helio_core::access::Access;
+
+use crate::{RouteTable, WebError};
+
+#[derive(Template)]
+#[template(path = "landing.html")]
+struct LandingPage;
+
+pub(crate) fn routes() -> RouteTable {
+    RouteTable::new().get("/", Access::Public, view_landing_get)
+}
+
+async fn view_landing_get() -> Result<Html<String>, WebError> {
+    LandingPage.render().map(Html).map_err(WebError::internal)
+}
