@@ -1,8 +1,4 @@
 //! Marks the MySQL half of the dual-backend test suite as runnable when a test server is named.
-#![expect(
-    clippy::print_stdout,
-    reason = "cargo reads build-script instructions from stdout"
-)]
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(helio_test_mysql)");
     println!("cargo::rerun-if-env-changed=HELIO_TEST_MYSQL_URL");

@@ -81,7 +81,6 @@ impl RouteTable {
     }
 
     /// The axum router; unknown paths fall through to a 404.
-    #[must_use]
     pub fn into_router(self) -> Router<AppState> {
         self.router
     }

@@ -1,1 +1,95 @@
-fn main() {}
+//! `helio`: the Helio service and its operator commands.
+#![forbid(unsafe_code)]
+
+mod cli;
+mod config;
+mod keys;
+mod migrate;
+mod output;
+mod serve;
+mod telemetry;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+use crate::cli::{Cli, Command, ConfigCommand};
+use crate::config::{Problem, Report, Settings};
+
+/// Exit code for a configuration Helio refuses to run with.
+const EXIT_CONFIG: u8 = 2;
+/// Exit code for a failure while running.
+const EXIT_RUNTIME: u8 = 1;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let scope = match cli.command {
+        Command::Migrate => config::Scope::Database,
+        Command::Serve | Command::Config(_) => config::Scope::Everything,
+    };
+    let settings = match read_settings(&cli, scope) {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
+    match cli.command {
+        Command::Config(ConfigCommand::Check) => {
+            output::out(&Report::new(&settings).to_string());
+            output::err("configuration is valid");
+            ExitCode::SUCCESS
+        }
+        Command::Serve => run(settings, serve::serve),
+        Command::Migrate => run(settings, migrate::migrate),
+    }
+}
+
+fn read_settings(cli: &Cli, scope: config::Scope) -> Result<Settings, ExitCode> {
+    let raw = config::load(&cli.config_path(), cli.config.is_some()).map_err(|error| {
+        output::err(&format!("helio: cannot read the configuration: {error}"));
+        ExitCode::from(EXIT_CONFIG)
+    })?;
+    config::validate(raw, scope).map_err(|problems| {
+        report_problems(&problems);
+        ExitCode::from(EXIT_CONFIG)
+    })
+}
+
+fn report_problems(problems: &[Problem]) {
+    let mut text = format!(
+        "helio: refusing to start; {} configuration problem(s):",
+        problems.len()
+    );
+    for problem in problems {
+        text.push_str("\n  - ");
+        text.push_str(&problem.to_string());
+    }
+    output::err(&text);
+}
+
+fn run<F, Fut>(settings: Settings, command: F) -> ExitCode
+where
+    F: FnOnce(Settings) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    if let Err(error) = telemetry::init(&settings.log_level) {
+        output::err(&format!("helio: cannot start logging: {error}"));
+        return ExitCode::from(EXIT_RUNTIME);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            tracing::error!(%error, "cannot start the async runtime");
+            return ExitCode::from(EXIT_RUNTIME);
+        }
+    };
+    match runtime.block_on(command(settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(error = %format!("{error:#}"), "helio stopped with an error");
+            output::err(&format!("helio: {error:#}"));
+            ExitCode::from(EXIT_RUNTIME)
+        }
+    }
+}

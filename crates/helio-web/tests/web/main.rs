@@ -1,4 +1,11 @@
 //! The web layer through its real router and middleware, in-process and over real sockets.
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a test fails by panicking"
+)]
 
 mod errors;
 mod headers;

@@ -1,0 +1,42 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Helio: solar-panel installations, ordered through an app and dispatched to local crews.
+#[derive(Debug, Parser)]
+#[command(name = "helio", version, about)]
+pub(crate) struct Cli {
+    /// Configuration file [default: ./helio.toml, if present]. HELIO_* variables override it.
+    #[arg(long, global = true, env = "HELIO_CONFIG")]
+    pub(crate) config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+impl Cli {
+    pub(crate) fn config_path(&self) -> PathBuf {
+        self.config
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("helio.toml"))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run the service. In dev mode (the default) this needs no configuration at all.
+    Serve,
+    /// Apply pending database migrations with the migration user, then exit.
+    Migrate,
+    /// Inspect the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ConfigCommand {
+    /// Print the effective configuration with every secret redacted; exit 2 if it is invalid.
+    Check,
+}

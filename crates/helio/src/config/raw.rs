@@ -1,0 +1,121 @@
+//! The configuration as written by the operator, before any checking.
+//!
+//! Layered: built-in defaults < `helio.toml` < `HELIO_*` environment variables. Unknown keys
+//! are refused at every layer, so a typo cannot silently leave a default in force.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use ipnet::IpNet;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// Development (safe defaults for a laptop) or production (refuses insecure settings).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Mode {
+    /// SQLite under `./data`, local keys generated on first start, loopback only.
+    #[default]
+    Dev,
+    /// MySQL over verified TLS, keys supplied by the platform, TLS in front of every client.
+    Production,
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Dev => "dev",
+            Self::Production => "production",
+        })
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawConfig {
+    pub(crate) mode: Mode,
+    pub(crate) server: RawServer,
+    pub(crate) tls: RawTls,
+    pub(crate) database: RawDatabase,
+    pub(crate) keys: RawKeys,
+    pub(crate) log: RawLog,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawServer {
+    pub(crate) bind: SocketAddr,
+    pub(crate) trusted_proxies: Vec<IpNet>,
+    pub(crate) body_limit_bytes: usize,
+    pub(crate) request_timeout_secs: u64,
+    pub(crate) concurrency_limit: usize,
+    pub(crate) header_read_timeout_secs: u64,
+    pub(crate) drain_timeout_secs: u64,
+}
+
+impl Default for RawServer {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            trusted_proxies: Vec::new(),
+            body_limit_bytes: 64 * 1024,
+            request_timeout_secs: 15,
+            concurrency_limit: 256,
+            header_read_timeout_secs: 10,
+            drain_timeout_secs: 20,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawTls {
+    pub(crate) cert: Option<PathBuf>,
+    pub(crate) key: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawDatabase {
+    pub(crate) url: Option<SecretString>,
+    pub(crate) url_file: Option<PathBuf>,
+    pub(crate) migration_url: Option<SecretString>,
+    pub(crate) migration_url_file: Option<PathBuf>,
+    pub(crate) max_connections: u32,
+    pub(crate) acquire_timeout_secs: u64,
+    pub(crate) migrate_on_start: Option<bool>,
+}
+
+impl Default for RawDatabase {
+    fn default() -> Self {
+        Self {
+            url: None,
+            url_file: None,
+            migration_url: None,
+            migration_url_file: None,
+            max_connections: 10,
+            acquire_timeout_secs: 3,
+            migrate_on_start: None,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawKeys {
+    pub(crate) dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawLog {
+    pub(crate) level: String,
+}
+
+impl Default for RawLog {
+    fn default() -> Self {
+        Self {
+            level: "info,sqlx=warn".to_owned(),
+        }
+    }
+}

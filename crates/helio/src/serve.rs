@@ -1,0 +1,138 @@
+//! `helio serve`: prepares dev mode, connects, and serves until told to stop.
+
+use std::fs;
+use std::os::unix::fs::DirBuilderExt as _;
+use std::path::Path;
+
+use anyhow::Context as _;
+use helio_store::{Backend, Readiness, Store};
+use helio_web::AppState;
+use helio_web::server::{self, tls_acceptor};
+use secrecy::ExposeSecret as _;
+use tokio::net::TcpListener;
+
+use crate::config::{Mode, Settings};
+use crate::keys;
+
+pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let keys_dir = settings
+        .keys_dir
+        .as_deref()
+        .context("keys.dir is not set")?;
+    if settings.mode == Mode::Dev {
+        prepare_sqlite_dir(&settings)?;
+        let created = keys::generate_missing(keys_dir)?;
+        if !created.is_empty() {
+            let names: Vec<_> = created.iter().map(|k| k.file_name()).collect();
+            let names = names.join(", ");
+            tracing::warn!(
+                dir = %keys_dir.display(),
+                created = %names,
+                "dev mode: generated local master keys (never use these in production)"
+            );
+        }
+    }
+    // Checked now so a bad key stops the start, not the first request that needs it.
+    keys::load(keys_dir).map_err(|problems| {
+        let text: Vec<_> = problems.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("master keys unusable: {}", text.join("; "))
+    })?;
+    if settings.migrate_on_start {
+        let migrator = Store::connect(&settings.migration_url, &settings.pool)
+            .await
+            .context("cannot connect to the database with the migration URL")?;
+        migrator
+            .migrate()
+            .await
+            .context("migration at start failed")?;
+        migrator.close().await;
+    }
+    let store = Store::connect(&settings.database_url, &settings.pool)
+        .await
+        .context("cannot connect to the database")?;
+    match store.readiness().await {
+        Ok(Readiness::Ready) => {}
+        Ok(state) => tracing::warn!(
+            ?state,
+            "database not ready; /readyz answers 503 until it is"
+        ),
+        Err(error) => tracing::warn!(%error, "database check failed; /readyz answers 503"),
+    }
+    let tls = match &settings.tls {
+        Some(files) => Some(tls_acceptor(&files.cert, &files.key)?),
+        None => None,
+    };
+    let listener = TcpListener::bind(settings.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.bind))?;
+    let address = listener.local_addr()?;
+    let url = format!(
+        "{}://{address}/",
+        if tls.is_some() { "https" } else { "http" }
+    );
+    tracing::info!(%url, mode = %settings.mode, backend = %store.backend(), "listening");
+    crate::output::err(&format!("Helio is listening on {url}"));
+    let app = helio_web::app(AppState::new(store.clone(), settings.http.clone()));
+    server::serve(
+        listener,
+        tls,
+        app,
+        settings.serve.clone(),
+        shutdown_signal(),
+    )
+    .await;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Creates the directory of a SQLite database file (owner-only), so the dev default works in
+/// an empty checkout.
+pub(crate) fn prepare_sqlite_dir(settings: &Settings) -> anyhow::Result<()> {
+    let url = settings.migration_url.expose_secret();
+    if Backend::from_url(url)? != Backend::Sqlite {
+        return Ok(());
+    }
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if let Some(dir) = Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+    {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// Completes on ctrl-c or SIGTERM (what Kubernetes sends before killing a pod).
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for ctrl-c");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = interrupt => tracing::info!("interrupt received; shutting down"),
+        () = terminate => tracing::info!("SIGTERM received; shutting down"),
+    }
+}
