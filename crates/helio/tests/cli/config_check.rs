@@ -1,0 +1,113 @@
+//! `helio config check`: the effective configuration, redacted, and refusals with exit code 2.
+
+use crate::{run, text};
+
+#[test]
+fn mc_1_config_check_prints_the_configuration_without_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(
+        dir.path(),
+        &["config", "check"],
+        &[(
+            "HELIO_DATABASE_URL",
+            "mysql://helio:Pa55word-XYZ@127.0.0.1:3306/helio",
+        )],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(!stdout.contains("Pa55word-XYZ"), "{stdout}");
+    assert!(
+        stdout.contains("mysql://helio:REDACTED@127.0.0.1:3306/helio"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("mode = \"dev\""), "{stdout}");
+    assert!(
+        !dir.path().join("data").exists(),
+        "checking creates nothing"
+    );
+}
+
+#[test]
+fn mc_1_production_refusal_names_every_problem_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(
+        dir.path(),
+        &["serve"],
+        &[
+            ("HELIO_MODE", "production"),
+            (
+                "HELIO_DATABASE_URL",
+                "mysql://helio:Pa55word-XYZ@db/helio?ssl-mode=REQUIRED",
+            ),
+            ("HELIO_SERVER_BIND", "0.0.0.0:8080"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    for expected in [
+        "must verify the database server's certificate",
+        "keys.dir must name the directory",
+        "no TLS",
+        "server.bind 0.0.0.0:8080 is reachable from the network",
+    ] {
+        assert!(
+            stderr.contains(expected),
+            "missing {expected:?} in:\n{stderr}"
+        );
+    }
+    assert!(!stderr.contains("Pa55word-XYZ"), "{stderr}");
+    assert!(
+        text(&output.stdout).is_empty(),
+        "nothing served, nothing logged"
+    );
+}
+
+#[test]
+fn production_refuses_sqlite_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(
+        dir.path(),
+        &["config", "check"],
+        &[
+            ("HELIO_MODE", "production"),
+            ("HELIO_DATABASE_URL", "sqlite://helio.db"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("production needs MySQL"));
+}
+
+#[test]
+fn a_typo_in_a_variable_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(
+        dir.path(),
+        &["config", "check"],
+        &[("HELIO_SERVER_BINDD", "x")],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("bindd"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn secrets_are_read_from_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("db-url");
+    std::fs::write(&secret, "mysql://helio:FromFile-123@db/helio\n").unwrap();
+    let output = run(
+        dir.path(),
+        &["config", "check"],
+        &[("HELIO_DATABASE_URL_FILE", secret.to_str().unwrap())],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains("mysql://helio:REDACTED@db/helio"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("FromFile-123"));
+}
