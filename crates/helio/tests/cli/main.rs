@@ -1,10 +1,5 @@
 //! The `helio` binary as an operator runs it.
-#![expect(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "a test fails by panicking"
-)]
+#![expect(clippy::unwrap_used, reason = "a test fails by panicking")]
 
 mod config_check;
 mod serve;
