@@ -18,6 +18,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
@@ -32,6 +33,9 @@ pub struct ServeOptions {
     pub tls_handshake_timeout: Duration,
     /// After shutdown is requested, in-flight requests get this long to finish.
     pub drain_timeout: Duration,
+    /// Open connections at most; further clients wait in the listen backlog until one closes,
+    /// so idle or slow connections cannot exhaust file descriptors and memory (DS-3).
+    pub max_connections: usize,
 }
 
 impl Default for ServeOptions {
@@ -40,6 +44,7 @@ impl Default for ServeOptions {
             header_read_timeout: Duration::from_secs(10),
             tls_handshake_timeout: Duration::from_secs(10),
             drain_timeout: Duration::from_secs(20),
+            max_connections: 4096,
         }
     }
 }
@@ -93,8 +98,16 @@ pub async fn serve(
         .header_read_timeout(options.header_read_timeout);
     let builder = Arc::new(builder);
     let graceful = GracefulShutdown::new();
+    let slots = Arc::new(Semaphore::new(options.max_connections));
     tokio::pin!(shutdown);
     loop {
+        let slot = tokio::select! {
+            slot = Arc::clone(&slots).acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_closed) => break,
+            },
+            () = &mut shutdown => break,
+        };
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
@@ -105,7 +118,12 @@ pub async fn serve(
                         builder: Arc::clone(&builder),
                         watcher: graceful.watcher(),
                     };
-                    tokio::spawn(connection.run(tls.clone(), options.tls_handshake_timeout));
+                    let handshake_timeout = options.tls_handshake_timeout;
+                    let tls = tls.clone();
+                    tokio::spawn(async move {
+                        connection.run(tls, handshake_timeout).await;
+                        drop(slot);
+                    });
                 }
                 Err(error) => {
                     // Typically out of file descriptors: back off instead of spinning.

@@ -40,12 +40,16 @@ struct Running {
 }
 
 async fn start(tls: Option<tokio_rustls::TlsAcceptor>) -> Running {
+    start_with(tls, ServeOptions::default()).await
+}
+
+async fn start_with(tls: Option<tokio_rustls::TlsAcceptor>, options: ServeOptions) -> Running {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
     let options = ServeOptions {
         drain_timeout: Duration::from_secs(5),
-        ..ServeOptions::default()
+        ..options
     };
     let done = tokio::spawn(serve(listener, tls, router(), options, async {
         let _ = stopped.await;
@@ -170,4 +174,36 @@ async fn shutdown_drains_in_flight_requests_and_stops_accepting() {
         TcpStream::connect(address).await.is_err(),
         "no longer accepting"
     );
+}
+
+#[tokio::test]
+async fn ds_3_connections_beyond_the_limit_wait_for_a_free_slot() {
+    let running = start_with(
+        None,
+        ServeOptions {
+            max_connections: 1,
+            ..ServeOptions::default()
+        },
+    )
+    .await;
+    let address = running.address;
+    let idle = TcpStream::connect(address).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let waiting =
+        tokio::spawn(
+            async move { exchange(TcpStream::connect(address).await.unwrap(), "/").await },
+        );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !waiting.is_finished(),
+        "the second connection must wait while the first is open"
+    );
+    drop(idle);
+    let response = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    running.stop.send(()).unwrap();
+    running.done.await.unwrap();
 }

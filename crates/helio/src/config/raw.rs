@@ -49,6 +49,7 @@ pub(crate) struct RawServer {
     pub(crate) body_limit_bytes: usize,
     pub(crate) request_timeout_secs: u64,
     pub(crate) concurrency_limit: usize,
+    pub(crate) max_connections: usize,
     pub(crate) header_read_timeout_secs: u64,
     pub(crate) drain_timeout_secs: u64,
 }
@@ -61,6 +62,7 @@ impl Default for RawServer {
             body_limit_bytes: 64 * 1024,
             request_timeout_secs: 15,
             concurrency_limit: 256,
+            max_connections: 4096,
             header_read_timeout_secs: 10,
             drain_timeout_secs: 20,
         }

@@ -28,6 +28,7 @@ struct ServerReport {
     body_limit_bytes: usize,
     request_timeout_secs: u64,
     concurrency_limit: usize,
+    max_connections: usize,
     header_read_timeout_secs: u64,
     drain_timeout_secs: u64,
 }
@@ -101,6 +102,7 @@ impl Report {
                 body_limit_bytes: settings.http.body_limit_bytes,
                 request_timeout_secs: settings.http.request_timeout.as_secs(),
                 concurrency_limit: settings.http.concurrency_limit,
+                max_connections: settings.serve.max_connections,
                 header_read_timeout_secs: settings.serve.header_read_timeout.as_secs(),
                 drain_timeout_secs: settings.serve.drain_timeout.as_secs(),
             },

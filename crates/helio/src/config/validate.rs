@@ -209,6 +209,7 @@ pub(crate) fn validate(raw: RawConfig, scope: Scope) -> Result<Settings, Vec<Pro
             "server.concurrency_limit",
             raw.server.concurrency_limit as u64,
         ),
+        ("server.max_connections", raw.server.max_connections as u64),
         (
             "server.header_read_timeout_secs",
             raw.server.header_read_timeout_secs,
@@ -248,6 +249,7 @@ pub(crate) fn validate(raw: RawConfig, scope: Scope) -> Result<Settings, Vec<Pro
             serve: ServeOptions {
                 header_read_timeout: Duration::from_secs(raw.server.header_read_timeout_secs),
                 drain_timeout: Duration::from_secs(raw.server.drain_timeout_secs),
+                max_connections: raw.server.max_connections,
                 ..ServeOptions::default()
             },
             migration_url: migration_url.unwrap_or_else(|| database_url.clone()),
