@@ -1,9 +1,11 @@
-//! IN-1: SQL text is never assembled from runtime strings.
+//! IN-1: SQL text is never assembled from runtime strings, and no OS command is run.
 //!
 //! sqlx 0.9 already refuses any query string that is not `&'static str` at compile time. This
 //! check closes the ways around that: the `AssertSqlSafe` escape hatch, `QueryBuilder`,
 //! `raw_sql`, leaking a formatted `String` into a `&'static str`, and SQL built with `format!`,
-//! `+` or `push_str`. It parses every Rust file of the workspace and fails naming each place.
+//! `+` or `push_str`. Outside tests, spawning an OS process (`std::process::Command`,
+//! `tokio::process::Command`) is refused too, so no command line can ever be built from input.
+//! It parses every Rust file of the workspace and fails naming each place.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -69,7 +71,22 @@ fn expr_is_sql_literal(expr: &syn::Expr) -> bool {
 
 struct Checker {
     allow_dynamic: bool,
+    allow_processes: bool,
     found: Vec<Violation>,
+}
+
+fn use_paths(tree: &syn::UseTree, prefix: &str, out: &mut Vec<String>) {
+    match tree {
+        syn::UseTree::Path(p) => use_paths(&p.tree, &format!("{prefix}{}::", p.ident), out),
+        syn::UseTree::Name(n) => out.push(format!("{prefix}{}", n.ident)),
+        syn::UseTree::Rename(r) => out.push(format!("{prefix}{}", r.ident)),
+        syn::UseTree::Glob(_) => out.push(format!("{prefix}*")),
+        syn::UseTree::Group(g) => g.items.iter().for_each(|t| use_paths(t, prefix, out)),
+    }
+}
+
+fn names_a_process(path: &str) -> bool {
+    path.contains("process::Command") || path.ends_with("process::*")
 }
 
 impl Checker {
@@ -82,6 +99,26 @@ impl Checker {
 }
 
 impl<'ast> Visit<'ast> for Checker {
+    fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+        let mut paths = Vec::new();
+        use_paths(&item.tree, "", &mut paths);
+        if !self.allow_processes && paths.iter().any(|p| names_a_process(p)) {
+            self.flag("an OS process is started (IN-1)", item.use_token.span);
+        }
+        syn::visit::visit_item_use(self, item);
+    }
+
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        let text: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        if !self.allow_processes && names_a_process(&text.join("::")) {
+            self.flag(
+                "an OS process is started (IN-1)",
+                path.segments[0].ident.span(),
+            );
+        }
+        syn::visit::visit_path(self, path);
+    }
+
     fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
         if !self.allow_dynamic && FORBIDDEN_IDENTS.iter().any(|f| ident == f) {
             self.flag("escape hatch around static SQL", ident.span());
@@ -174,9 +211,14 @@ fn quote_free_text(expr: &syn::Expr) -> String {
 }
 
 fn violations(source: &str, allow_dynamic: bool) -> Vec<Violation> {
+    checked(source, allow_dynamic, false)
+}
+
+fn checked(source: &str, allow_dynamic: bool, allow_processes: bool) -> Vec<Violation> {
     let file = syn::parse_file(source).expect("every workspace file parses");
     let mut checker = Checker {
         allow_dynamic,
+        allow_processes,
         found: Vec::new(),
     };
     checker.visit_file(&file);
@@ -214,7 +256,9 @@ fn in_1_no_sql_is_assembled_from_runtime_strings() {
         let allow = ALLOWED_DYNAMIC_SQL
             .iter()
             .any(|(path, _)| relative == *path);
-        for v in violations(&fs::read_to_string(&file).unwrap(), allow) {
+        // Tests may start processes: they run the `helio` binary as an operator would.
+        let test_code = relative.contains("/tests/");
+        for v in checked(&fs::read_to_string(&file).unwrap(), allow, test_code) {
             report.push(format!("{relative}:{}: {}", v.line, v.rule));
         }
     }
@@ -237,6 +281,10 @@ fn in_1_checker_catches_each_way_around_static_sql() {
         r#"fn f(t: String) { sqlx::query(Box::leak(t.into_boxed_str())); }"#,
         r#"fn f() { let b = sqlx::QueryBuilder::new("x"); }"#,
         r#"fn f(t: &str) { sqlx::raw_sql(t); }"#,
+        r#"use std::process::Command; fn f() {}"#,
+        r#"use std::process::{self, Command}; fn f() {}"#,
+        r#"use tokio::process::*; fn f() {}"#,
+        r#"fn f(t: &str) { std::process::Command::new("sh").arg(t); }"#,
     ];
     for case in cases {
         assert!(!violations(case, false).is_empty(), "not caught: {case}");

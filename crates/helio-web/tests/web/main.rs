@@ -12,5 +12,6 @@ mod headers;
 mod limits;
 mod logs;
 mod probes;
+mod routes;
 mod server;
 mod support;

@@ -207,3 +207,54 @@ async fn ds_3_connections_beyond_the_limit_wait_for_a_free_slot() {
     running.stop.send(()).unwrap();
     running.done.await.unwrap();
 }
+
+#[tokio::test]
+async fn ds_3_a_client_that_never_finishes_its_headers_is_cut_off() {
+    let running = start_with(
+        None,
+        ServeOptions {
+            header_read_timeout: Duration::from_millis(200),
+            ..ServeOptions::default()
+        },
+    )
+    .await;
+    let mut slow = TcpStream::connect(running.address).await.unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n")
+        .await
+        .unwrap();
+    let mut rest = Vec::new();
+    tokio::time::timeout(Duration::from_secs(3), slow.read_to_end(&mut rest))
+        .await
+        .expect("the server closes the connection")
+        .ok();
+    assert!(!String::from_utf8_lossy(&rest).contains("hello"));
+    running.stop.send(()).unwrap();
+    running.done.await.unwrap();
+}
+
+#[tokio::test]
+async fn ds_3_a_client_that_never_finishes_the_tls_handshake_is_cut_off() {
+    let cert = self_signed();
+    let acceptor = tls_acceptor(
+        &cert.dir.path().join("cert.pem"),
+        &cert.dir.path().join("key.pem"),
+    )
+    .unwrap();
+    let running = start_with(
+        Some(acceptor),
+        ServeOptions {
+            tls_handshake_timeout: Duration::from_millis(200),
+            ..ServeOptions::default()
+        },
+    )
+    .await;
+    let mut silent = TcpStream::connect(running.address).await.unwrap();
+    let mut rest = Vec::new();
+    tokio::time::timeout(Duration::from_secs(3), silent.read_to_end(&mut rest))
+        .await
+        .expect("the server closes the connection")
+        .ok();
+    assert!(rest.is_empty());
+    running.stop.send(()).unwrap();
+    running.done.await.unwrap();
+}

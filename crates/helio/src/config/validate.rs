@@ -11,6 +11,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use ipnet::IpNet;
+
 use helio_store::{Backend, PoolSettings};
 use helio_web::HttpSettings;
 use helio_web::server::ServeOptions;
@@ -46,6 +48,9 @@ pub(crate) enum Problem {
     KeysDirMissing,
     Key(KeyProblem),
     NoTls,
+    UntrustworthyProxy {
+        network: IpNet,
+    },
     TlsIncomplete,
     TlsUnusable {
         reason: String,
@@ -99,6 +104,11 @@ impl fmt::Display for Problem {
                 "server.bind {bind} is reachable from the network but serves plain HTTP: set \
                  tls.cert and tls.key, list the TLS proxy in server.trusted_proxies, or bind a \
                  loopback address"
+            ),
+            Self::UntrustworthyProxy { network } => write!(
+                f,
+                "server.trusted_proxies entry {network} reaches beyond loopback and private \
+                 networks; anyone there could claim any client address and HTTPS"
             ),
             Self::ZeroLimit { setting } => write!(f, "{setting} must be greater than zero"),
             Self::LogLevel { reason } => write!(f, "log.level is not a valid filter: {reason}"),
@@ -187,6 +197,11 @@ pub(crate) fn validate(raw: RawConfig, scope: Scope) -> Result<Settings, Vec<Pro
         None
     };
     let behind_proxy = !raw.server.trusted_proxies.is_empty();
+    for network in &raw.server.trusted_proxies {
+        if !is_internal(network) {
+            problems.push(Problem::UntrustworthyProxy { network: *network });
+        }
+    }
     if everything && production && !tls_configured && !behind_proxy {
         problems.push(Problem::NoTls);
     }
@@ -323,6 +338,25 @@ fn verifies_server(url: &str) -> bool {
         .map(|(_, value)| value.to_ascii_lowercase().replace('-', "_"))
         .collect();
     matches!(modes.as_slice(), [mode] if mode == "verify_ca" || mode == "verify_identity")
+}
+
+/// Networks a TLS-terminating proxy can live in: loopback, RFC 1918 private, shared address
+/// space (RFC 6598, used by some cloud VPCs) and IPv6 unique-local. A trusted range outside them
+/// would let clients on the internet forge `X-Forwarded-*`.
+fn is_internal(network: &IpNet) -> bool {
+    const INTERNAL: [&str; 7] = [
+        "127.0.0.0/8",
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "::1/128",
+        "fc00::/7",
+    ];
+    INTERNAL
+        .iter()
+        .filter_map(|range| range.parse::<IpNet>().ok())
+        .any(|range| range.contains(network))
 }
 
 fn check_keys(dir: &Path, production: bool, problems: &mut Vec<Problem>) {
@@ -535,6 +569,33 @@ mod tests {
             problems(dev).as_slice(),
             [Problem::PlaintextOnNetwork { .. }]
         ));
+    }
+
+    #[test]
+    fn cr_1_trusted_proxies_must_be_internal_networks() {
+        let fixture = Fixture::new();
+        for network in ["0.0.0.0/0", "203.0.113.0/24", "10.0.0.0/7", "::/0"] {
+            let mut raw = fixture.production();
+            raw.server.trusted_proxies = vec![network.parse().unwrap()];
+            assert_eq!(
+                problems(raw),
+                [Problem::UntrustworthyProxy {
+                    network: network.parse().unwrap()
+                }],
+                "{network}"
+            );
+        }
+        for network in [
+            "10.1.0.0/16",
+            "172.20.0.5/32",
+            "127.0.0.1/32",
+            "fd00::/8",
+            "100.64.0.0/16",
+        ] {
+            let mut raw = fixture.production();
+            raw.server.trusted_proxies = vec![network.parse().unwrap()];
+            assert!(validate(raw, Scope::Everything).is_ok(), "{network}");
+        }
     }
 
     #[test]

@@ -1,0 +1,61 @@
+//! AC-1: every route is registered with an access rule, and the public surface is exactly the
+//! reviewed list below. Adding a public route means adding it here, on purpose.
+
+use std::collections::HashSet;
+
+use axum::http::Method;
+use helio_core::access::Access;
+use helio_store::Store;
+
+use crate::support::{app, get};
+
+/// Every route anyone may call without an account. Review before extending.
+const REVIEWED_PUBLIC_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/static/helio.css"),
+    ("GET", "/static/icon.svg"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+];
+
+#[test]
+fn ac_1_every_route_has_one_rule_and_the_public_surface_is_reviewed() {
+    let table = helio_web::route_table();
+    let entries = table.entries();
+    let mut seen = HashSet::new();
+    for entry in entries {
+        assert!(
+            seen.insert((entry.method.clone(), entry.path)),
+            "{} {} registered twice",
+            entry.method,
+            entry.path
+        );
+    }
+    let public: HashSet<(String, &str)> = entries
+        .iter()
+        .filter(|e| e.access == Access::Public)
+        .map(|e| (e.method.to_string(), e.path))
+        .collect();
+    let reviewed: HashSet<(String, &str)> = REVIEWED_PUBLIC_ROUTES
+        .iter()
+        .map(|(method, path)| ((*method).to_owned(), *path))
+        .collect();
+    assert_eq!(public, reviewed, "the public surface changed: review it");
+}
+
+async fn ac_1_public_routes_answer_anonymous_visitors(store: Store) {
+    let app = app(store);
+    for entry in helio_web::route_table().entries() {
+        assert_eq!(
+            entry.method,
+            Method::GET,
+            "extend this test for {}",
+            entry.method
+        );
+        assert!(entry.access.allows_anonymous());
+        let answer = get(&app, entry.path).await;
+        assert_eq!(answer.status, 200, "{} {}", entry.method, entry.path);
+    }
+}
+
+helio_store::dual_backend_tests!(ac_1_public_routes_answer_anonymous_visitors);
