@@ -1,7 +1,7 @@
 //! `helio serve`: prepares dev mode, connects, and serves until told to stop.
 
 use std::fs;
-use std::os::unix::fs::DirBuilderExt as _;
+use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -86,20 +86,25 @@ pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Creates the directory of a SQLite database file (owner-only), so the dev default works in
-/// an empty checkout.
+/// Creates the directory of a SQLite database file (0700) and the file itself (0600), so the
+/// dev default works in an empty checkout and the database is readable by its owner only.
+/// SQLite gives its `-wal` and `-shm` files the permissions of the database file.
 pub(crate) fn prepare_sqlite_dir(settings: &Settings) -> anyhow::Result<()> {
     let url = settings.migration_url.expose_secret();
     if Backend::from_url(url)? != Backend::Sqlite {
         return Ok(());
     }
-    let path = url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:")
-        .split('?')
-        .next()
-        .unwrap_or_default();
-    if let Some(dir) = Path::new(path)
+    let path = Path::new(
+        url.trim_start_matches("sqlite://")
+            .trim_start_matches("sqlite:")
+            .split('?')
+            .next()
+            .unwrap_or_default(),
+    );
+    if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" {
+        return Ok(());
+    }
+    if let Some(dir) = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty() && !d.exists())
     {
@@ -108,6 +113,14 @@ pub(crate) fn prepare_sqlite_dir(settings: &Settings) -> anyhow::Result<()> {
             .mode(0o700)
             .create(dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    if !path.exists() {
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
     }
     Ok(())
 }

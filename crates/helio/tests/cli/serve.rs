@@ -60,7 +60,18 @@ fn dev_mode_starts_from_nothing_serves_and_stops_on_sigterm() {
             .mode();
         assert_eq!(mode & 0o777, 0o600, "{name}");
     }
-    assert!(dir.path().join("data/helio.db").exists());
+    let database = std::fs::metadata(dir.path().join("data/helio.db")).unwrap();
+    assert_eq!(
+        database.permissions().mode() & 0o777,
+        0o600,
+        "database owner-only"
+    );
+    let data = std::fs::metadata(dir.path().join("data")).unwrap();
+    assert_eq!(
+        data.permissions().mode() & 0o777,
+        0o700,
+        "data directory owner-only"
+    );
 
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
