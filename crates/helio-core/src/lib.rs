@@ -5,5 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod crypto;
 pub mod keys;
+pub mod password;
 pub mod time;
