@@ -8,4 +8,6 @@ pub mod access;
 pub mod crypto;
 pub mod keys;
 pub mod password;
+pub mod role;
 pub mod time;
+pub mod values;
