@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod account;
 pub mod crypto;
 pub mod keys;
 pub mod password;

@@ -5,16 +5,22 @@
 //! hatches. Callers see repositories and [`StoreError`], never SQL or driver types.
 #![forbid(unsafe_code)]
 
+mod account_tokens;
+mod accounts;
 mod backend;
 mod data_keys;
 mod error;
 mod migrations;
+mod outbox;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use account_tokens::AccountTokens;
+pub use accounts::{AccountRecord, Accounts};
 pub use backend::Backend;
 pub use data_keys::DataKeys;
 pub use error::StoreError;
 pub use migrations::Readiness;
+pub use outbox::{MailRecord, Outbox};
 pub use store::{PoolSettings, Store};

@@ -69,6 +69,24 @@ impl Store {
         self.backend
     }
 
+    /// Accounts.
+    #[must_use]
+    pub fn accounts(&self) -> crate::Accounts<'_> {
+        crate::Accounts::new(&self.pool)
+    }
+
+    /// Single-use account tokens.
+    #[must_use]
+    pub fn account_tokens(&self) -> crate::AccountTokens<'_> {
+        crate::AccountTokens::new(&self.pool)
+    }
+
+    /// Queued mail.
+    #[must_use]
+    pub fn outbox(&self) -> crate::Outbox<'_> {
+        crate::Outbox::new(&self.pool)
+    }
+
     /// The versioned data keys.
     #[must_use]
     pub fn data_keys(&self) -> DataKeys<'_> {

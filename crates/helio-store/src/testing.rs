@@ -105,6 +105,31 @@ pub async fn execute_raw(store: &Store, sql: &'static str) {
     store.pool().execute(sql).await.expect("raw test statement");
 }
 
+/// Every value of every row a fixed query returns, as raw bytes (text as UTF-8, integers in
+/// decimal): for tests that check what an attacker holding the database would see.
+pub async fn dump(store: &Store, sql: &'static str) -> Vec<u8> {
+    use sqlx::{Column as _, Row as _};
+    let rows = sqlx::query(sql)
+        .fetch_all(store.pool())
+        .await
+        .expect("dump query");
+    let mut out = Vec::new();
+    for row in &rows {
+        for column in row.columns() {
+            let index = column.ordinal();
+            if let Ok(Some(bytes)) = row.try_get::<Option<Vec<u8>>, _>(index) {
+                out.extend_from_slice(&bytes);
+            } else if let Ok(Some(text)) = row.try_get::<Option<String>, _>(index) {
+                out.extend_from_slice(text.as_bytes());
+            } else if let Ok(Some(number)) = row.try_get::<Option<i64>, _>(index) {
+                out.extend_from_slice(number.to_string().as_bytes());
+            }
+            out.push(0);
+        }
+    }
+    out
+}
+
 async fn connect_and_migrate(url: String) -> Store {
     let store = Store::connect(&SecretString::from(url), &PoolSettings::default())
         .await

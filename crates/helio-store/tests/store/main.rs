@@ -7,6 +7,7 @@
     reason = "a test fails by panicking"
 )]
 
+mod accounts;
 mod data_keys;
 mod in_1_queries_are_parameterised;
 mod readiness;

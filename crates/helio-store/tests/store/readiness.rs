@@ -4,7 +4,11 @@ use helio_store::testing::execute_raw;
 use helio_store::{Readiness, Store, StoreError};
 
 async fn missing_migrations_are_pending(store: Store) {
-    execute_raw(&store, "DELETE FROM _sqlx_migrations").await;
+    execute_raw(
+        &store,
+        "DELETE FROM _sqlx_migrations WHERE version = 20261123000002",
+    )
+    .await;
     assert_eq!(
         store.readiness().await.unwrap(),
         Readiness::MigrationsPending { pending: 1 }
@@ -28,7 +32,11 @@ async fn an_edited_migration_is_a_mismatch(store: Store) {
 }
 
 async fn a_failed_migration_counts_as_pending(store: Store) {
-    execute_raw(&store, "UPDATE _sqlx_migrations SET success = FALSE").await;
+    execute_raw(
+        &store,
+        "UPDATE _sqlx_migrations SET success = FALSE WHERE version = 20261123000001",
+    )
+    .await;
     assert_eq!(
         store.readiness().await.unwrap(),
         Readiness::MigrationsPending { pending: 1 }

@@ -1,0 +1,208 @@
+//! Repository of accounts. It stores what it is given: personal data arrives already encrypted
+//! and indexed (core does that), so this layer never sees a plaintext name, email or phone.
+
+use helio_core::account::{AccountId, AccountStatus};
+use helio_core::keys::KeyVersion;
+use helio_core::role::Role;
+use helio_core::time::Timestamp;
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+
+use crate::StoreError;
+
+/// An account row as stored: ciphertexts, blind indexes and metadata.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccountRecord {
+    /// Public identifier; also bound into every ciphertext of the row.
+    pub id: AccountId,
+    /// Role.
+    pub role: Role,
+    /// Lifecycle state.
+    pub status: AccountStatus,
+    /// Encrypted email.
+    pub email_ct: Vec<u8>,
+    /// Blind index of the normalised email (unique).
+    pub email_bidx: [u8; 32],
+    /// Encrypted name.
+    pub name_ct: Vec<u8>,
+    /// Encrypted phone, if given.
+    pub phone_ct: Option<Vec<u8>>,
+    /// Blind index of the phone, if given.
+    pub phone_bidx: Option<[u8; 32]>,
+    /// Encrypted street, postal code and country, if given.
+    pub address_ct: Option<Vec<u8>>,
+    /// Encrypted city, if given.
+    pub city_ct: Option<Vec<u8>>,
+    /// Argon2id PHC string; `None` until the holder sets one (staff enrolment).
+    pub password_hash: Option<String>,
+    /// The data key every ciphertext of this row uses.
+    pub data_key_version: KeyVersion,
+    /// When the email address was proved.
+    pub email_verified_at: Option<Timestamp>,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
+
+impl std::fmt::Debug for AccountRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountRecord")
+            .field("id", &self.id)
+            .field("role", &self.role)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Reads and writes accounts.
+#[derive(Debug, Clone, Copy)]
+pub struct Accounts<'a> {
+    pool: &'a AnyPool,
+}
+
+impl<'a> Accounts<'a> {
+    pub(crate) fn new(pool: &'a AnyPool) -> Self {
+        Self { pool }
+    }
+
+    /// Creates an account. [`StoreError::Conflict`] when the email (by blind index) is taken.
+    pub async fn insert(&self, account: &AccountRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO accounts (id, role, status, email_ct, email_bidx, name_ct, phone_ct, \
+             phone_bidx, address_ct, city_ct, password_hash, data_key_version, email_verified_at, \
+             created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(account.id.as_bytes().to_vec())
+        .bind(account.role.as_str())
+        .bind(account.status.as_str())
+        .bind(account.email_ct.clone())
+        .bind(account.email_bidx.to_vec())
+        .bind(account.name_ct.clone())
+        .bind(account.phone_ct.clone())
+        .bind(account.phone_bidx.map(|b| b.to_vec()))
+        .bind(account.address_ct.clone())
+        .bind(account.city_ct.clone())
+        .bind(account.password_hash.clone())
+        .bind(i64::from(account.data_key_version.get()))
+        .bind(account.email_verified_at.map(Timestamp::unix_micros))
+        .bind(account.created_at.unix_micros())
+        .bind(account.updated_at.unix_micros())
+        .execute(self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The account whose email has this blind index.
+    pub async fn by_email_index(
+        &self,
+        index: &[u8; 32],
+    ) -> Result<Option<AccountRecord>, StoreError> {
+        sqlx::query(
+            "SELECT id, role, status, email_ct, email_bidx, name_ct, phone_ct, phone_bidx, \
+             address_ct, city_ct, password_hash, data_key_version, email_verified_at, created_at, \
+             updated_at FROM accounts WHERE email_bidx = ?",
+        )
+        .bind(index.to_vec())
+        .fetch_optional(self.pool)
+        .await?
+        .as_ref()
+        .map(decode)
+        .transpose()
+    }
+
+    /// The account with this ID.
+    pub async fn by_id(&self, id: AccountId) -> Result<Option<AccountRecord>, StoreError> {
+        sqlx::query(
+            "SELECT id, role, status, email_ct, email_bidx, name_ct, phone_ct, phone_bidx, \
+             address_ct, city_ct, password_hash, data_key_version, email_verified_at, created_at, \
+             updated_at FROM accounts WHERE id = ?",
+        )
+        .bind(id.as_bytes().to_vec())
+        .fetch_optional(self.pool)
+        .await?
+        .as_ref()
+        .map(decode)
+        .transpose()
+    }
+
+    /// Marks the email proved and the account active, if it was waiting for that.
+    /// Returns whether anything changed (a second click on the link changes nothing).
+    pub async fn activate_verified(
+        &self,
+        id: AccountId,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE accounts SET status = 'active', email_verified_at = ?, updated_at = ? \
+             WHERE id = ? AND status = 'unverified'",
+        )
+        .bind(at.unix_micros())
+        .bind(at.unix_micros())
+        .bind(id.as_bytes().to_vec())
+        .execute(self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Replaces the password hash (change, reset, or transparent rehash at login).
+    pub async fn set_password_hash(
+        &self,
+        id: AccountId,
+        hash: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?")
+            .bind(hash)
+            .bind(at.unix_micros())
+            .bind(id.as_bytes().to_vec())
+            .execute(self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+fn bytes32(row: &AnyRow, index: usize) -> Result<[u8; 32], StoreError> {
+    let bytes: Vec<u8> = row.try_get(index)?;
+    bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("blind index is not 32 bytes"))
+}
+
+fn decode(row: &AnyRow) -> Result<AccountRecord, StoreError> {
+    let id: Vec<u8> = row.try_get(0)?;
+    let id: [u8; 16] = id
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("account id is not 16 bytes"))?;
+    let role: String = row.try_get(1)?;
+    let status: String = row.try_get(2)?;
+    let phone_bidx: Option<Vec<u8>> = row.try_get(7)?;
+    let version: i64 = row.try_get(11)?;
+    Ok(AccountRecord {
+        id: AccountId::from_bytes(id),
+        role: Role::parse(&role).ok_or(StoreError::Corrupt("unknown role"))?,
+        status: AccountStatus::parse(&status).ok_or(StoreError::Corrupt("unknown status"))?,
+        email_ct: row.try_get(3)?,
+        email_bidx: bytes32(row, 4)?,
+        name_ct: row.try_get(5)?,
+        phone_ct: row.try_get(6)?,
+        phone_bidx: phone_bidx
+            .map(|b| {
+                b.try_into()
+                    .map_err(|_| StoreError::Corrupt("phone index size"))
+            })
+            .transpose()?,
+        address_ct: row.try_get(8)?,
+        city_ct: row.try_get(9)?,
+        password_hash: row.try_get(10)?,
+        data_key_version: u32::try_from(version)
+            .ok()
+            .and_then(|v| KeyVersion::new(v).ok())
+            .ok_or(StoreError::Corrupt("data key version out of range"))?,
+        email_verified_at: row
+            .try_get::<Option<i64>, _>(12)?
+            .map(Timestamp::from_unix_micros),
+        created_at: Timestamp::from_unix_micros(row.try_get(13)?),
+        updated_at: Timestamp::from_unix_micros(row.try_get(14)?),
+    })
+}
