@@ -13,6 +13,7 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
+use helio_core::values::FieldError;
 use serde::Serialize;
 
 use crate::RequestId;
@@ -23,6 +24,12 @@ pub enum WebError {
     /// The request is malformed; the message says what to fix and is safe to show.
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    /// Fields failed validation; each names its field and what to fix (422).
+    #[error("invalid fields")]
+    Invalid(Vec<FieldError>),
+    /// The request is understood but refused (403), e.g. a cross-site form post.
+    #[error("forbidden")]
+    Forbidden(&'static str),
     /// Nothing here, or nothing this client may know exists.
     #[error("not found")]
     NotFound,
@@ -43,6 +50,8 @@ impl WebError {
     fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -50,9 +59,17 @@ impl WebError {
     }
 }
 
-/// The client-safe message a handler attached to its error response.
+/// The client-safe message (and field errors) a handler attached to its error response.
 #[derive(Debug, Clone)]
-struct PublicDetail(&'static str);
+struct PublicDetail {
+    detail: &'static str,
+    fields: Vec<FieldError>,
+}
+
+/// Marks an error response whose body the handler rendered itself on purpose (a form shown
+/// again with its field errors); the renderer leaves it alone.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RenderedByHandler;
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
@@ -62,11 +79,22 @@ impl IntoResponse for WebError {
                 tracing::error!(error = %source, debug = ?source, "request failed");
             }
             Self::Unavailable => tracing::warn!("request failed: dependency unavailable"),
-            Self::BadRequest(_) | Self::NotFound => {}
+            Self::BadRequest(_) | Self::Invalid(_) | Self::Forbidden(_) | Self::NotFound => {}
         }
         let mut response = status.into_response();
-        if let Self::BadRequest(detail) = self {
-            response.extensions_mut().insert(PublicDetail(detail));
+        let detail = match self {
+            Self::BadRequest(detail) | Self::Forbidden(detail) => Some(PublicDetail {
+                detail,
+                fields: Vec::new(),
+            }),
+            Self::Invalid(fields) => Some(PublicDetail {
+                detail: "Some fields are not valid; each error names its field.",
+                fields,
+            }),
+            Self::NotFound | Self::Unavailable | Self::Internal(_) => None,
+        };
+        if let Some(detail) = detail {
+            response.extensions_mut().insert(detail);
         }
         response
     }
@@ -81,6 +109,14 @@ struct Problem<'a> {
     status: u16,
     detail: &'a str,
     request_id: String,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [ProblemField],
+}
+
+#[derive(Debug, Serialize)]
+struct ProblemField {
+    field: &'static str,
+    message: &'static str,
 }
 
 #[derive(Template)]
@@ -96,6 +132,8 @@ struct ErrorPage<'a> {
 fn generic_detail(status: StatusCode) -> &'static str {
     match status {
         StatusCode::NOT_FOUND => "There is nothing at this address.",
+        StatusCode::FORBIDDEN => "You may not do this.",
+        StatusCode::UNPROCESSABLE_ENTITY => "Some fields are not valid.",
         StatusCode::METHOD_NOT_ALLOWED => "This address does not accept that method.",
         StatusCode::PAYLOAD_TOO_LARGE => "The request is larger than this service accepts.",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => {
@@ -143,20 +181,32 @@ pub(crate) async fn render(request: Request, next: Next) -> Response {
         .unwrap_or_default();
     let response = next.run(request).await;
     let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) {
+    if !(status.is_client_error() || status.is_server_error())
+        || response.extensions().get::<RenderedByHandler>().is_some()
+    {
         return response;
     }
-    let detail: Cow<'static, str> = response
-        .extensions()
-        .get::<PublicDetail>()
-        .map_or_else(|| generic_detail(status).into(), |d| d.0.into());
+    let public = response.extensions().get::<PublicDetail>();
+    let detail: Cow<'static, str> =
+        public.map_or_else(|| generic_detail(status).into(), |d| d.detail.into());
+    let fields: Vec<ProblemField> = public
+        .map(|d| {
+            d.fields
+                .iter()
+                .map(|f| ProblemField {
+                    field: f.field,
+                    message: f.message,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let kept_headers: Vec<_> = [header::ALLOW, header::RETRY_AFTER]
         .into_iter()
         .filter_map(|name| response.headers().get(&name).map(|v| (name, v.clone())))
         .collect();
     let title = status.canonical_reason().unwrap_or("Error");
     let mut rendered = if json {
-        problem_json(status, title, &detail, request_id)
+        problem_json(status, title, &detail, request_id, &fields)
     } else {
         error_page(status, title, &detail, request_id)
     };
@@ -164,13 +214,20 @@ pub(crate) async fn render(request: Request, next: Next) -> Response {
     rendered
 }
 
-fn problem_json(status: StatusCode, title: &str, detail: &str, request_id: String) -> Response {
+fn problem_json(
+    status: StatusCode,
+    title: &str,
+    detail: &str,
+    request_id: String,
+    errors: &[ProblemField],
+) -> Response {
     let body = Problem {
         kind: "about:blank",
         title,
         status: status.as_u16(),
         detail,
         request_id,
+        errors,
     };
     let mut response = (status, Json(body)).into_response();
     response.headers_mut().insert(

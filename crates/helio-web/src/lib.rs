@@ -16,7 +16,9 @@ mod pages;
 mod request_id;
 mod routes;
 pub mod server;
+pub mod services;
 mod settings;
+mod signup;
 mod state;
 
 pub use client::{ClientInfo, ConnectionInfo};
@@ -35,6 +37,7 @@ pub fn route_table() -> RouteTable {
         .merge(pages::routes())
         .merge(assets::routes())
         .merge(health::routes())
+        .merge(signup::routes())
 }
 
 /// The complete application: every route behind the hardened middleware stack.

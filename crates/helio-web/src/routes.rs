@@ -45,6 +45,16 @@ impl RouteTable {
         self.add(Method::GET, path, access, axum::routing::get(handler))
     }
 
+    /// Registers a POST route. Browser posts pass the same-origin check first (DS-3).
+    #[must_use]
+    pub fn post<H, T>(self, path: &'static str, access: Access, handler: H) -> Self
+    where
+        H: axum::handler::Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::POST, path, access, axum::routing::post(handler))
+    }
+
     fn add(
         mut self,
         method: Method,

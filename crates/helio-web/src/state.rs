@@ -5,22 +5,29 @@ use std::sync::Arc;
 use helio_store::Store;
 
 use crate::HttpSettings;
+use crate::services::accounts::Accounts;
 
 /// Shared application state. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AppState {
     store: Store,
     settings: Arc<HttpSettings>,
+    accounts: Accounts,
 }
 
 impl AppState {
     /// State over an open store.
     #[must_use]
-    pub fn new(store: Store, settings: HttpSettings) -> Self {
+    pub fn new(store: Store, settings: HttpSettings, accounts: Accounts) -> Self {
         Self {
             store,
             settings: Arc::new(settings),
+            accounts,
         }
+    }
+
+    pub(crate) fn accounts(&self) -> &Accounts {
+        &self.accounts
     }
 
     pub(crate) fn store(&self) -> &Store {

@@ -3,11 +3,17 @@
 use std::fs;
 use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
+use helio_core::crypto::blind_index::BlindIndexer;
+use helio_core::crypto::password::PasswordHasher;
 use helio_store::{Backend, Readiness, Store};
 use helio_web::AppState;
 use helio_web::server::{self, tls_acceptor};
+use helio_web::services::accounts::Accounts;
+use helio_web::services::{keyring, mail};
 use secrecy::ExposeSecret as _;
 use tokio::net::TcpListener;
 
@@ -32,8 +38,8 @@ pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
             );
         }
     }
-    // Checked now so a bad key stops the start, not the first request that needs it.
-    keys::load(keys_dir).map_err(|problems| {
+    // Loaded now so a bad key stops the start, not the first request that needs it.
+    let master_keys = keys::load(keys_dir).map_err(|problems| {
         let text: Vec<_> = problems.iter().map(ToString::to_string).collect();
         anyhow::anyhow!("master keys unusable: {}", text.join("; "))
     })?;
@@ -58,6 +64,32 @@ pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
         ),
         Err(error) => tracing::warn!(%error, "database check failed; /readyz answers 503"),
     }
+    let cipher = Arc::new(
+        keyring::load_or_create(&store, &master_keys.kek)
+            .await
+            .context("cannot load the data keys")?,
+    );
+    let hasher = PasswordHasher::new(settings.password_hashing)
+        .context("passwords.argon2_* parameters are refused by Argon2")?;
+    let hash_slots = std::thread::available_parallelism().map_or(1, usize::from);
+    let accounts = Accounts::new(
+        store.clone(),
+        Arc::clone(&cipher),
+        Arc::new(BlindIndexer::new(&master_keys.blind_index)),
+        Arc::new(hasher),
+        hash_slots,
+        &settings.public_url,
+    );
+    if settings.mode == Mode::Dev {
+        tokio::spawn(mail::run_sender(
+            store.clone(),
+            Arc::clone(&cipher),
+            Arc::new(mail::LogDelivery),
+            Duration::from_secs(1),
+        ));
+    } else {
+        tracing::warn!("no mail delivery is configured: messages stay queued in the outbox");
+    }
     let tls = match &settings.tls {
         Some(files) => Some(tls_acceptor(&files.cert, &files.key)?),
         None => None,
@@ -72,7 +104,11 @@ pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
     );
     tracing::info!(%url, mode = %settings.mode, backend = %store.backend(), "listening");
     crate::output::err(&format!("Helio is listening on {url}"));
-    let app = helio_web::app(AppState::new(store.clone(), settings.http.clone()));
+    let app = helio_web::app(AppState::new(
+        store.clone(),
+        settings.http.clone(),
+        accounts,
+    ));
     server::serve(
         listener,
         tls,

@@ -34,7 +34,9 @@ impl HashParams {
         parallelism: 1,
     };
 
-    fn at_least_minimum(self) -> bool {
+    /// Whether every parameter is at or above [`Self::OWASP_MINIMUM`].
+    #[must_use]
+    pub fn at_least_minimum(self) -> bool {
         self.memory_kib >= Self::OWASP_MINIMUM.memory_kib
             && self.iterations >= Self::OWASP_MINIMUM.iterations
             && self.parallelism >= Self::OWASP_MINIMUM.parallelism

@@ -21,7 +21,15 @@ pub enum PasswordRejection {
 
 impl fmt::Display for PasswordRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.write_str(self.message())
+    }
+}
+
+impl PasswordRejection {
+    /// What to tell the person, as a fixed string (safe to show, never echoes the password).
+    #[must_use]
+    pub const fn message(self) -> &'static str {
+        match self {
             Self::TooShort => {
                 "Use at least 15 characters. A few unrelated words make a long password that is easy to remember."
             }
@@ -35,7 +43,7 @@ impl fmt::Display for PasswordRejection {
             Self::Personal => {
                 "This password is built from your email address or name, which attackers try first. Choose something unrelated."
             }
-        })
+        }
     }
 }
 

@@ -219,7 +219,10 @@ async fn the_outbox_hands_out_due_mail_until_sent(store: Store) {
     };
     let outbox = store.outbox();
     outbox.enqueue(&mail).await.unwrap();
-    assert_eq!(outbox.due(T0, 10).await.unwrap(), std::slice::from_ref(&mail));
+    assert_eq!(
+        outbox.due(T0, 10).await.unwrap(),
+        std::slice::from_ref(&mail)
+    );
     let retry = T0.saturating_add(std::time::Duration::from_secs(30));
     outbox.mark_failed(&mail.id, retry).await.unwrap();
     assert!(

@@ -5,11 +5,13 @@
 //! 3. security headers on every response, errors included
 //! 4. access log
 //! 5. uniform error rendering
-//! 6. load shedding behind a global concurrency limit, request timeout, panic catcher and body
+//! 6. the same-origin check on state-changing browser requests (CSRF, first layer)
+//! 7. load shedding behind a global concurrency limit, request timeout, panic catcher and body
 //!    size limit (DS-3)
 
 mod access_log;
 mod limits;
+mod origin_check;
 mod security_headers;
 
 use axum::Router;
@@ -39,6 +41,7 @@ pub fn harden(router: Router, settings: &HttpSettings) -> Router {
             .layer(axum::middleware::from_fn(security_headers::apply))
             .layer(axum::middleware::from_fn(access_log::record))
             .layer(axum::middleware::from_fn(error::render))
+            .layer(axum::middleware::from_fn(origin_check::check))
             .layer(HandleErrorLayer::new(limits::overloaded))
             .layer(LoadShedLayer::new())
             .layer(GlobalConcurrencyLimitLayer::new(settings.concurrency_limit))

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::support::{app, get, send};
 
 async fn ds_1_unknown_route_gets_problem_json_with_the_request_id(store: Store) {
-    let app = app(store);
+    let app = app(store).await;
     let answer = send(
         &app,
         Request::get("/api/v1/nothing")
@@ -37,7 +37,7 @@ async fn ds_1_unknown_route_gets_problem_json_with_the_request_id(store: Store) 
 
 async fn ds_1_people_get_an_error_page_with_the_request_id(store: Store) {
     let answer = send(
-        &app(store),
+        &app(store).await,
         Request::get("/no/such/page")
             .header("accept", "text/html")
             .body(Body::empty())
@@ -59,8 +59,12 @@ async fn ds_1_people_get_an_error_page_with_the_request_id(store: Store) {
 
 async fn ds_1_wrong_method_keeps_allow_and_hides_internals(store: Store) {
     let answer = send(
-        &app(store),
-        Request::delete("/").body(Body::empty()).unwrap(),
+        &app(store).await,
+        Request::delete("/")
+            .header("host", "localhost")
+            .header("origin", "http://localhost")
+            .body(Body::empty())
+            .unwrap(),
     )
     .await;
     assert_eq!(answer.status, 405);
@@ -110,6 +114,8 @@ async fn ds_1_extractor_rejections_do_not_echo_parser_internals() {
         let answer = send(
             &router,
             Request::post("/json")
+                .header("host", "localhost")
+                .header("origin", "http://localhost")
                 .header("content-type", "application/json")
                 .header("accept", "application/json")
                 .body(Body::from(body))
@@ -141,6 +147,8 @@ async fn ds_1_extractor_rejections_do_not_echo_parser_internals() {
     let wrong_type = send(
         &router,
         Request::post("/json")
+            .header("host", "localhost")
+            .header("origin", "http://localhost")
             .header("content-type", "text/plain")
             .body(Body::from(r#"{"name":"x"}"#))
             .unwrap(),

@@ -31,7 +31,7 @@ fn assert_security_headers(answer: &Answer) {
 }
 
 async fn mc_6_every_response_carries_the_security_headers(store: Store) {
-    let app = app(store);
+    let app = app(store).await;
     for path in [
         "/",
         "/static/helio.css",
@@ -43,6 +43,8 @@ async fn mc_6_every_response_carries_the_security_headers(store: Store) {
         assert_security_headers(&answer);
     }
     let too_big = Request::post("/")
+        .header("host", "localhost")
+        .header("origin", "http://localhost")
         .header("content-length", "10000000")
         .body(Body::from(vec![b'x'; 10_000_000]))
         .unwrap();
@@ -52,7 +54,7 @@ async fn mc_6_every_response_carries_the_security_headers(store: Store) {
 }
 
 async fn cr_1_hsts_only_when_the_request_came_over_tls(store: Store) {
-    let app = app(store);
+    let app = app(store).await;
     let plain = send(
         &app,
         over(
@@ -83,7 +85,7 @@ async fn cr_1_forwarded_proto_counts_only_from_a_trusted_proxy(store: Store) {
         trusted_proxies: vec!["10.0.0.0/8".parse().unwrap()],
         ..helio_web::HttpSettings::default()
     };
-    let app = helio_web::app(helio_web::AppState::new(store, settings));
+    let app = crate::support::test_app_with(store, settings).await.router;
     let forwarded = || {
         Request::get("/")
             .header("x-forwarded-proto", "https")
@@ -97,7 +99,7 @@ async fn cr_1_forwarded_proto_counts_only_from_a_trusted_proxy(store: Store) {
 }
 
 async fn sm_14_dynamic_responses_are_never_cached(store: Store) {
-    let app = app(store);
+    let app = app(store).await;
     for path in ["/", "/healthz", "/readyz", "/missing"] {
         assert_eq!(
             get(&app, path).await.header("cache-control"),
@@ -111,7 +113,7 @@ async fn sm_14_dynamic_responses_are_never_cached(store: Store) {
 }
 
 async fn in_3_landing_page_uses_no_inline_script_or_style(store: Store) {
-    let answer = get(&app(store), "/").await;
+    let answer = get(&app(store).await, "/").await;
     assert_eq!(answer.status, 200);
     assert_eq!(
         answer.header("content-type"),
@@ -134,7 +136,7 @@ async fn in_3_landing_page_uses_no_inline_script_or_style(store: Store) {
 }
 
 async fn every_request_gets_its_own_id(store: Store) {
-    let app = app(store);
+    let app = app(store).await;
     let first = get(&app, "/healthz").await;
     let second = get(&app, "/healthz").await;
     let a = first.header("x-request-id").unwrap();

@@ -36,6 +36,8 @@ async fn ds_3_oversized_bodies_are_refused_before_the_handler() {
     let fits = send(
         &router,
         Request::post("/echo")
+            .header("host", "localhost")
+            .header("origin", "http://localhost")
             .body(Body::from(vec![b'a'; 1024]))
             .unwrap(),
     )
@@ -44,6 +46,8 @@ async fn ds_3_oversized_bodies_are_refused_before_the_handler() {
     let declared = send(
         &router,
         Request::post("/echo")
+            .header("host", "localhost")
+            .header("origin", "http://localhost")
             .header("content-length", "1025")
             .body(Body::from(vec![b'a'; 1025]))
             .unwrap(),
@@ -57,6 +61,8 @@ async fn ds_3_oversized_bodies_are_refused_before_the_handler() {
     let streamed = send(
         &router,
         Request::post("/echo")
+            .header("host", "localhost")
+            .header("origin", "http://localhost")
             .body(Body::from_stream(stream))
             .unwrap(),
     )

@@ -11,7 +11,7 @@ async fn sm_3_access_log_never_writes_credentials_or_query_strings(store: Store)
     let capture = LogCapture::default();
     let _guard = capture.install();
     let answer = send(
-        &app(store),
+        &app(store).await,
         Request::get("/healthz?token=query-secret-123")
             .header("authorization", "Bearer header-secret-456")
             .header("cookie", "__Host-helio=cookie-secret-789")
@@ -44,7 +44,7 @@ async fn sm_3_access_log_never_writes_credentials_or_query_strings(store: Store)
 async fn lm_2_internal_errors_are_logged_with_the_request_id(store: Store) {
     let capture = LogCapture::default();
     let _guard = capture.install();
-    let app = app(store.clone());
+    let app = app(store.clone()).await;
     store.close().await;
     let answer = send(&app, Request::get("/readyz").body(Body::empty()).unwrap()).await;
     assert_eq!(answer.status, 503);

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::support::{app, get};
 
 async fn healthz_says_alive(store: Store) {
-    let answer = get(&app(store), "/healthz").await;
+    let answer = get(&app(store).await, "/healthz").await;
     assert_eq!(answer.status, 200);
     assert_eq!(answer.header("content-type"), Some("application/json"));
     assert_eq!(
@@ -17,7 +17,7 @@ async fn healthz_says_alive(store: Store) {
 }
 
 async fn readyz_is_ready_on_a_migrated_database(store: Store) {
-    let answer = get(&app(store), "/readyz").await;
+    let answer = get(&app(store).await, "/readyz").await;
     assert_eq!(answer.status, 200);
     assert_eq!(
         serde_json::from_str::<Value>(&answer.body).unwrap()["status"],
@@ -27,7 +27,7 @@ async fn readyz_is_ready_on_a_migrated_database(store: Store) {
 
 async fn readyz_is_503_when_migrations_are_pending(store: Store) {
     execute_raw(&store, "DELETE FROM _sqlx_migrations").await;
-    let answer = get(&app(store), "/readyz").await;
+    let answer = get(&app(store).await, "/readyz").await;
     assert_eq!(answer.status, 503);
     assert_eq!(
         answer.header("content-type"),
@@ -41,7 +41,7 @@ async fn readyz_is_503_when_migrations_are_pending(store: Store) {
 }
 
 async fn readyz_is_503_when_the_database_is_gone(store: Store) {
-    let app = app(store.clone());
+    let app = app(store.clone()).await;
     store.close().await;
     let answer = get(&app, "/readyz").await;
     assert_eq!(answer.status, 503);

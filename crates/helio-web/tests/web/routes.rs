@@ -7,7 +7,7 @@ use axum::http::Method;
 use helio_core::access::Access;
 use helio_store::Store;
 
-use crate::support::{app, get};
+use crate::support::{app, form_post, get, send};
 
 /// Every route anyone may call without an account. Review before extending.
 const REVIEWED_PUBLIC_ROUTES: &[(&str, &str)] = &[
@@ -16,6 +16,13 @@ const REVIEWED_PUBLIC_ROUTES: &[(&str, &str)] = &[
     ("GET", "/static/icon.svg"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
+    ("GET", "/signup"),
+    ("POST", "/signup"),
+    ("GET", "/signup/sent"),
+    ("GET", "/verify-email"),
+    ("POST", "/verify-email"),
+    ("POST", "/api/v1/accounts"),
+    ("POST", "/api/v1/accounts/verify-email"),
 ];
 
 #[test]
@@ -44,17 +51,28 @@ fn ac_1_every_route_has_one_rule_and_the_public_surface_is_reviewed() {
 }
 
 async fn ac_1_public_routes_answer_anonymous_visitors(store: Store) {
-    let app = app(store);
+    let app = app(store).await;
     for entry in helio_web::route_table().entries() {
-        assert_eq!(
-            entry.method,
-            Method::GET,
-            "extend this test for {}",
-            entry.method
-        );
         assert!(entry.access.allows_anonymous());
-        let answer = get(&app, entry.path).await;
-        assert_eq!(answer.status, 200, "{} {}", entry.method, entry.path);
+        if entry.method == Method::GET {
+            let answer = get(&app, entry.path).await;
+            assert_eq!(answer.status, 200, "{} {}", entry.method, entry.path);
+        } else {
+            assert_eq!(
+                entry.method,
+                Method::POST,
+                "extend this test for {}",
+                entry.method
+            );
+            let answer = send(&app, form_post(entry.path, "")).await;
+            assert!(
+                ![401, 403, 404, 405].contains(&answer.status),
+                "{} {} answered {}",
+                entry.method,
+                entry.path,
+                answer.status
+            );
+        }
     }
 }
 

@@ -6,13 +6,102 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{HeaderMap, Request, Response};
+use helio_core::crypto::blind_index::BlindIndexer;
+use helio_core::crypto::field::FieldCipher;
+use helio_core::crypto::password::{HashParams, PasswordHasher};
+use helio_core::keys::MasterKey;
 use helio_store::Store;
+use helio_web::services::accounts::Accounts;
+use helio_web::services::keyring;
+use helio_web::services::mail::{self, Deliver, Outgoing};
 use helio_web::{AppState, ConnectionInfo, HttpSettings};
 use tower::ServiceExt;
 use tracing_subscriber::fmt::MakeWriter;
 
-pub(crate) fn app(store: Store) -> Router {
-    helio_web::app(AppState::new(store, HttpSettings::default()))
+/// The application over `store`, with fresh random master keys, and handles on its parts.
+pub(crate) struct TestApp {
+    pub(crate) router: Router,
+    pub(crate) store: Store,
+    pub(crate) cipher: Arc<FieldCipher>,
+    pub(crate) accounts: Accounts,
+}
+
+fn random_key() -> MasterKey {
+    MasterKey::from_bytes(helio_core::crypto::random_bytes())
+}
+
+pub(crate) async fn test_app_with(store: Store, settings: HttpSettings) -> TestApp {
+    let kek = random_key();
+    let cipher = Arc::new(keyring::load_or_create(&store, &kek).await.unwrap());
+    let accounts = Accounts::new(
+        store.clone(),
+        Arc::clone(&cipher),
+        Arc::new(BlindIndexer::new(&random_key())),
+        Arc::new(PasswordHasher::new(HashParams::OWASP_MINIMUM).unwrap()),
+        2,
+        "http://localhost",
+    );
+    let router = helio_web::app(AppState::new(store.clone(), settings, accounts.clone()));
+    TestApp {
+        router,
+        store,
+        cipher,
+        accounts,
+    }
+}
+
+pub(crate) async fn test_app(store: Store) -> TestApp {
+    test_app_with(store, HttpSettings::default()).await
+}
+
+pub(crate) async fn app(store: Store) -> Router {
+    test_app(store).await.router
+}
+
+/// Mail captured instead of sent.
+#[derive(Default)]
+pub(crate) struct MailCapture(Mutex<Vec<Outgoing>>);
+
+impl Deliver for MailCapture {
+    fn deliver(&self, mail: &Outgoing) -> Result<(), String> {
+        self.0.lock().unwrap().push(Outgoing {
+            kind: mail.kind.clone(),
+            to: mail.to.clone(),
+            subject: mail.subject.clone(),
+            body: mail.body.clone(),
+        });
+        Ok(())
+    }
+}
+
+impl TestApp {
+    /// Delivers the outbox into a capture and returns what was sent.
+    pub(crate) async fn sent_mail(&self) -> Vec<Outgoing> {
+        let capture = MailCapture::default();
+        mail::deliver_due(&self.store, &self.cipher, &capture)
+            .await
+            .unwrap();
+        capture.0.into_inner().unwrap()
+    }
+}
+
+/// A same-origin browser form post.
+pub(crate) fn form_post(path: &str, body: &str) -> Request<Body> {
+    Request::post(path)
+        .header("host", "localhost")
+        .header("origin", "http://localhost")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
+/// A JSON API post.
+pub(crate) fn json_post(path: &str, body: &serde_json::Value) -> Request<Body> {
+    Request::post(path)
+        .header("content-type", "application/json")
+        .header("accept", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
 }
 
 pub(crate) struct Answer {

@@ -9,7 +9,7 @@ use figment::value::{Uncased, UncasedStr};
 use super::raw::RawConfig;
 
 /// Sections of the file; `HELIO_<SECTION>_<KEY>` sets `<section>.<key>`.
-const SECTIONS: [&str; 5] = ["server", "tls", "database", "keys", "log"];
+const SECTIONS: [&str; 6] = ["server", "passwords", "tls", "database", "keys", "log"];
 
 /// Variables under the `HELIO_` prefix that are not configuration keys.
 const NOT_CONFIG: [&str; 2] = ["config", "test_"];

@@ -35,6 +35,7 @@ impl std::fmt::Display for Mode {
 pub(crate) struct RawConfig {
     pub(crate) mode: Mode,
     pub(crate) server: RawServer,
+    pub(crate) passwords: RawPasswords,
     pub(crate) tls: RawTls,
     pub(crate) database: RawDatabase,
     pub(crate) keys: RawKeys,
@@ -45,6 +46,7 @@ pub(crate) struct RawConfig {
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct RawServer {
     pub(crate) bind: SocketAddr,
+    pub(crate) public_url: Option<String>,
     pub(crate) trusted_proxies: Vec<IpNet>,
     pub(crate) body_limit_bytes: usize,
     pub(crate) request_timeout_secs: u64,
@@ -58,6 +60,7 @@ impl Default for RawServer {
     fn default() -> Self {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
             trusted_proxies: Vec::new(),
             body_limit_bytes: 64 * 1024,
             request_timeout_secs: 15,
@@ -65,6 +68,26 @@ impl Default for RawServer {
             max_connections: 4096,
             header_read_timeout_secs: 10,
             drain_timeout_secs: 20,
+        }
+    }
+}
+
+/// Argon2id cost; never below OWASP's minimum (checked in validation).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawPasswords {
+    pub(crate) argon2_memory_kib: u32,
+    pub(crate) argon2_iterations: u32,
+    pub(crate) argon2_parallelism: u32,
+}
+
+impl Default for RawPasswords {
+    fn default() -> Self {
+        let minimum = helio_core::crypto::password::HashParams::OWASP_MINIMUM;
+        Self {
+            argon2_memory_kib: minimum.memory_kib,
+            argon2_iterations: minimum.iterations,
+            argon2_parallelism: minimum.parallelism,
         }
     }
 }

@@ -15,6 +15,7 @@ const REDACTED: &str = "REDACTED";
 pub(crate) struct Report {
     mode: Mode,
     server: ServerReport,
+    passwords: PasswordsReport,
     tls: TlsReport,
     database: DatabaseReport,
     keys: KeysReport,
@@ -24,6 +25,7 @@ pub(crate) struct Report {
 #[derive(Debug, Serialize)]
 struct ServerReport {
     bind: String,
+    public_url: String,
     trusted_proxies: Vec<String>,
     body_limit_bytes: usize,
     request_timeout_secs: u64,
@@ -31,6 +33,13 @@ struct ServerReport {
     max_connections: usize,
     header_read_timeout_secs: u64,
     drain_timeout_secs: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct PasswordsReport {
+    argon2_memory_kib: u32,
+    argon2_iterations: u32,
+    argon2_parallelism: u32,
 }
 
 #[derive(Debug, Serialize)]
@@ -93,6 +102,7 @@ impl Report {
             mode: settings.mode,
             server: ServerReport {
                 bind: settings.bind.to_string(),
+                public_url: settings.public_url.clone(),
                 trusted_proxies: settings
                     .http
                     .trusted_proxies
@@ -105,6 +115,11 @@ impl Report {
                 max_connections: settings.serve.max_connections,
                 header_read_timeout_secs: settings.serve.header_read_timeout.as_secs(),
                 drain_timeout_secs: settings.serve.drain_timeout.as_secs(),
+            },
+            passwords: PasswordsReport {
+                argon2_memory_kib: settings.password_hashing.memory_kib,
+                argon2_iterations: settings.password_hashing.iterations,
+                argon2_parallelism: settings.password_hashing.parallelism,
             },
             tls: TlsReport {
                 direct: settings.tls.is_some(),

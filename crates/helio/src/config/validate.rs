@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use ipnet::IpNet;
 
+use helio_core::crypto::password::HashParams;
 use helio_store::{Backend, PoolSettings};
 use helio_web::HttpSettings;
 use helio_web::server::ServeOptions;
@@ -60,6 +61,10 @@ pub(crate) enum Problem {
     },
     ZeroLimit {
         setting: &'static str,
+    },
+    WeakPasswordHashing,
+    PublicUrl {
+        reason: &'static str,
     },
     LogLevel {
         reason: String,
@@ -110,6 +115,11 @@ impl fmt::Display for Problem {
                 "server.trusted_proxies entry {network} reaches beyond loopback and private \
                  networks; anyone there could claim any client address and HTTPS"
             ),
+            Self::WeakPasswordHashing => f.write_str(
+                "passwords.argon2_* must be at least OWASP's minimum: memory 19456 KiB, \
+                 2 iterations, parallelism 1",
+            ),
+            Self::PublicUrl { reason } => write!(f, "server.public_url {reason}"),
             Self::ZeroLimit { setting } => write!(f, "{setting} must be greater than zero"),
             Self::LogLevel { reason } => write!(f, "log.level is not a valid filter: {reason}"),
         }
@@ -128,6 +138,9 @@ pub(crate) struct TlsFiles {
 pub(crate) struct Settings {
     pub(crate) mode: Mode,
     pub(crate) bind: SocketAddr,
+    /// The address people reach Helio at, for links in mail.
+    pub(crate) public_url: String,
+    pub(crate) password_hashing: HashParams,
     pub(crate) tls: Option<TlsFiles>,
     pub(crate) http: HttpSettings,
     pub(crate) serve: ServeOptions,
@@ -248,11 +261,33 @@ pub(crate) fn validate(raw: RawConfig, scope: Scope) -> Result<Settings, Vec<Pro
         });
     }
 
+    let password_hashing = HashParams {
+        memory_kib: raw.passwords.argon2_memory_kib,
+        iterations: raw.passwords.argon2_iterations,
+        parallelism: raw.passwords.argon2_parallelism,
+    };
+    if !password_hashing.at_least_minimum() {
+        problems.push(Problem::WeakPasswordHashing);
+    }
+    let mut url_problems = Vec::new();
+    let public_url = check_public_url(
+        raw.server.public_url,
+        raw.server.bind,
+        production,
+        tls_configured,
+        &mut url_problems,
+    );
+    if everything {
+        problems.extend(url_problems);
+    }
+
     problems.dedup();
     match database_url {
         Some(database_url) if problems.is_empty() => Ok(Settings {
             mode: raw.mode,
             bind: raw.server.bind,
+            public_url,
+            password_hashing,
             tls,
             http: HttpSettings {
                 body_limit_bytes: raw.server.body_limit_bytes,
@@ -280,6 +315,41 @@ pub(crate) fn validate(raw: RawConfig, scope: Scope) -> Result<Settings, Vec<Pro
         }),
         _ => Err(problems),
     }
+}
+
+/// The base of links in mail. Dev mode derives it from the bind address; production must name
+/// an `https://` origin (links must not downgrade to plain HTTP).
+fn check_public_url(
+    configured: Option<String>,
+    bind: SocketAddr,
+    production: bool,
+    direct_tls: bool,
+    problems: &mut Vec<Problem>,
+) -> String {
+    let Some(url) = configured else {
+        if production {
+            problems.push(Problem::PublicUrl {
+                reason: "must be set in production (the https:// address people use)",
+            });
+        }
+        let scheme = if direct_tls { "https" } else { "http" };
+        return format!("{scheme}://{bind}");
+    };
+    match url::Url::parse(&url) {
+        Ok(parsed)
+            if parsed.path() == "/"
+                && parsed.query().is_none()
+                && parsed.username().is_empty()
+                && parsed.host().is_some()
+                && (parsed.scheme() == "https" || (!production && parsed.scheme() == "http")) => {}
+        Ok(_) if production => problems.push(Problem::PublicUrl {
+            reason: "must be an https:// origin with no path, query or credentials",
+        }),
+        _ => problems.push(Problem::PublicUrl {
+            reason: "must be an http(s):// origin with no path, query or credentials",
+        }),
+    }
+    url.trim_end_matches('/').to_owned()
 }
 
 /// A secret given inline or as a file (for mounted Kubernetes secrets); never both.
@@ -424,6 +494,7 @@ mod tests {
             raw.keys.dir = Some(self.keys.path().to_owned());
             raw.server.bind = "0.0.0.0:8080".parse().unwrap();
             raw.server.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap()];
+            raw.server.public_url = Some("https://helio.example".to_owned());
             raw
         }
     }
@@ -596,6 +667,44 @@ mod tests {
             raw.server.trusted_proxies = vec![network.parse().unwrap()];
             assert!(validate(raw, Scope::Everything).is_ok(), "{network}");
         }
+    }
+
+    #[test]
+    fn cr_5_password_hashing_below_owasp_minimum_is_refused() {
+        let fixture = Fixture::new();
+        let mut raw = fixture.production();
+        raw.passwords.argon2_memory_kib = 4096;
+        assert_eq!(problems(raw), [Problem::WeakPasswordHashing]);
+        let mut raw = fixture.production();
+        raw.passwords.argon2_iterations = 3;
+        assert_eq!(
+            validate(raw, Scope::Everything)
+                .unwrap()
+                .password_hashing
+                .iterations,
+            3,
+            "raising the cost is allowed"
+        );
+    }
+
+    #[test]
+    fn production_links_must_be_https() {
+        let fixture = Fixture::new();
+        for bad in [
+            None,
+            Some("http://helio.example"),
+            Some("https://helio.example/app"),
+            Some("https://u:p@helio.example"),
+        ] {
+            let mut raw = fixture.production();
+            raw.server.public_url = bad.map(str::to_owned);
+            assert!(
+                matches!(problems(raw).as_slice(), [Problem::PublicUrl { .. }]),
+                "{bad:?}"
+            );
+        }
+        let dev = validate(RawConfig::default(), Scope::Everything).unwrap();
+        assert_eq!(dev.public_url, "http://127.0.0.1:8080");
     }
 
     #[test]

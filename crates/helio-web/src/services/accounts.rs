@@ -1,0 +1,382 @@
+//! Sign-up, email verification and password login (AU-2, AU-4, CR-3, CR-5).
+//!
+//! Enumeration-safe by construction: sign-up answers the same whether or not the email is
+//! registered (the owner of an existing account gets a notice instead of a second account),
+//! and a login for an unknown email spends the same Argon2id work as a wrong password.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use helio_core::account::{AccountId, AccountStatus, TokenPurpose};
+use helio_core::crypto::blind_index::{BlindIndexer, IndexPurpose};
+use helio_core::crypto::field::{FieldCipher, FieldContext};
+use helio_core::crypto::password::{PasswordHash, PasswordHasher, Verification};
+use helio_core::crypto::token::SecretToken;
+use helio_core::password::{NewPassword, PasswordRejection, PersonalDetails, PlainPassword};
+use helio_core::role::Role;
+use helio_core::time::Timestamp;
+use helio_core::values::{Email, FieldError, PersonName, Phone};
+use helio_store::{AccountRecord, Store, StoreError};
+use tokio::sync::Semaphore;
+
+use super::mail::{self, Mail};
+
+/// Everything account operations need. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Accounts {
+    store: Store,
+    cipher: Arc<FieldCipher>,
+    indexer: Arc<BlindIndexer>,
+    hasher: Arc<PasswordHasher>,
+    hashing: Arc<Semaphore>,
+    public_url: Arc<str>,
+}
+
+/// Why an account operation failed, for the caller to map to a response.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// The input is invalid; each field says why.
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    /// The password breaks the policy; the reason is shown to the person.
+    #[error("password refused: {0}")]
+    Password(PasswordRejection),
+    /// Too many password hashes are already being computed; try again shortly.
+    #[error("password hashing is saturated")]
+    Busy,
+    /// The store failed.
+    #[error("store failure")]
+    Store(#[from] StoreError),
+    /// Stored data did not decrypt (tampering or a missing key).
+    #[error("stored account data is unreadable")]
+    Unreadable,
+}
+
+/// What a person typed to sign up.
+#[derive(Debug)]
+pub struct SignUpForm<'a> {
+    /// Name.
+    pub name: &'a str,
+    /// Email address.
+    pub email: &'a str,
+    /// Phone, optional.
+    pub phone: Option<&'a str>,
+    /// Chosen password.
+    pub password: &'a str,
+}
+
+/// An account that passed a password login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoggedIn {
+    /// Who.
+    pub account: AccountId,
+    /// Their role.
+    pub role: Role,
+}
+
+/// The outcome of a login attempt. Deliberately one failure kind: the caller shows one
+/// message whatever went wrong (AU-4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginOutcome {
+    /// Right password for an active account.
+    Success(LoggedIn),
+    /// Anything else: unknown email, wrong password, unverified or disabled account.
+    Failed,
+}
+
+const HASH_WAIT: Duration = Duration::from_secs(5);
+
+fn field<'a>(account: &'a AccountId, column: &'static str) -> FieldContext<'a> {
+    FieldContext {
+        table: "accounts",
+        column,
+        row: account.as_bytes(),
+    }
+}
+
+impl Accounts {
+    /// The service over its dependencies. `hash_slots` bounds concurrent Argon2id runs (about
+    /// one per core), so a login flood queues for CPU instead of starving other requests.
+    #[must_use]
+    pub fn new(
+        store: Store,
+        cipher: Arc<FieldCipher>,
+        indexer: Arc<BlindIndexer>,
+        hasher: Arc<PasswordHasher>,
+        hash_slots: usize,
+        public_url: &str,
+    ) -> Self {
+        Self {
+            store,
+            cipher,
+            indexer,
+            hasher,
+            hashing: Arc::new(Semaphore::new(hash_slots.max(1))),
+            public_url: public_url.trim_end_matches('/').into(),
+        }
+    }
+
+    /// Runs CPU-heavy password work on the blocking pool, behind the hashing semaphore.
+    async fn with_hasher<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&PasswordHasher) -> T + Send + 'static,
+    ) -> Result<T, AccountError> {
+        let permit = tokio::time::timeout(HASH_WAIT, Arc::clone(&self.hashing).acquire_owned())
+            .await
+            .map_err(|_| AccountError::Busy)?
+            .map_err(|_| AccountError::Busy)?;
+        let hasher = Arc::clone(&self.hasher);
+        let result = tokio::task::spawn_blocking(move || {
+            let result = work(&hasher);
+            drop(permit);
+            result
+        })
+        .await
+        .map_err(|_| AccountError::Busy)?;
+        Ok(result)
+    }
+
+    fn email_index(&self, email: &Email) -> [u8; 32] {
+        self.indexer.index(IndexPurpose::Email, email.as_str())
+    }
+
+    /// Signs a customer up. Returns `Ok(())` both for a new account and for an email that is
+    /// already registered (whose owner is notified); only invalid input is an error.
+    pub async fn sign_up(&self, form: SignUpForm<'_>) -> Result<(), AccountError> {
+        let mut errors = Vec::new();
+        let name = PersonName::parse(form.name)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let email = Email::parse(form.email).map_err(|e| errors.push(e)).ok();
+        let phone = form
+            .phone
+            .filter(|p| !p.trim().is_empty())
+            .map(Phone::parse)
+            .transpose()
+            .map_err(|e| errors.push(e))
+            .ok()
+            .flatten();
+        let (Some(name), Some(email)) = (name, email) else {
+            return Err(AccountError::Invalid(errors));
+        };
+        if !errors.is_empty() {
+            return Err(AccountError::Invalid(errors));
+        }
+        let password = NewPassword::new(
+            form.password,
+            PersonalDetails {
+                email: Some(email.as_str()),
+                name: Some(name.as_str()),
+            },
+        )
+        .map_err(AccountError::Password)?;
+        // Hash before looking the email up, so both answers cost the same.
+        let hash = self
+            .with_hasher(move |hasher| hasher.hash(password.plain()))
+            .await?;
+        let email_bidx = self.email_index(&email);
+        if self
+            .store
+            .accounts()
+            .by_email_index(&email_bidx)
+            .await?
+            .is_some()
+        {
+            return self.notify_existing(email).await;
+        }
+        let id = AccountId::random();
+        let now = Timestamp::now();
+        let record = AccountRecord {
+            id,
+            role: Role::Customer,
+            status: AccountStatus::Unverified,
+            email_ct: self.cipher.encrypt(email.as_str(), field(&id, "email")),
+            email_bidx,
+            name_ct: self.cipher.encrypt(name.as_str(), field(&id, "name")),
+            phone_bidx: phone
+                .as_ref()
+                .map(|p| self.indexer.index(IndexPurpose::Phone, p.as_str())),
+            phone_ct: phone
+                .as_ref()
+                .map(|p| self.cipher.encrypt(p.as_str(), field(&id, "phone"))),
+            address_ct: None,
+            city_ct: None,
+            password_hash: Some(hash.as_str().to_owned()),
+            data_key_version: self.cipher.current_version(),
+            email_verified_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        match self.store.accounts().insert(&record).await {
+            Ok(()) => {}
+            // Lost a race with a concurrent sign-up for the same address: same answer.
+            Err(StoreError::Conflict) => return self.notify_existing(email).await,
+            Err(other) => return Err(other.into()),
+        }
+        tracing::info!(target: "helio::security", event = "account_created", account = %id, role = %Role::Customer, "account created");
+        self.send_verification(id, email, now).await
+    }
+
+    async fn send_verification(
+        &self,
+        id: AccountId,
+        email: Email,
+        now: Timestamp,
+    ) -> Result<(), AccountError> {
+        let token = SecretToken::generate();
+        self.store
+            .account_tokens()
+            .issue(
+                &token.hash(),
+                id,
+                TokenPurpose::VerifyEmail,
+                now.saturating_add(TokenPurpose::VerifyEmail.lifetime()),
+            )
+            .await?;
+        let link = format!("{}/verify-email?token={}", self.public_url, token.expose());
+        mail::enqueue(
+            &self.store,
+            &self.cipher,
+            Mail {
+                kind: "verify_email",
+                to: email,
+                subject: "Confirm your email address for Helio",
+                body: format!(
+                    "Welcome to Helio.\n\nConfirm your email address by opening this link within 24 hours:\n\n{link}\n\nIf you did not sign up, ignore this message: no account is usable without this step.\n"
+                ),
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn notify_existing(&self, email: Email) -> Result<(), AccountError> {
+        tracing::info!(target: "helio::security", event = "signup_existing_email", "sign-up attempted for a registered email");
+        mail::enqueue(
+            &self.store,
+            &self.cipher,
+            Mail {
+                kind: "account_exists",
+                to: email,
+                subject: "Someone tried to sign up to Helio with your email address",
+                body: format!(
+                    "Someone (perhaps you) tried to create a Helio account with this email address, which already has one.\n\nIf it was you, log in at {}/login or reset your password there. If it was not you, you need do nothing: no second account was created.\n",
+                    self.public_url
+                ),
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Redeems an email-verification token. `false` for an unknown, used or expired token.
+    pub async fn verify_email(&self, presented: &str) -> Result<bool, AccountError> {
+        let Some(token) = SecretToken::parse(presented) else {
+            return Ok(false);
+        };
+        let now = Timestamp::now();
+        let Some(account) = self
+            .store
+            .account_tokens()
+            .redeem(&token.hash(), TokenPurpose::VerifyEmail, now)
+            .await?
+        else {
+            return Ok(false);
+        };
+        let activated = self
+            .store
+            .accounts()
+            .activate_verified(account, now)
+            .await?;
+        if activated {
+            tracing::info!(target: "helio::security", event = "email_verified", %account, "email verified");
+        }
+        Ok(activated)
+    }
+
+    /// Checks an email and password. Unknown accounts cost one dummy verification; a correct
+    /// password stored under old parameters is rehashed on the spot.
+    pub async fn login(&self, email: &str, password: &str) -> Result<LoginOutcome, AccountError> {
+        let typed = PlainPassword::new(password);
+        let record = match Email::parse(email) {
+            Ok(email) => {
+                self.store
+                    .accounts()
+                    .by_email_index(&self.email_index(&email))
+                    .await?
+            }
+            Err(_) => None,
+        };
+        let Some(typed) = typed else {
+            tracing::info!(target: "helio::security", event = "login_failed", reason = "malformed", "login failed");
+            return Ok(LoginOutcome::Failed);
+        };
+        let Some(record) = record else {
+            self.with_hasher(move |hasher| hasher.verify_dummy(&typed))
+                .await?;
+            tracing::info!(target: "helio::security", event = "login_failed", reason = "unknown_account", "login failed");
+            return Ok(LoginOutcome::Failed);
+        };
+        let stored = PasswordHash::from_stored(record.password_hash.clone().unwrap_or_default());
+        let (verification, rehash) = self
+            .with_hasher(move |hasher| {
+                let verification = hasher.verify(&typed, &stored);
+                let rehash =
+                    (verification == Verification::ValidNeedsRehash).then(|| hasher.hash(&typed));
+                (verification, rehash)
+            })
+            .await?;
+        let account = record.id;
+        if verification == Verification::Invalid {
+            tracing::info!(target: "helio::security", event = "login_failed", reason = "wrong_password", %account, "login failed");
+            return Ok(LoginOutcome::Failed);
+        }
+        if record.status != AccountStatus::Active {
+            tracing::info!(target: "helio::security", event = "login_failed", reason = record.status.as_str(), %account, "login failed");
+            return Ok(LoginOutcome::Failed);
+        }
+        if let Some(fresh) = rehash {
+            self.store
+                .accounts()
+                .set_password_hash(account, fresh.as_str(), Timestamp::now())
+                .await?;
+            tracing::info!(target: "helio::security", event = "password_rehashed", %account, "password rehashed with current parameters");
+        }
+        tracing::info!(target: "helio::security", event = "login_succeeded", %account, role = %record.role, "login succeeded");
+        Ok(LoginOutcome::Success(LoggedIn {
+            account,
+            role: record.role,
+        }))
+    }
+
+    /// The account's name and email, decrypted, for its own account page.
+    pub async fn profile(&self, id: AccountId) -> Result<Option<Profile>, AccountError> {
+        let Some(record) = self.store.accounts().by_id(id).await? else {
+            return Ok(None);
+        };
+        let name = self
+            .cipher
+            .decrypt(&record.name_ct, field(&id, "name"))
+            .map_err(|_| AccountError::Unreadable)?;
+        let email = self
+            .cipher
+            .decrypt(&record.email_ct, field(&id, "email"))
+            .map_err(|_| AccountError::Unreadable)?;
+        Ok(Some(Profile {
+            name: name.to_string(),
+            email: email.to_string(),
+            role: record.role,
+        }))
+    }
+}
+
+/// What the account holder sees about themselves (IN-4: no hashes, indexes or key versions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    /// Their name.
+    pub name: String,
+    /// Their email address.
+    pub email: String,
+    /// Their role.
+    pub role: Role,
+}

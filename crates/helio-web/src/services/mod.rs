@@ -1,0 +1,7 @@
+//! The application services: what Helio does, independent of HTTP. Handlers (pages and API)
+//! translate requests into calls here; these combine core's rules and crypto with the store.
+//! Nothing in this module knows about requests, responses, cookies or status codes.
+
+pub mod accounts;
+pub mod keyring;
+pub mod mail;
