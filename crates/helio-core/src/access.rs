@@ -11,6 +11,8 @@ use serde::Serialize;
 pub enum Access {
     /// Reachable without an account: landing page, static assets, health probes.
     Public,
+    /// Any signed-in account, for its own things (its account page, logging out).
+    SignedIn,
 }
 
 impl Access {
@@ -19,6 +21,7 @@ impl Access {
     pub fn allows_anonymous(self) -> bool {
         match self {
             Self::Public => true,
+            Self::SignedIn => false,
         }
     }
 }

@@ -10,5 +10,6 @@ pub mod crypto;
 pub mod keys;
 pub mod password;
 pub mod role;
+pub mod session;
 pub mod time;
 pub mod values;

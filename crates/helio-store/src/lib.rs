@@ -12,6 +12,7 @@ mod data_keys;
 mod error;
 mod migrations;
 mod outbox;
+mod sessions;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -23,4 +24,5 @@ pub use data_keys::DataKeys;
 pub use error::StoreError;
 pub use migrations::Readiness;
 pub use outbox::{MailRecord, Outbox};
+pub use sessions::{ActiveSession, Sessions};
 pub use store::{PoolSettings, Store};

@@ -81,6 +81,12 @@ impl Store {
         crate::AccountTokens::new(&self.pool)
     }
 
+    /// Server-side sessions.
+    #[must_use]
+    pub fn sessions(&self) -> crate::Sessions<'_> {
+        crate::Sessions::new(&self.pool)
+    }
+
     /// Queued mail.
     #[must_use]
     pub fn outbox(&self) -> crate::Outbox<'_> {

@@ -30,6 +30,9 @@ pub enum WebError {
     /// The request is understood but refused (403), e.g. a cross-site form post.
     #[error("forbidden")]
     Forbidden(&'static str),
+    /// Not signed in (API clients; browsers are redirected to the login page instead).
+    #[error("unauthorized")]
+    Unauthorized,
     /// Nothing here, or nothing this client may know exists.
     #[error("not found")]
     NotFound,
@@ -53,6 +56,7 @@ impl WebError {
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -79,7 +83,11 @@ impl IntoResponse for WebError {
                 tracing::error!(error = %source, debug = ?source, "request failed");
             }
             Self::Unavailable => tracing::warn!("request failed: dependency unavailable"),
-            Self::BadRequest(_) | Self::Invalid(_) | Self::Forbidden(_) | Self::NotFound => {}
+            Self::BadRequest(_)
+            | Self::Invalid(_)
+            | Self::Forbidden(_)
+            | Self::NotFound
+            | Self::Unauthorized => {}
         }
         let mut response = status.into_response();
         let detail = match self {
@@ -91,7 +99,7 @@ impl IntoResponse for WebError {
                 detail: "Some fields are not valid; each error names its field.",
                 fields,
             }),
-            Self::NotFound | Self::Unavailable | Self::Internal(_) => None,
+            Self::NotFound | Self::Unauthorized | Self::Unavailable | Self::Internal(_) => None,
         };
         if let Some(detail) = detail {
             response.extensions_mut().insert(detail);
@@ -133,6 +141,7 @@ fn generic_detail(status: StatusCode) -> &'static str {
     match status {
         StatusCode::NOT_FOUND => "There is nothing at this address.",
         StatusCode::FORBIDDEN => "You may not do this.",
+        StatusCode::UNAUTHORIZED => "Sign in first.",
         StatusCode::UNPROCESSABLE_ENTITY => "Some fields are not valid.",
         StatusCode::METHOD_NOT_ALLOWED => "This address does not accept that method.",
         StatusCode::PAYLOAD_TOO_LARGE => "The request is larger than this service accepts.",

@@ -7,10 +7,13 @@
 #![forbid(unsafe_code)]
 
 mod assets;
+mod auth;
 mod client;
+mod cookies;
 mod error;
 mod health;
 pub mod logging;
+mod login;
 mod middleware;
 mod pages;
 mod request_id;
@@ -38,12 +41,17 @@ pub fn route_table() -> RouteTable {
         .merge(assets::routes())
         .merge(health::routes())
         .merge(signup::routes())
+        .merge(login::routes())
 }
 
 /// The complete application: every route behind the hardened middleware stack.
 pub fn app(state: AppState) -> Router {
     let settings = state.settings().clone();
-    harden(route_table().into_router().with_state(state), &settings)
+    let router = route_table()
+        .into_router()
+        .with_state(state.clone())
+        .layer(axum::Extension(state));
+    harden(router, &settings)
 }
 
 pub use middleware::{CONTENT_SECURITY_POLICY, harden};

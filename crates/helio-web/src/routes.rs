@@ -66,6 +66,9 @@ impl RouteTable {
         // handler can be reached without passing the check its entry names.
         let guarded = match access {
             Access::Public => route,
+            Access::SignedIn => {
+                route.route_layer(axum::middleware::from_fn(crate::auth::require_signed_in))
+            }
         };
         self.router = self.router.route(path, guarded);
         self.entries.push(RouteEntry {

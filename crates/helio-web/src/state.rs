@@ -6,6 +6,7 @@ use helio_store::Store;
 
 use crate::HttpSettings;
 use crate::services::accounts::Accounts;
+use crate::services::sessions::Sessions;
 
 /// Shared application state. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -13,6 +14,7 @@ pub struct AppState {
     store: Store,
     settings: Arc<HttpSettings>,
     accounts: Accounts,
+    sessions: Sessions,
 }
 
 impl AppState {
@@ -20,6 +22,7 @@ impl AppState {
     #[must_use]
     pub fn new(store: Store, settings: HttpSettings, accounts: Accounts) -> Self {
         Self {
+            sessions: Sessions::new(store.clone()),
             store,
             settings: Arc::new(settings),
             accounts,
@@ -28,6 +31,10 @@ impl AppState {
 
     pub(crate) fn accounts(&self) -> &Accounts {
         &self.accounts
+    }
+
+    pub(crate) fn sessions(&self) -> &Sessions {
+        &self.sessions
     }
 
     pub(crate) fn store(&self) -> &Store {

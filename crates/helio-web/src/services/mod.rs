@@ -5,3 +5,4 @@
 pub mod accounts;
 pub mod keyring;
 pub mod mail;
+pub mod sessions;

@@ -15,4 +15,5 @@ mod logs;
 mod probes;
 mod routes;
 mod server;
+mod sessions;
 mod support;

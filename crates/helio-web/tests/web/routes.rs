@@ -23,6 +23,8 @@ const REVIEWED_PUBLIC_ROUTES: &[(&str, &str)] = &[
     ("POST", "/verify-email"),
     ("POST", "/api/v1/accounts"),
     ("POST", "/api/v1/accounts/verify-email"),
+    ("GET", "/login"),
+    ("POST", "/login"),
 ];
 
 #[test]
@@ -53,7 +55,9 @@ fn ac_1_every_route_has_one_rule_and_the_public_surface_is_reviewed() {
 async fn ac_1_public_routes_answer_anonymous_visitors(store: Store) {
     let app = app(store).await;
     for entry in helio_web::route_table().entries() {
-        assert!(entry.access.allows_anonymous());
+        if !entry.access.allows_anonymous() {
+            continue;
+        }
         if entry.method == Method::GET {
             let answer = get(&app, entry.path).await;
             assert_eq!(answer.status, 200, "{} {}", entry.method, entry.path);
@@ -76,4 +80,41 @@ async fn ac_1_public_routes_answer_anonymous_visitors(store: Store) {
     }
 }
 
-helio_store::dual_backend_tests!(ac_1_public_routes_answer_anonymous_visitors);
+/// Deny by default: every route that is not public sends an anonymous browser to the login
+/// page (and never runs its handler).
+async fn ac_1_every_other_route_refuses_anonymous_visitors(store: Store) {
+    let app = app(store).await;
+    let guarded: Vec<_> = helio_web::route_table()
+        .entries()
+        .iter()
+        .filter(|e| !e.access.allows_anonymous())
+        .cloned()
+        .collect();
+    assert!(!guarded.is_empty());
+    for entry in guarded {
+        assert_eq!(
+            entry.access,
+            Access::SignedIn,
+            "extend this test for {:?}",
+            entry.access
+        );
+        let answer = if entry.method == Method::GET {
+            get(&app, entry.path).await
+        } else {
+            send(&app, form_post(entry.path, "")).await
+        };
+        assert_eq!(answer.status, 303, "{} {}", entry.method, entry.path);
+        assert_eq!(
+            answer.header("location"),
+            Some("/login"),
+            "{} {}",
+            entry.method,
+            entry.path
+        );
+    }
+}
+
+helio_store::dual_backend_tests!(
+    ac_1_public_routes_answer_anonymous_visitors,
+    ac_1_every_other_route_refuses_anonymous_visitors,
+);

@@ -1,0 +1,119 @@
+//! Server-side sessions, looked up by the SHA-256 of their ID (SM-5): a database reader
+//! cannot present a stored session.
+
+use helio_core::account::AccountId;
+use helio_core::crypto::token::TokenHash;
+use helio_core::role::Role;
+use helio_core::time::Timestamp;
+use sqlx::{AnyPool, Row};
+
+use crate::StoreError;
+
+/// A live session and whose it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActiveSession {
+    /// The account.
+    pub account: AccountId,
+    /// The account's role, read with the session so a role change applies at once.
+    pub role: Role,
+    /// When it started.
+    pub created_at: Timestamp,
+}
+
+/// Reads and writes sessions.
+#[derive(Debug, Clone, Copy)]
+pub struct Sessions<'a> {
+    pool: &'a AnyPool,
+}
+
+impl<'a> Sessions<'a> {
+    pub(crate) fn new(pool: &'a AnyPool) -> Self {
+        Self { pool }
+    }
+
+    /// Records a new session.
+    pub async fn create(
+        &self,
+        id: &TokenHash,
+        account: AccountId,
+        now: Timestamp,
+        idle_timeout_secs: u32,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, \
+             idle_timeout_secs, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id.0.to_vec())
+        .bind(account.as_bytes().to_vec())
+        .bind(now.unix_micros())
+        .bind(now.unix_micros())
+        .bind(i64::from(idle_timeout_secs))
+        .bind(expires_at.unix_micros())
+        .execute(self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The session if it is live at `now` (not ended, not idle too long, not past its absolute
+    /// lifetime, account active), and marks it seen. Anything else is `None`.
+    pub async fn touch(
+        &self,
+        id: &TokenHash,
+        now: Timestamp,
+    ) -> Result<Option<ActiveSession>, StoreError> {
+        let touched = sqlx::query(
+            "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ? AND ended_at IS NULL \
+             AND expires_at > ? AND last_seen_at + idle_timeout_secs * 1000000 > ?",
+        )
+        .bind(now.unix_micros())
+        .bind(id.0.to_vec())
+        .bind(now.unix_micros())
+        .bind(now.unix_micros())
+        .execute(self.pool)
+        .await?;
+        if touched.rows_affected() != 1 {
+            return Ok(None);
+        }
+        let Some(row) = sqlx::query(
+            "SELECT s.account_id, a.role, s.created_at FROM sessions s \
+             JOIN accounts a ON a.id = s.account_id \
+             WHERE s.id_hash = ? AND a.status = 'active'",
+        )
+        .bind(id.0.to_vec())
+        .fetch_optional(self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let account: Vec<u8> = row.try_get(0)?;
+        let role: String = row.try_get(1)?;
+        Ok(Some(ActiveSession {
+            account: AccountId::from_bytes(
+                account
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt("account id is not 16 bytes"))?,
+            ),
+            role: Role::parse(&role).ok_or(StoreError::Corrupt("unknown role"))?,
+            created_at: Timestamp::from_unix_micros(row.try_get(2)?),
+        }))
+    }
+
+    /// Ends a session; `false` if it was not live.
+    pub async fn end(
+        &self,
+        id: &TokenHash,
+        reason: &'static str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let ended = sqlx::query(
+            "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id_hash = ? AND ended_at IS NULL",
+        )
+        .bind(now.unix_micros())
+        .bind(reason)
+        .bind(id.0.to_vec())
+        .execute(self.pool)
+        .await?;
+        Ok(ended.rows_affected() == 1)
+    }
+}

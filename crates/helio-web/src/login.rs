@@ -1,0 +1,134 @@
+//! Logging in and out, and the account page (AU-4, SM-7, SM-12, SM-20).
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use helio_core::access::Access;
+use serde::Deserialize;
+
+use crate::auth::SignedIn;
+use crate::error::RenderedByHandler;
+use crate::services::accounts::{AccountError, LoginOutcome};
+use crate::{AppState, RouteTable, WebError, cookies};
+
+pub(crate) fn routes() -> RouteTable {
+    RouteTable::new()
+        .get("/login", Access::Public, view_login_get)
+        .post("/login", Access::Public, view_login_post)
+        .get("/account", Access::SignedIn, view_account_get)
+        .post("/logout", Access::SignedIn, view_logout_post)
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    email: &'a str,
+    failed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage<'a> {
+    name: &'a str,
+    email: &'a str,
+    role: &'a str,
+}
+
+/// The login fields. No `Debug`: it carries a password.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LoginInput {
+    email: String,
+    password: String,
+}
+
+fn html(template: &impl Template) -> Result<Html<String>, WebError> {
+    template.render().map(Html).map_err(WebError::internal)
+}
+
+async fn view_login_get() -> Result<Html<String>, WebError> {
+    html(&LoginPage {
+        email: "",
+        failed: false,
+    })
+}
+
+async fn view_login_post(
+    State(state): State<AppState>,
+    Form(input): Form<LoginInput>,
+) -> Result<Response, WebError> {
+    let outcome = state
+        .accounts()
+        .login(&input.email, &input.password)
+        .await
+        .map_err(|error| match error {
+            AccountError::Busy => WebError::Unavailable,
+            other => WebError::internal(other),
+        })?;
+    match outcome {
+        LoginOutcome::Success(who) => {
+            let token = state
+                .sessions()
+                .start(who)
+                .await
+                .map_err(WebError::internal)?;
+            let cookie = cookies::session(token.expose(), who.role.is_staff())
+                .ok_or_else(|| WebError::internal(std::io::Error::other("cookie value")))?;
+            let mut response = Redirect::to("/account").into_response();
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
+            Ok(response)
+        }
+        LoginOutcome::Failed => {
+            let page = html(&LoginPage {
+                email: &input.email,
+                failed: true,
+            })?;
+            let mut response = (StatusCode::UNAUTHORIZED, page).into_response();
+            response.extensions_mut().insert(RenderedByHandler);
+            Ok(response)
+        }
+    }
+}
+
+async fn view_account_get(
+    State(state): State<AppState>,
+    who: SignedIn,
+) -> Result<Html<String>, WebError> {
+    let profile = state
+        .accounts()
+        .profile(who.account)
+        .await
+        .map_err(WebError::internal)?
+        .ok_or(WebError::NotFound)?;
+    html(&AccountPage {
+        name: &profile.name,
+        email: &profile.email,
+        role: profile.role.as_str(),
+    })
+}
+
+/// Ends the session on the server, expires the cookie and clears what the browser kept, then
+/// returns to the login page (SM-7).
+async fn view_logout_post(
+    State(state): State<AppState>,
+    _who: SignedIn,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    if let Some(id) = cookies::presented_session(&headers) {
+        state
+            .sessions()
+            .end(id, "logout")
+            .await
+            .map_err(WebError::internal)?;
+    }
+    let mut response = Redirect::to("/login").into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::SET_COOKIE, cookies::expired_session());
+    headers.insert(
+        "clear-site-data",
+        HeaderValue::from_static("\"cache\", \"cookies\", \"storage\""),
+    );
+    Ok(response)
+}

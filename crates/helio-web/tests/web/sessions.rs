@@ -1,0 +1,173 @@
+//! Login, the session cookie, the account page and logout ([Accounts] login, [Sessions] basics).
+
+use axum::body::Body;
+use axum::http::Request;
+use helio_store::Store;
+use helio_store::testing::dump;
+use serde_json::json;
+
+use crate::support::{Answer, TestApp, form_post, get, json_post, send, test_app};
+
+const EMAIL: &str = "ines.ferreira@example.com";
+const PASSWORD: &str = "amber lanterns over quiet harbours";
+
+async fn verified_account(app: &TestApp) {
+    let answer = send(
+        &app.router,
+        json_post(
+            "/api/v1/accounts",
+            &json!({"name": "Inês Ferreira", "email": EMAIL, "password": PASSWORD}),
+        ),
+    )
+    .await;
+    assert_eq!(answer.status, 202);
+    let mail = app.sent_mail().await;
+    let body = &mail[0].body;
+    let token: String = body[body.find("token=").unwrap() + 6..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    assert!(app.accounts.verify_email(&token).await.unwrap());
+}
+
+async fn log_in(app: &TestApp, email: &str, password: &str) -> Answer {
+    let body = format!(
+        "email={}&password={}",
+        email.replace('@', "%40"),
+        password.replace(' ', "+")
+    );
+    send(&app.router, form_post("/login", &body)).await
+}
+
+fn session_id(answer: &Answer) -> String {
+    let cookie = answer.header("set-cookie").expect("a session cookie");
+    cookie["__Host-helio=".len()..cookie.find(';').unwrap()].to_owned()
+}
+
+fn with_cookie(path: &str, id: &str) -> Request<Body> {
+    Request::get(path)
+        .header("cookie", format!("__Host-helio={id}"))
+        .body(Body::empty())
+        .unwrap()
+}
+
+fn logout(id: &str) -> Request<Body> {
+    Request::post("/logout")
+        .header("host", "localhost")
+        .header("origin", "http://localhost")
+        .header("cookie", format!("__Host-helio={id}"))
+        .body(Body::empty())
+        .unwrap()
+}
+
+async fn sm_1_login_issues_a_long_random_id_in_a_host_only_cookie(store: Store) {
+    let app = test_app(store).await;
+    verified_account(&app).await;
+    let first = log_in(&app, EMAIL, PASSWORD).await;
+    assert_eq!(first.status, 303);
+    assert_eq!(first.header("location"), Some("/account"));
+    let cookie = first.header("set-cookie").unwrap();
+    for attribute in [
+        "__Host-helio=",
+        "Path=/",
+        "Secure",
+        "HttpOnly",
+        "SameSite=Lax",
+    ] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    let id = session_id(&first);
+    assert_eq!(id.len(), 43, "256 bits, base64url");
+    let second = session_id(&log_in(&app, EMAIL, PASSWORD).await);
+    assert_ne!(id, second, "a new ID at every login");
+    let raw =
+        String::from_utf8_lossy(&dump(&app.store, "SELECT * FROM sessions").await).into_owned();
+    assert!(
+        !raw.contains(&id) && !raw.contains(&second),
+        "SM-5: only hashes are stored"
+    );
+}
+
+async fn sm_2_the_account_page_needs_a_live_session(store: Store) {
+    let app = test_app(store).await;
+    verified_account(&app).await;
+    let anonymous = get(&app.router, "/account").await;
+    assert_eq!(
+        (anonymous.status, anonymous.header("location")),
+        (303, Some("/login"))
+    );
+    for forged in ["x", "not-a-session", &"A".repeat(43), &"A".repeat(500)] {
+        let answer = send(&app.router, with_cookie("/account", forged)).await;
+        assert_eq!(answer.status, 303, "{forged}");
+        assert!(answer.header("set-cookie").unwrap().contains("Max-Age=0"));
+    }
+    let id = session_id(&log_in(&app, EMAIL, PASSWORD).await);
+    let page = send(&app.router, with_cookie("/account", &id)).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Inês Ferreira") && page.body.contains(EMAIL));
+    assert!(
+        page.body.contains(r#"action="/logout""#),
+        "SM-20: logout on every authenticated page"
+    );
+    assert_eq!(page.header("cache-control"), Some("no-store"), "SM-14");
+}
+
+async fn sm_7_logout_ends_the_session_on_the_server(store: Store) {
+    let app = test_app(store).await;
+    verified_account(&app).await;
+    let id = session_id(&log_in(&app, EMAIL, PASSWORD).await);
+    let out = send(&app.router, logout(&id)).await;
+    assert_eq!((out.status, out.header("location")), (303, Some("/login")));
+    assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
+    assert!(
+        out.header("clear-site-data")
+            .unwrap()
+            .contains("\"cookies\"")
+    );
+    let replay = send(&app.router, with_cookie("/account", &id)).await;
+    assert_eq!(replay.status, 303, "the old ID no longer works");
+}
+
+async fn au_4_failed_logins_look_the_same(store: Store) {
+    let app = test_app(store).await;
+    verified_account(&app).await;
+    let unknown = log_in(&app, "someone.else@example.com", PASSWORD).await;
+    let wrong = log_in(&app, EMAIL, "amber lanterns over quiet harbour").await;
+    assert_eq!((unknown.status, wrong.status), (401, 401));
+    assert!(unknown.header("set-cookie").is_none() && wrong.header("set-cookie").is_none());
+    let strip = |body: &str| {
+        body.replace("someone.else@example.com", "")
+            .replace(EMAIL, "")
+    };
+    assert_eq!(
+        strip(&unknown.body),
+        strip(&wrong.body),
+        "same page, same message"
+    );
+}
+
+async fn ds_3_a_cross_site_login_post_is_refused(store: Store) {
+    let app = test_app(store).await;
+    verified_account(&app).await;
+    let forged = Request::post("/login")
+        .header("host", "localhost")
+        .header("origin", "https://evil.example")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(format!(
+            "email={}&password={}",
+            EMAIL.replace('@', "%40"),
+            PASSWORD.replace(' ', "+")
+        )))
+        .unwrap();
+    let answer = send(&app.router, forged).await;
+    assert_eq!(answer.status, 403);
+    assert!(answer.header("set-cookie").is_none());
+}
+
+helio_store::dual_backend_tests!(
+    sm_1_login_issues_a_long_random_id_in_a_host_only_cookie,
+    sm_2_the_account_page_needs_a_live_session,
+    sm_7_logout_ends_the_session_on_the_server,
+    au_4_failed_logins_look_the_same,
+    ds_3_a_cross_site_login_post_is_refused,
+);
