@@ -69,27 +69,6 @@ pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
             .await
             .context("cannot load the data keys")?,
     );
-    let hasher = PasswordHasher::new(settings.password_hashing)
-        .context("passwords.argon2_* parameters are refused by Argon2")?;
-    let hash_slots = std::thread::available_parallelism().map_or(1, usize::from);
-    let accounts = Accounts::new(
-        store.clone(),
-        Arc::clone(&cipher),
-        Arc::new(BlindIndexer::new(&master_keys.blind_index)),
-        Arc::new(hasher),
-        hash_slots,
-        &settings.public_url,
-    );
-    if settings.mode == Mode::Dev {
-        tokio::spawn(mail::run_sender(
-            store.clone(),
-            Arc::clone(&cipher),
-            Arc::new(mail::LogDelivery),
-            Duration::from_secs(1),
-        ));
-    } else {
-        tracing::warn!("no mail delivery is configured: messages stay queued in the outbox");
-    }
     let tls = match &settings.tls {
         Some(files) => Some(tls_acceptor(&files.cert, &files.key)?),
         None => None,
@@ -102,6 +81,31 @@ pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
         "{}://{address}/",
         if tls.is_some() { "https" } else { "http" }
     );
+    let public_url = settings
+        .public_url
+        .clone()
+        .unwrap_or_else(|| url.trim_end_matches('/').to_owned());
+    let hasher = PasswordHasher::new(settings.password_hashing)
+        .context("passwords.argon2_* parameters are refused by Argon2")?;
+    let hash_slots = std::thread::available_parallelism().map_or(1, usize::from);
+    let accounts = Accounts::new(
+        store.clone(),
+        Arc::clone(&cipher),
+        Arc::new(BlindIndexer::new(&master_keys.blind_index)),
+        Arc::new(hasher),
+        hash_slots,
+        &public_url,
+    );
+    if settings.mode == Mode::Dev {
+        tokio::spawn(mail::run_sender(
+            store.clone(),
+            Arc::clone(&cipher),
+            Arc::new(mail::LogDelivery),
+            Duration::from_secs(1),
+        ));
+    } else {
+        tracing::warn!("no mail delivery is configured: messages stay queued in the outbox");
+    }
     tracing::info!(%url, mode = %settings.mode, backend = %store.backend(), "listening");
     crate::output::err(&format!("Helio is listening on {url}"));
     let app = helio_web::app(AppState::new(

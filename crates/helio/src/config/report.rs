@@ -25,7 +25,8 @@ pub(crate) struct Report {
 #[derive(Debug, Serialize)]
 struct ServerReport {
     bind: String,
-    public_url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    public_url: Option<String>,
     trusted_proxies: Vec<String>,
     body_limit_bytes: usize,
     request_timeout_secs: u64,

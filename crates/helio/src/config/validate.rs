@@ -138,8 +138,9 @@ pub(crate) struct TlsFiles {
 pub(crate) struct Settings {
     pub(crate) mode: Mode,
     pub(crate) bind: SocketAddr,
-    /// The address people reach Helio at, for links in mail.
-    pub(crate) public_url: String,
+    /// The address people reach Helio at, for links in mail. `None` in dev mode when not set:
+    /// the address actually bound is used then.
+    pub(crate) public_url: Option<String>,
     pub(crate) password_hashing: HashParams,
     pub(crate) tls: Option<TlsFiles>,
     pub(crate) http: HttpSettings,
@@ -270,13 +271,7 @@ pub(crate) fn validate(raw: RawConfig, scope: Scope) -> Result<Settings, Vec<Pro
         problems.push(Problem::WeakPasswordHashing);
     }
     let mut url_problems = Vec::new();
-    let public_url = check_public_url(
-        raw.server.public_url,
-        raw.server.bind,
-        production,
-        tls_configured,
-        &mut url_problems,
-    );
+    let public_url = check_public_url(raw.server.public_url, production, &mut url_problems);
     if everything {
         problems.extend(url_problems);
     }
@@ -317,23 +312,20 @@ pub(crate) fn validate(raw: RawConfig, scope: Scope) -> Result<Settings, Vec<Pro
     }
 }
 
-/// The base of links in mail. Dev mode derives it from the bind address; production must name
-/// an `https://` origin (links must not downgrade to plain HTTP).
+/// The base of links in mail. Production must name an `https://` origin (links must not
+/// downgrade to plain HTTP); dev mode may leave it out.
 fn check_public_url(
     configured: Option<String>,
-    bind: SocketAddr,
     production: bool,
-    direct_tls: bool,
     problems: &mut Vec<Problem>,
-) -> String {
+) -> Option<String> {
     let Some(url) = configured else {
         if production {
             problems.push(Problem::PublicUrl {
                 reason: "must be set in production (the https:// address people use)",
             });
         }
-        let scheme = if direct_tls { "https" } else { "http" };
-        return format!("{scheme}://{bind}");
+        return None;
     };
     match url::Url::parse(&url) {
         Ok(parsed)
@@ -349,7 +341,7 @@ fn check_public_url(
             reason: "must be an http(s):// origin with no path, query or credentials",
         }),
     }
-    url.trim_end_matches('/').to_owned()
+    Some(url.trim_end_matches('/').to_owned())
 }
 
 /// A secret given inline or as a file (for mounted Kubernetes secrets); never both.
@@ -704,7 +696,7 @@ mod tests {
             );
         }
         let dev = validate(RawConfig::default(), Scope::Everything).unwrap();
-        assert_eq!(dev.public_url, "http://127.0.0.1:8080");
+        assert_eq!(dev.public_url, None, "dev mode uses the address it binds");
     }
 
     #[test]

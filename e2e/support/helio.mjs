@@ -1,0 +1,71 @@
+// Starts a real `helio serve` (dev mode, fresh temporary directory, random port) and a headless
+// Chromium for browser tests. The dev-mode mail sender writes each message to the JSON log on
+// stdout; `nextMail` reads it from there, as a developer would.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+
+const targetDir = process.env.CARGO_TARGET_DIR ?? resolve(import.meta.dirname, '../../target');
+const binary = process.env.HELIO_BIN ?? join(targetDir, 'debug', 'helio');
+
+export async function startHelio() {
+  const dir = mkdtempSync(join(tmpdir(), 'helio-e2e-'));
+  const child = spawn(binary, ['serve'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH, HELIO_SERVER_BIND: '127.0.0.1:0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs = [];
+  createInterface({ input: child.stdout }).on('line', (line) => logs.push(JSON.parse(line)));
+  const url = await new Promise((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error('helio did not start within 20 s')), 20_000);
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      const match = line.match(/^Helio is listening on (http:\/\/\S+?)\/?$/);
+      if (match) {
+        clearTimeout(timer);
+        resolveUrl(match[1]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`helio exited early with ${code}`)));
+  });
+  return {
+    url,
+    logs,
+    async nextMail(kind, to, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const mail = logs.find((l) => l.target === 'helio::dev_mail' && l.kind === kind && l.to === to && !l.seen);
+        if (mail) {
+          mail.seen = true;
+          // The log escapes control characters as \u{..}; links never contain them.
+          return mail;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`no ${kind} mail for ${to}`);
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+}
