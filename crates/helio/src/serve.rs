@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use helio_core::crypto::blind_index::BlindIndexer;
 use helio_core::crypto::password::PasswordHasher;
+use helio_core::keys::MasterKeys;
 use helio_store::{Backend, Readiness, Store};
 use helio_web::AppState;
 use helio_web::server::{self, tls_acceptor};
@@ -26,17 +27,7 @@ pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
         .as_deref()
         .context("keys.dir is not set")?;
     if settings.mode == Mode::Dev {
-        prepare_sqlite_dir(&settings)?;
-        let created = keys::generate_missing(keys_dir)?;
-        if !created.is_empty() {
-            let names: Vec<_> = created.iter().map(|k| k.file_name()).collect();
-            let names = names.join(", ");
-            tracing::warn!(
-                dir = %keys_dir.display(),
-                created = %names,
-                "dev mode: generated local master keys (never use these in production)"
-            );
-        }
+        prepare_dev(&settings, keys_dir)?;
     }
     // Loaded now so a bad key stops the start, not the first request that needs it.
     let master_keys = keys::load(keys_dir).map_err(|problems| {
@@ -44,14 +35,7 @@ pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
         anyhow::anyhow!("master keys unusable: {}", text.join("; "))
     })?;
     if settings.migrate_on_start {
-        let migrator = Store::connect(&settings.migration_url, &settings.pool)
-            .await
-            .context("cannot connect to the database with the migration URL")?;
-        migrator
-            .migrate()
-            .await
-            .context("migration at start failed")?;
-        migrator.close().await;
+        migrate_at_start(&settings).await?;
     }
     let store = Store::connect(&settings.database_url, &settings.pool)
         .await
@@ -64,11 +48,6 @@ pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
         ),
         Err(error) => tracing::warn!(%error, "database check failed; /readyz answers 503"),
     }
-    let cipher = Arc::new(
-        keyring::load_or_create(&store, &master_keys.kek)
-            .await
-            .context("cannot load the data keys")?,
-    );
     let tls = match &settings.tls {
         Some(files) => Some(tls_acceptor(&files.cert, &files.key)?),
         None => None,
@@ -76,15 +55,68 @@ pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
     let listener = TcpListener::bind(settings.bind)
         .await
         .with_context(|| format!("cannot listen on {}", settings.bind))?;
-    let address = listener.local_addr()?;
     let url = format!(
-        "{}://{address}/",
-        if tls.is_some() { "https" } else { "http" }
+        "{}://{}",
+        if tls.is_some() { "https" } else { "http" },
+        listener.local_addr()?
     );
-    let public_url = settings
-        .public_url
-        .clone()
-        .unwrap_or_else(|| url.trim_end_matches('/').to_owned());
+    let public_url = settings.public_url.clone().unwrap_or_else(|| url.clone());
+    let state = application(&settings, &store, &master_keys, &public_url).await?;
+    tracing::info!(%url, mode = %settings.mode, backend = %store.backend(), "listening");
+    crate::output::err(&format!("Helio is listening on {url}/"));
+    server::serve(
+        listener,
+        tls,
+        helio_web::app(state),
+        settings.serve.clone(),
+        shutdown_signal(),
+    )
+    .await;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Dev mode only: the SQLite file and any missing local master key.
+fn prepare_dev(settings: &Settings, keys_dir: &Path) -> anyhow::Result<()> {
+    prepare_sqlite_dir(settings)?;
+    let created = keys::generate_missing(keys_dir)?;
+    if !created.is_empty() {
+        let names: Vec<_> = created.iter().map(|k| k.file_name()).collect();
+        tracing::warn!(
+            dir = %keys_dir.display(),
+            created = %names.join(", "),
+            "dev mode: generated local master keys (never use these in production)"
+        );
+    }
+    Ok(())
+}
+
+async fn migrate_at_start(settings: &Settings) -> anyhow::Result<()> {
+    let migrator = Store::connect(&settings.migration_url, &settings.pool)
+        .await
+        .context("cannot connect to the database with the migration URL")?;
+    migrator
+        .migrate()
+        .await
+        .context("migration at start failed")?;
+    migrator.close().await;
+    Ok(())
+}
+
+/// The services behind the routes: data keys, blind indexer, password hasher (on the blocking
+/// pool, one slot per core) and, in dev mode, the mail sender that writes to the log.
+async fn application(
+    settings: &Settings,
+    store: &Store,
+    master_keys: &MasterKeys,
+    public_url: &str,
+) -> anyhow::Result<AppState> {
+    let cipher = Arc::new(
+        keyring::load_or_create(store, &master_keys.kek)
+            .await
+            .context("cannot load the data keys")?,
+    );
     let hasher = PasswordHasher::new(settings.password_hashing)
         .context("passwords.argon2_* parameters are refused by Argon2")?;
     let hash_slots = std::thread::available_parallelism().map_or(1, usize::from);
@@ -94,36 +126,23 @@ pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
         Arc::new(BlindIndexer::new(&master_keys.blind_index)),
         Arc::new(hasher),
         hash_slots,
-        &public_url,
+        public_url,
     );
     if settings.mode == Mode::Dev {
         tokio::spawn(mail::run_sender(
             store.clone(),
-            Arc::clone(&cipher),
+            cipher,
             Arc::new(mail::LogDelivery),
             Duration::from_secs(1),
         ));
     } else {
         tracing::warn!("no mail delivery is configured: messages stay queued in the outbox");
     }
-    tracing::info!(%url, mode = %settings.mode, backend = %store.backend(), "listening");
-    crate::output::err(&format!("Helio is listening on {url}"));
-    let app = helio_web::app(AppState::new(
+    Ok(AppState::new(
         store.clone(),
         settings.http.clone(),
         accounts,
-    ));
-    server::serve(
-        listener,
-        tls,
-        app,
-        settings.serve.clone(),
-        shutdown_signal(),
-    )
-    .await;
-    store.close().await;
-    tracing::info!("stopped");
-    Ok(())
+    ))
 }
 
 /// Creates the directory of a SQLite database file (0700) and the file itself (0600), so the
