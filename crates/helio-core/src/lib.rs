@@ -11,5 +11,6 @@ pub mod keys;
 pub mod password;
 pub mod role;
 pub mod session;
+pub mod throttle;
 pub mod time;
 pub mod values;

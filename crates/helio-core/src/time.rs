@@ -42,6 +42,23 @@ impl Timestamp {
     }
 }
 
+/// Where services read the time from, so tests can move it (lock windows, token expiry)
+/// instead of sleeping.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// The current instant.
+    fn now(&self) -> Timestamp;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -81,6 +81,12 @@ impl Store {
         crate::AccountTokens::new(&self.pool)
     }
 
+    /// Failed-login counters.
+    #[must_use]
+    pub fn login_throttle(&self) -> crate::LoginThrottle<'_> {
+        crate::LoginThrottle::new(&self.pool)
+    }
+
     /// Server-side sessions.
     #[must_use]
     pub fn sessions(&self) -> crate::Sessions<'_> {

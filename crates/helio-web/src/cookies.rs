@@ -7,6 +7,10 @@ use axum::http::{HeaderMap, HeaderValue, header};
 
 /// The session cookie's name.
 pub(crate) const SESSION_COOKIE: &str = "__Host-helio";
+/// The device cookie's name (AU-2): signed, names no person, survives the browser session.
+pub(crate) const DEVICE_COOKIE: &str = "__Host-helio-device";
+/// How long a browser stays a recognised device.
+const DEVICE_MAX_AGE_SECS: u32 = 365 * 24 * 60 * 60;
 
 /// The `Set-Cookie` value that hands a session ID to the browser.
 pub(crate) fn session(id: &str, staff: bool) -> Option<HeaderValue> {
@@ -22,18 +26,35 @@ pub(crate) fn expired_session() -> HeaderValue {
     HeaderValue::from_static("__Host-helio=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0")
 }
 
+/// The `Set-Cookie` value for a device cookie.
+pub(crate) fn device(value: &str) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "{DEVICE_COOKIE}={value}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age={DEVICE_MAX_AGE_SECS}"
+    ))
+    .ok()
+}
+
+/// The device cookie the browser presented, if exactly one is present.
+pub(crate) fn presented_device(headers: &HeaderMap) -> Option<&str> {
+    single_cookie(headers, DEVICE_COOKIE)
+}
+
 /// The session ID the browser presented, if exactly one session cookie is present.
 pub(crate) fn presented_session(headers: &HeaderMap) -> Option<&str> {
+    single_cookie(headers, SESSION_COOKIE)
+}
+
+fn single_cookie<'h>(headers: &'h HeaderMap, wanted: &str) -> Option<&'h str> {
     let mut found = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .filter(|(name, _)| *name == SESSION_COOKIE)
+        .filter(|(name, _)| *name == wanted)
         .map(|(_, value)| value);
     let first = found.next()?;
-    // Two session cookies means something planted one: trust neither.
+    // Two cookies of one name means something planted one: trust neither.
     found.next().is_none().then_some(first)
 }
 

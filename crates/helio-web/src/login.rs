@@ -1,17 +1,17 @@
 //! Logging in and out, and the account page (AU-4, SM-7, SM-12, SM-20).
 
 use askama::Template;
-use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
 use helio_core::access::Access;
 use serde::Deserialize;
 
 use crate::auth::SignedIn;
 use crate::error::RenderedByHandler;
-use crate::services::accounts::{AccountError, LoginOutcome};
-use crate::{AppState, RouteTable, WebError, cookies};
+use crate::services::accounts::{AccountError, LoginOutcome, LoginSource};
+use crate::{AppState, ClientInfo, RouteTable, WebError, cookies};
 
 pub(crate) fn routes() -> RouteTable {
     RouteTable::new()
@@ -57,27 +57,36 @@ async fn view_login_get() -> Result<Html<String>, WebError> {
 
 async fn view_login_post(
     State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
+    headers: HeaderMap,
     Form(input): Form<LoginInput>,
 ) -> Result<Response, WebError> {
+    let source = LoginSource {
+        ip: client.ip,
+        device_cookie: cookies::presented_device(&headers),
+    };
     let outcome = state
         .accounts()
-        .login(&input.email, &input.password)
+        .login(&input.email, &input.password, source)
         .await
         .map_err(|error| match error {
             AccountError::Busy => WebError::Unavailable,
             other => WebError::internal(other),
         })?;
     match outcome {
-        LoginOutcome::Success(who) => {
+        LoginOutcome::Success(login) => {
             let token = state
                 .sessions()
-                .start(who)
+                .start(login.who)
                 .await
                 .map_err(WebError::internal)?;
-            let cookie = cookies::session(token.expose(), who.role.is_staff())
+            let cookie = cookies::session(token.expose(), login.who.role.is_staff())
                 .ok_or_else(|| WebError::internal(std::io::Error::other("cookie value")))?;
             let mut response = Redirect::to("/account").into_response();
-            response.headers_mut().insert(header::SET_COOKIE, cookie);
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+            if let Some(device) = login.new_device_cookie.as_deref().and_then(cookies::device) {
+                response.headers_mut().append(header::SET_COOKIE, device);
+            }
             Ok(response)
         }
         LoginOutcome::Failed => {

@@ -20,9 +20,14 @@ pub struct AppState {
 impl AppState {
     /// State over an open store.
     #[must_use]
-    pub fn new(store: Store, settings: HttpSettings, accounts: Accounts) -> Self {
+    pub fn new(
+        store: Store,
+        settings: HttpSettings,
+        accounts: Accounts,
+        sessions: Sessions,
+    ) -> Self {
         Self {
-            sessions: Sessions::new(store.clone()),
+            sessions,
             store,
             settings: Arc::new(settings),
             accounts,

@@ -8,12 +8,15 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use helio_core::crypto::blind_index::BlindIndexer;
+use helio_core::crypto::device::DeviceCookies;
 use helio_core::crypto::password::PasswordHasher;
 use helio_core::keys::MasterKeys;
+use helio_core::time::{Clock, SystemClock};
 use helio_store::{Backend, Readiness, Store};
 use helio_web::AppState;
 use helio_web::server::{self, tls_acceptor};
-use helio_web::services::accounts::Accounts;
+use helio_web::services::accounts::{AccountKeys, Accounts};
+use helio_web::services::sessions::Sessions;
 use helio_web::services::{keyring, mail};
 use secrecy::ExposeSecret as _;
 use tokio::net::TcpListener;
@@ -120,13 +123,18 @@ async fn application(
     let hasher = PasswordHasher::new(settings.password_hashing)
         .context("passwords.argon2_* parameters are refused by Argon2")?;
     let hash_slots = std::thread::available_parallelism().map_or(1, usize::from);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let accounts = Accounts::new(
         store.clone(),
         Arc::clone(&cipher),
-        Arc::new(BlindIndexer::new(&master_keys.blind_index)),
+        AccountKeys {
+            indexer: BlindIndexer::new(&master_keys.blind_index),
+            devices: DeviceCookies::new(&master_keys.mac),
+        },
         Arc::new(hasher),
         hash_slots,
         public_url,
+        Arc::clone(&clock),
     );
     if settings.mode == Mode::Dev {
         tokio::spawn(mail::run_sender(
@@ -142,6 +150,7 @@ async fn application(
         store.clone(),
         settings.http.clone(),
         accounts,
+        Sessions::new(store.clone(), clock),
     ))
 }
 

@@ -17,6 +17,10 @@ pub enum IndexPurpose {
     Email,
     /// A normalised phone number (support search).
     Phone,
+    /// A failed-login counter key: account and source.
+    ThrottleAccount,
+    /// A failed-login counter key: source address.
+    ThrottleSource,
 }
 
 impl IndexPurpose {
@@ -24,6 +28,8 @@ impl IndexPurpose {
         match self {
             Self::Email => b"email",
             Self::Phone => b"phone",
+            Self::ThrottleAccount => b"throttle-account",
+            Self::ThrottleSource => b"throttle-source",
         }
     }
 }

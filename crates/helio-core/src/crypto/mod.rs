@@ -3,6 +3,7 @@
 //! Nothing here performs I/O; randomness comes from the operating system's generator.
 
 pub mod blind_index;
+pub mod device;
 pub mod envelope;
 pub mod field;
 pub mod password;

@@ -9,12 +9,14 @@ use std::time::Duration;
 
 use helio_core::account::{AccountId, AccountStatus, TokenPurpose};
 use helio_core::crypto::blind_index::{BlindIndexer, IndexPurpose};
+use helio_core::crypto::device::DeviceCookies;
 use helio_core::crypto::field::{FieldCipher, FieldContext};
 use helio_core::crypto::password::{PasswordHash, PasswordHasher, Verification};
 use helio_core::crypto::token::SecretToken;
 use helio_core::password::{NewPassword, PasswordRejection, PersonalDetails, PlainPassword};
 use helio_core::role::Role;
-use helio_core::time::Timestamp;
+use helio_core::throttle::{Decision, ThrottlePolicy};
+use helio_core::time::{Clock, Timestamp};
 use helio_core::values::{Email, FieldError, PersonName, Phone};
 use helio_store::{AccountRecord, Store, StoreError};
 use tokio::sync::Semaphore;
@@ -27,9 +29,38 @@ pub struct Accounts {
     store: Store,
     cipher: Arc<FieldCipher>,
     indexer: Arc<BlindIndexer>,
+    devices: Arc<DeviceCookies>,
     hasher: Arc<PasswordHasher>,
     hashing: Arc<Semaphore>,
     public_url: Arc<str>,
+    clock: Arc<dyn Clock>,
+}
+
+/// The keys account operations use besides the data keys.
+#[derive(Debug)]
+pub struct AccountKeys {
+    /// Blind indexes (email and phone lookups, throttle keys).
+    pub indexer: BlindIndexer,
+    /// Device cookies.
+    pub devices: DeviceCookies,
+}
+
+/// Where a login attempt comes from.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginSource<'a> {
+    /// The client's address.
+    pub ip: std::net::IpAddr,
+    /// The device cookie the browser presented, if any.
+    pub device_cookie: Option<&'a str>,
+}
+
+/// A successful login.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuccessfulLogin {
+    /// Who logged in.
+    pub who: LoggedIn,
+    /// A device cookie to give the browser, when it did not present a valid one.
+    pub new_device_cookie: Option<String>,
 }
 
 /// Why an account operation failed, for the caller to map to a response.
@@ -76,11 +107,12 @@ pub struct LoggedIn {
 
 /// The outcome of a login attempt. Deliberately one failure kind: the caller shows one
 /// message whatever went wrong (AU-4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginOutcome {
     /// Right password for an active account.
-    Success(LoggedIn),
-    /// Anything else: unknown email, wrong password, unverified or disabled account.
+    Success(SuccessfulLogin),
+    /// Anything else: unknown email, wrong password, unverified or disabled account, or too
+    /// many recent failures.
     Failed,
 }
 
@@ -101,18 +133,21 @@ impl Accounts {
     pub fn new(
         store: Store,
         cipher: Arc<FieldCipher>,
-        indexer: Arc<BlindIndexer>,
+        keys: AccountKeys,
         hasher: Arc<PasswordHasher>,
         hash_slots: usize,
         public_url: &str,
+        clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             store,
             cipher,
-            indexer,
+            indexer: Arc::new(keys.indexer),
+            devices: Arc::new(keys.devices),
             hasher,
             hashing: Arc::new(Semaphore::new(hash_slots.max(1))),
             public_url: public_url.trim_end_matches('/').into(),
+            clock,
         }
     }
 
@@ -185,7 +220,7 @@ impl Accounts {
             return self.notify_existing(email).await;
         }
         let id = AccountId::random();
-        let now = Timestamp::now();
+        let now = self.clock.now();
         let record = AccountRecord {
             id,
             role: Role::Customer,
@@ -274,7 +309,7 @@ impl Accounts {
         let Some(token) = SecretToken::parse(presented) else {
             return Ok(false);
         };
-        let now = Timestamp::now();
+        let now = self.clock.now();
         let Some(account) = self
             .store
             .account_tokens()
@@ -294,28 +329,76 @@ impl Accounts {
         Ok(activated)
     }
 
-    /// Checks an email and password. Unknown accounts cost one dummy verification; a correct
-    /// password stored under old parameters is rehashed on the spot.
-    pub async fn login(&self, email: &str, password: &str) -> Result<LoginOutcome, AccountError> {
-        let typed = PlainPassword::new(password);
-        let record = match Email::parse(email) {
-            Ok(email) => {
-                self.store
-                    .accounts()
-                    .by_email_index(&self.email_index(&email))
-                    .await?
-            }
-            Err(_) => None,
+    /// Checks an email and password, under the brute-force rules (AU-2): a source address
+    /// with too many recent failures, or an (account, source) pair in its delay or lock, is
+    /// refused without checking the password. Unknown accounts cost one dummy verification; a
+    /// correct password stored under old parameters is rehashed on the spot.
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        source: LoginSource<'_>,
+    ) -> Result<LoginOutcome, AccountError> {
+        let email_index = Email::parse(email).ok().map(|e| self.email_index(&e));
+        let record = match &email_index {
+            Some(index) => self.store.accounts().by_email_index(index).await?,
+            None => None,
         };
-        let Some(typed) = typed else {
-            tracing::info!(target: "helio::security", event = "login_failed", reason = "malformed", "login failed");
+        let device = record.as_ref().and_then(|r| {
+            source
+                .device_cookie
+                .and_then(|cookie| self.devices.verify(r.id, cookie))
+        });
+        let account_key = email_index.map(|index| self.account_key(&index, device.as_ref()));
+        // A known device is exempt from its address's lock: it is not the stuffing source.
+        let source_key = device.is_none().then(|| self.source_key(source.ip));
+        if let Some(until) = self
+            .refused(source_key.as_ref(), account_key.as_ref())
+            .await?
+        {
+            tracing::info!(target: "helio::security", event = "login_throttled", until = until.unix_micros(), "login refused: too many recent failures");
             return Ok(LoginOutcome::Failed);
+        }
+        let verdict = self.check_password(password, record.as_ref()).await?;
+        let Some(record) = record else {
+            self.count_failure(source_key.as_ref(), account_key.as_ref(), None)
+                .await?;
+            return Ok(LoginOutcome::Failed);
+        };
+        if verdict == Verdict::Invalid {
+            self.count_failure(source_key.as_ref(), account_key.as_ref(), Some(&record))
+                .await?;
+            return Ok(LoginOutcome::Failed);
+        }
+        if let Some(key) = &account_key {
+            self.store.login_throttle().clear(key).await?;
+        }
+        tracing::info!(target: "helio::security", event = "login_succeeded", account = %record.id, role = %record.role, known_device = device.is_some(), "login succeeded");
+        Ok(LoginOutcome::Success(SuccessfulLogin {
+            who: LoggedIn {
+                account: record.id,
+                role: record.role,
+            },
+            new_device_cookie: device.is_none().then(|| self.devices.issue(record.id)),
+        }))
+    }
+
+    /// Verifies the password (or spends the same work on a dummy), rehashes when the stored
+    /// parameters are old, and requires the account to be active.
+    async fn check_password(
+        &self,
+        password: &str,
+        record: Option<&AccountRecord>,
+    ) -> Result<Verdict, AccountError> {
+        let Some(typed) = PlainPassword::new(password) else {
+            tracing::info!(target: "helio::security", event = "login_failed", reason = "malformed", "login failed");
+            return Ok(Verdict::Invalid);
         };
         let Some(record) = record else {
             self.with_hasher(move |hasher| hasher.verify_dummy(&typed))
                 .await?;
             tracing::info!(target: "helio::security", event = "login_failed", reason = "unknown_account", "login failed");
-            return Ok(LoginOutcome::Failed);
+            return Ok(Verdict::Invalid);
         };
         let stored = PasswordHash::from_stored(record.password_hash.clone().unwrap_or_default());
         let (verification, rehash) = self
@@ -329,24 +412,137 @@ impl Accounts {
         let account = record.id;
         if verification == Verification::Invalid {
             tracing::info!(target: "helio::security", event = "login_failed", reason = "wrong_password", %account, "login failed");
-            return Ok(LoginOutcome::Failed);
-        }
-        if record.status != AccountStatus::Active {
-            tracing::info!(target: "helio::security", event = "login_failed", reason = record.status.as_str(), %account, "login failed");
-            return Ok(LoginOutcome::Failed);
+            return Ok(Verdict::Invalid);
         }
         if let Some(fresh) = rehash {
             self.store
                 .accounts()
-                .set_password_hash(account, fresh.as_str(), Timestamp::now())
+                .set_password_hash(account, fresh.as_str(), self.clock.now())
                 .await?;
             tracing::info!(target: "helio::security", event = "password_rehashed", %account, "password rehashed with current parameters");
         }
-        tracing::info!(target: "helio::security", event = "login_succeeded", %account, role = %record.role, "login succeeded");
-        Ok(LoginOutcome::Success(LoggedIn {
-            account,
-            role: record.role,
-        }))
+        if record.status != AccountStatus::Active {
+            tracing::info!(target: "helio::security", event = "login_failed", reason = record.status.as_str(), %account, "login failed");
+            return Ok(Verdict::Invalid);
+        }
+        Ok(Verdict::Valid)
+    }
+
+    fn account_key(&self, email_index: &[u8; 32], device: Option<&[u8; 16]>) -> [u8; 32] {
+        let mut input: String = email_index.iter().map(|b| format!("{b:02x}")).collect();
+        match device {
+            Some(device) => {
+                input.push_str("|device:");
+                input.extend(device.iter().map(|b| format!("{b:02x}")));
+            }
+            None => input.push_str("|untrusted"),
+        }
+        self.indexer.index(IndexPurpose::ThrottleAccount, &input)
+    }
+
+    /// Addresses count by IPv4 host or IPv6 /64 (one customer's whole IPv6 network).
+    fn source_key(&self, ip: std::net::IpAddr) -> [u8; 32] {
+        let prefix = match ip {
+            std::net::IpAddr::V4(v4) => v4.to_string(),
+            std::net::IpAddr::V6(v6) => {
+                let [a, b, c, d, ..] = v6.segments();
+                format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
+            }
+        };
+        self.indexer.index(IndexPurpose::ThrottleSource, &prefix)
+    }
+
+    /// The time until which either key refuses attempts, if one does.
+    async fn refused(
+        &self,
+        source: Option<&[u8; 32]>,
+        account: Option<&[u8; 32]>,
+    ) -> Result<Option<Timestamp>, AccountError> {
+        let now = self.clock.now();
+        for (key, policy) in [
+            (source, ThrottlePolicy::SOURCE),
+            (account, ThrottlePolicy::ACCOUNT),
+        ] {
+            let Some(key) = key else { continue };
+            let counter = self
+                .store
+                .login_throttle()
+                .get(key)
+                .await?
+                .map(|v| v.counter);
+            match policy.decide(counter, now) {
+                Decision::Allow => {}
+                Decision::Wait { until } | Decision::Locked { until } => return Ok(Some(until)),
+            }
+        }
+        Ok(None)
+    }
+
+    async fn count_failure(
+        &self,
+        source: Option<&[u8; 32]>,
+        account: Option<&[u8; 32]>,
+        owner: Option<&AccountRecord>,
+    ) -> Result<(), AccountError> {
+        if let Some(key) = source {
+            if self.record_failure(key, ThrottlePolicy::SOURCE).await? {
+                tracing::warn!(target: "helio::security", event = "source_locked", "a source address was locked after repeated failed logins");
+            }
+        }
+        if let Some(key) = account {
+            if self.record_failure(key, ThrottlePolicy::ACCOUNT).await? {
+                tracing::warn!(target: "helio::security", event = "account_source_locked", account = ?owner.map(|o| o.id), "logins to an account from one source were locked after repeated failures");
+                if let Some(owner) = owner {
+                    self.notify_locked(owner).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Tells the owner that logins from unrecognised devices are paused (once per lock).
+    async fn notify_locked(&self, owner: &AccountRecord) -> Result<(), AccountError> {
+        let email = self
+            .cipher
+            .decrypt(&owner.email_ct, field(&owner.id, "email"))
+            .map_err(|_| AccountError::Unreadable)?;
+        let email = Email::parse(&email).map_err(|_| AccountError::Unreadable)?;
+        mail::enqueue(
+            &self.store,
+            &self.cipher,
+            Mail {
+                kind: "account_locked",
+                to: email,
+                subject: "Logins to your Helio account were paused",
+                body: format!(
+                    "There were many failed attempts to log in to your Helio account, so we paused logins from unrecognised devices for 15 minutes. Devices you have logged in from before are not affected.\n\nIf this was not you, someone may be guessing your password: once you are logged in, consider changing it. You can also reset it at {}/login.\n",
+                    self.public_url
+                ),
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Adds one failure to a key (compare-and-swap, retried); `true` when it locked the key.
+    async fn record_failure(
+        &self,
+        key: &[u8; 32],
+        policy: ThrottlePolicy,
+    ) -> Result<bool, AccountError> {
+        for _ in 0..8 {
+            let stored = self.store.login_throttle().get(key).await?;
+            let (next, locked) = policy.after_failure(stored.map(|s| s.counter), self.clock.now());
+            if self
+                .store
+                .login_throttle()
+                .save(key, &next, stored.map(|s| s.version))
+                .await?
+            {
+                return Ok(locked);
+            }
+        }
+        Err(AccountError::Busy)
     }
 
     /// The account's name and email, decrypted, for its own account page.
@@ -368,6 +564,12 @@ impl Accounts {
             role: record.role,
         }))
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Valid,
+    Invalid,
 }
 
 /// What the account holder sees about themselves (IN-4: no hashes, indexes or key versions).

@@ -4,7 +4,9 @@
 
 use helio_core::crypto::token::SecretToken;
 use helio_core::session::SessionPolicy;
-use helio_core::time::Timestamp;
+use std::sync::Arc;
+
+use helio_core::time::Clock;
 use helio_store::{ActiveSession, Store, StoreError};
 
 use super::accounts::LoggedIn;
@@ -13,13 +15,14 @@ use super::accounts::LoggedIn;
 #[derive(Debug, Clone)]
 pub struct Sessions {
     store: Store,
+    clock: Arc<dyn Clock>,
 }
 
 impl Sessions {
-    /// The service over the store.
+    /// The service over the store, reading time from `clock`.
     #[must_use]
-    pub fn new(store: Store) -> Self {
-        Self { store }
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock }
     }
 
     /// Creates a session for someone who just logged in; the returned token goes in the
@@ -27,7 +30,7 @@ impl Sessions {
     pub async fn start(&self, who: LoggedIn) -> Result<SecretToken, StoreError> {
         let policy = SessionPolicy::for_role(who.role);
         let token = SecretToken::generate();
-        let now = Timestamp::now();
+        let now = self.clock.now();
         self.store
             .sessions()
             .create(
@@ -50,7 +53,7 @@ impl Sessions {
         };
         self.store
             .sessions()
-            .touch(&token.hash(), Timestamp::now())
+            .touch(&token.hash(), self.clock.now())
             .await
     }
 
@@ -62,7 +65,7 @@ impl Sessions {
         let ended = self
             .store
             .sessions()
-            .end(&token.hash(), reason, Timestamp::now())
+            .end(&token.hash(), reason, self.clock.now())
             .await?;
         if ended {
             tracing::info!(target: "helio::security", event = "session_ended", reason, "session ended");

@@ -7,7 +7,7 @@ use helio_store::testing::dump;
 use helio_web::services::accounts::LoginOutcome;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, form_post, get, json_post, send, test_app};
+use crate::support::{TestApp, form_post, from_ip, get, json_post, send, test_app};
 
 const NAME: &str = "Zuriñe Etxeberria";
 const EMAIL: &str = "zurine.etxeberria@example.com";
@@ -125,7 +125,10 @@ async fn au_3_email_verification_is_single_use_and_activates_login(store: Store)
     let app = test_app(store).await;
     assert_eq!(sign_up(&app, EMAIL).await, 202);
     assert_eq!(
-        app.accounts.login(EMAIL, PASSWORD).await.unwrap(),
+        app.accounts
+            .login(EMAIL, PASSWORD, from_ip("192.0.2.10"))
+            .await
+            .unwrap(),
         LoginOutcome::Failed,
         "no login before the address is proved"
     );
@@ -152,7 +155,10 @@ async fn au_3_email_verification_is_single_use_and_activates_login(store: Store)
     .await;
     assert_eq!(second.status, 400);
     assert!(matches!(
-        app.accounts.login(EMAIL, PASSWORD).await.unwrap(),
+        app.accounts
+            .login(EMAIL, PASSWORD, from_ip("192.0.2.10"))
+            .await
+            .unwrap(),
         LoginOutcome::Success(_)
     ));
     let api_again = send(
@@ -175,14 +181,17 @@ async fn au_4_login_fails_the_same_way_for_unknown_and_wrong(store: Store) {
         (EMAIL, ""),
     ] {
         assert_eq!(
-            app.accounts.login(email, password).await.unwrap(),
+            app.accounts
+                .login(email, password, from_ip("192.0.2.10"))
+                .await
+                .unwrap(),
             LoginOutcome::Failed,
             "{email} / {password}"
         );
     }
     assert!(matches!(
         app.accounts
-            .login(&EMAIL.to_uppercase(), PASSWORD)
+            .login(&EMAIL.to_uppercase(), PASSWORD, from_ip("192.0.2.10"))
             .await
             .unwrap(),
         LoginOutcome::Success(_)

@@ -17,3 +17,4 @@ mod routes;
 mod server;
 mod sessions;
 mod support;
+mod throttle;

@@ -1,19 +1,24 @@
 //! Helpers shared by the web tests: in-process requests through the real stack, and a tiny
 //! HTTP/1.1 client for tests against a real listening server.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{HeaderMap, Request, Response};
 use helio_core::crypto::blind_index::BlindIndexer;
+use helio_core::crypto::device::DeviceCookies;
 use helio_core::crypto::field::FieldCipher;
 use helio_core::crypto::password::{HashParams, PasswordHasher};
 use helio_core::keys::MasterKey;
+use helio_core::time::{Clock, Timestamp};
 use helio_store::Store;
-use helio_web::services::accounts::Accounts;
+use helio_web::services::accounts::{AccountKeys, Accounts, LoginSource};
 use helio_web::services::keyring;
 use helio_web::services::mail::{self, Deliver, Outgoing};
+use helio_web::services::sessions::Sessions;
 use helio_web::{AppState, ConnectionInfo, HttpSettings};
 use tower::ServiceExt;
 use tracing_subscriber::fmt::MakeWriter;
@@ -24,29 +29,67 @@ pub(crate) struct TestApp {
     pub(crate) store: Store,
     pub(crate) cipher: Arc<FieldCipher>,
     pub(crate) accounts: Accounts,
+    pub(crate) clock: Arc<ManualClock>,
 }
 
 fn random_key() -> MasterKey {
     MasterKey::from_bytes(helio_core::crypto::random_bytes())
 }
 
+/// A clock tests move by hand.
+#[derive(Debug)]
+pub(crate) struct ManualClock(AtomicI64);
+
+impl ManualClock {
+    pub(crate) fn advance(&self, by: Duration) {
+        let micros = i64::try_from(by.as_micros()).unwrap();
+        self.0.fetch_add(micros, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_unix_micros(self.0.load(Ordering::SeqCst))
+    }
+}
+
 pub(crate) async fn test_app_with(store: Store, settings: HttpSettings) -> TestApp {
     let kek = random_key();
     let cipher = Arc::new(keyring::load_or_create(&store, &kek).await.unwrap());
+    let clock = Arc::new(ManualClock(AtomicI64::new(Timestamp::now().unix_micros())));
     let accounts = Accounts::new(
         store.clone(),
         Arc::clone(&cipher),
-        Arc::new(BlindIndexer::new(&random_key())),
+        AccountKeys {
+            indexer: BlindIndexer::new(&random_key()),
+            devices: DeviceCookies::new(&random_key()),
+        },
         Arc::new(PasswordHasher::new(HashParams::OWASP_MINIMUM).unwrap()),
         2,
         "http://localhost",
+        Arc::clone(&clock) as Arc<dyn Clock>,
     );
-    let router = helio_web::app(AppState::new(store.clone(), settings, accounts.clone()));
+    let sessions = Sessions::new(store.clone(), Arc::clone(&clock) as Arc<dyn Clock>);
+    let router = helio_web::app(AppState::new(
+        store.clone(),
+        settings,
+        accounts.clone(),
+        sessions,
+    ));
     TestApp {
         router,
         store,
         cipher,
         accounts,
+        clock,
+    }
+}
+
+/// A login source: an address in the documentation range, no device cookie.
+pub(crate) fn from_ip(ip: &str) -> LoginSource<'static> {
+    LoginSource {
+        ip: ip.parse().unwrap(),
+        device_cookie: None,
     }
 }
 

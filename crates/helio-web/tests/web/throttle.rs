@@ -1,0 +1,192 @@
+//! AU-2: brute-force and credential-stuffing defence through the login service, with the
+//! clock moved by hand instead of waiting.
+
+use std::time::Duration;
+
+use helio_store::Store;
+use helio_web::services::accounts::{LoginOutcome, LoginSource};
+use serde_json::json;
+
+use crate::support::{TestApp, from_ip, json_post, send, test_app};
+
+const EMAIL: &str = "carmen.vidal@example.com";
+const PASSWORD: &str = "seven herons fishing at dawn";
+const WRONG: &str = "seven herons fishing at dusk";
+const ATTACKER: &str = "203.0.113.66";
+
+async fn verified(app: &TestApp, email: &str) {
+    let answer = send(
+        &app.router,
+        json_post(
+            "/api/v1/accounts",
+            &json!({"name": "Carmen Vidal", "email": email, "password": PASSWORD}),
+        ),
+    )
+    .await;
+    assert_eq!(answer.status, 202);
+    let mail = app.sent_mail().await;
+    let body = &mail.iter().find(|m| m.to == email).unwrap().body;
+    let token: String = body[body.find("token=").unwrap() + 6..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    assert!(app.accounts.verify_email(&token).await.unwrap());
+}
+
+/// Fails `count` logins from `source`, waiting out each delay on the manual clock.
+async fn fail(app: &TestApp, email: &str, source: LoginSource<'_>, count: usize) {
+    for _ in 0..count {
+        app.clock.advance(Duration::from_secs(31));
+        assert_eq!(
+            app.accounts.login(email, WRONG, source).await.unwrap(),
+            LoginOutcome::Failed
+        );
+    }
+}
+
+fn succeeded(outcome: &LoginOutcome) -> bool {
+    matches!(outcome, LoginOutcome::Success(_))
+}
+
+async fn au_2_ten_failures_lock_unknown_sources_and_the_lock_expires(store: Store) {
+    let app = test_app(store).await;
+    verified(&app, EMAIL).await;
+    fail(&app, EMAIL, from_ip(ATTACKER), 10).await;
+    let locked = app
+        .accounts
+        .login(EMAIL, PASSWORD, from_ip(ATTACKER))
+        .await
+        .unwrap();
+    assert!(
+        !succeeded(&locked),
+        "the right password does not help while locked"
+    );
+    let elsewhere = app
+        .accounts
+        .login(EMAIL, PASSWORD, from_ip("198.51.100.4"))
+        .await
+        .unwrap();
+    assert!(
+        !succeeded(&elsewhere),
+        "unknown sources share the account's untrusted lock"
+    );
+    let kinds: Vec<String> = app.sent_mail().await.into_iter().map(|m| m.kind).collect();
+    assert_eq!(kinds, ["account_locked"], "the owner is told once");
+    app.clock.advance(Duration::from_secs(15 * 60));
+    let after = app
+        .accounts
+        .login(EMAIL, PASSWORD, from_ip(ATTACKER))
+        .await
+        .unwrap();
+    assert!(succeeded(&after), "the lock ends by itself");
+}
+
+async fn au_2_a_known_device_keeps_working_during_a_lock(store: Store) {
+    let app = test_app(store).await;
+    verified(&app, EMAIL).await;
+    let LoginOutcome::Success(first) = app
+        .accounts
+        .login(EMAIL, PASSWORD, from_ip("198.51.100.4"))
+        .await
+        .unwrap()
+    else {
+        panic!("the owner's first login works");
+    };
+    let device = first
+        .new_device_cookie
+        .expect("a device cookie for a new device");
+    fail(&app, EMAIL, from_ip(ATTACKER), 12).await;
+    let owner = LoginSource {
+        ip: "198.51.100.4".parse().unwrap(),
+        device_cookie: Some(&device),
+    };
+    let outcome = app.accounts.login(EMAIL, PASSWORD, owner).await.unwrap();
+    let LoginOutcome::Success(again) = outcome else {
+        panic!("the owner's device is not locked out by the attacker");
+    };
+    assert_eq!(
+        again.new_device_cookie, None,
+        "a known device keeps its cookie"
+    );
+    let stolen = LoginSource {
+        ip: ATTACKER.parse().unwrap(),
+        device_cookie: Some("forged-device-cookie-that-does-not-verify-at-all-xxxxxxxxxxxxxxx"),
+    };
+    assert!(!succeeded(
+        &app.accounts.login(EMAIL, PASSWORD, stolen).await.unwrap()
+    ));
+}
+
+async fn au_2_delays_refuse_rapid_guesses_without_checking(store: Store) {
+    let app = test_app(store).await;
+    verified(&app, EMAIL).await;
+    for _ in 0..3 {
+        assert!(!succeeded(
+            &app.accounts
+                .login(EMAIL, WRONG, from_ip(ATTACKER))
+                .await
+                .unwrap()
+        ));
+    }
+    let too_soon = app
+        .accounts
+        .login(EMAIL, PASSWORD, from_ip(ATTACKER))
+        .await
+        .unwrap();
+    assert!(!succeeded(&too_soon), "the fourth attempt must wait");
+    app.clock.advance(Duration::from_secs(2));
+    assert!(succeeded(
+        &app.accounts
+            .login(EMAIL, PASSWORD, from_ip(ATTACKER))
+            .await
+            .unwrap()
+    ));
+}
+
+async fn au_2_one_address_failing_across_many_accounts_is_locked_out(store: Store) {
+    let app = test_app(store).await;
+    verified(&app, EMAIL).await;
+    for n in 0..30 {
+        let victim = format!("victim{n}@example.com");
+        assert!(!succeeded(
+            &app.accounts
+                .login(&victim, WRONG, from_ip(ATTACKER))
+                .await
+                .unwrap()
+        ));
+    }
+    let stuffed = app
+        .accounts
+        .login(EMAIL, PASSWORD, from_ip(ATTACKER))
+        .await
+        .unwrap();
+    assert!(
+        !succeeded(&stuffed),
+        "the stuffing address is locked for every account"
+    );
+    let elsewhere = app
+        .accounts
+        .login(EMAIL, PASSWORD, from_ip("198.51.100.4"))
+        .await
+        .unwrap();
+    assert!(succeeded(&elsewhere), "other addresses are not affected");
+}
+
+async fn au_2_unknown_emails_are_throttled_like_real_ones(store: Store) {
+    let app = test_app(store).await;
+    fail(&app, "ghost@example.com", from_ip(ATTACKER), 10).await;
+    assert!(
+        app.sent_mail().await.is_empty(),
+        "no one to notify, and nothing revealed"
+    );
+    let kinds_before = app.sent_mail().await.len();
+    assert_eq!(kinds_before, 0);
+}
+
+helio_store::dual_backend_tests!(
+    au_2_ten_failures_lock_unknown_sources_and_the_lock_expires,
+    au_2_a_known_device_keeps_working_during_a_lock,
+    au_2_delays_refuse_rapid_guesses_without_checking,
+    au_2_one_address_failing_across_many_accounts_is_locked_out,
+    au_2_unknown_emails_are_throttled_like_real_ones,
+);
