@@ -484,17 +484,17 @@ impl Accounts {
         account: Option<&[u8; 32]>,
         owner: Option<&AccountRecord>,
     ) -> Result<(), AccountError> {
-        if let Some(key) = source {
-            if self.record_failure(key, ThrottlePolicy::SOURCE).await? {
-                tracing::warn!(target: "helio::security", event = "source_locked", "a source address was locked after repeated failed logins");
-            }
+        if let Some(key) = source
+            && self.record_failure(key, ThrottlePolicy::SOURCE).await?
+        {
+            tracing::warn!(target: "helio::security", event = "source_locked", "a source address was locked after repeated failed logins");
         }
-        if let Some(key) = account {
-            if self.record_failure(key, ThrottlePolicy::ACCOUNT).await? {
-                tracing::warn!(target: "helio::security", event = "account_source_locked", account = ?owner.map(|o| o.id), "logins to an account from one source were locked after repeated failures");
-                if let Some(owner) = owner {
-                    self.notify_locked(owner).await?;
-                }
+        if let Some(key) = account
+            && self.record_failure(key, ThrottlePolicy::ACCOUNT).await?
+        {
+            tracing::warn!(target: "helio::security", event = "account_source_locked", account = ?owner.map(|o| o.id), "logins to an account from one source were locked after repeated failures");
+            if let Some(owner) = owner {
+                self.notify_locked(owner).await?;
             }
         }
         Ok(())
