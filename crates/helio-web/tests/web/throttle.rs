@@ -172,6 +172,44 @@ async fn au_2_one_address_failing_across_many_accounts_is_locked_out(store: Stor
     assert!(succeeded(&elsewhere), "other addresses are not affected");
 }
 
+async fn au_2_a_known_device_behind_a_locked_address_still_logs_in(store: Store) {
+    let app = test_app(store).await;
+    verified(&app, EMAIL).await;
+    let shared = "192.0.2.200";
+    let LoginOutcome::Success(first) = app
+        .accounts
+        .login(EMAIL, PASSWORD, from_ip(shared))
+        .await
+        .unwrap()
+    else {
+        panic!("the owner's first login works");
+    };
+    let device = first.new_device_cookie.unwrap();
+    for n in 0..30 {
+        let victim = format!("victim{n}@example.com");
+        assert!(!succeeded(
+            &app.accounts
+                .login(&victim, WRONG, from_ip(shared))
+                .await
+                .unwrap()
+        ));
+    }
+    assert!(!succeeded(
+        &app.accounts
+            .login(EMAIL, PASSWORD, from_ip(shared))
+            .await
+            .unwrap()
+    ));
+    let owner = LoginSource {
+        ip: shared.parse().unwrap(),
+        device_cookie: Some(&device),
+    };
+    assert!(
+        succeeded(&app.accounts.login(EMAIL, PASSWORD, owner).await.unwrap()),
+        "the stuffing lock on a shared address does not lock out a known device"
+    );
+}
+
 async fn au_2_unknown_emails_are_throttled_like_real_ones(store: Store) {
     let app = test_app(store).await;
     fail(&app, "ghost@example.com", from_ip(ATTACKER), 10).await;
@@ -189,4 +227,5 @@ helio_store::dual_backend_tests!(
     au_2_delays_refuse_rapid_guesses_without_checking,
     au_2_one_address_failing_across_many_accounts_is_locked_out,
     au_2_unknown_emails_are_throttled_like_real_ones,
+    au_2_a_known_device_behind_a_locked_address_still_logs_in,
 );
