@@ -39,6 +39,33 @@ impl<'a> AccountTokens<'a> {
         Ok(())
     }
 
+    /// The account a token is for, if it is unused, unexpired and of `purpose`, without using
+    /// it up (to check a form before spending the token).
+    pub async fn peek(
+        &self,
+        hash: &TokenHash,
+        purpose: TokenPurpose,
+        now: Timestamp,
+    ) -> Result<Option<AccountId>, StoreError> {
+        let Some(row) = sqlx::query(
+            "SELECT account_id FROM account_tokens \
+             WHERE token_hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?",
+        )
+        .bind(hash.0.to_vec())
+        .bind(purpose.as_str())
+        .bind(now.unix_micros())
+        .fetch_optional(self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let id: Vec<u8> = row.try_get(0)?;
+        let id: [u8; 16] = id
+            .try_into()
+            .map_err(|_| StoreError::Corrupt("account id is not 16 bytes"))?;
+        Ok(Some(AccountId::from_bytes(id)))
+    }
+
     /// Redeems a token: succeeds at most once, only before expiry and only for its purpose.
     /// The check and the marking are one conditional update, so two concurrent redemptions
     /// cannot both succeed.

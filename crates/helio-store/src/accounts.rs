@@ -145,6 +145,21 @@ impl<'a> Accounts<'a> {
         Ok(result.rows_affected() == 1)
     }
 
+    /// Marks the email proved (a completed password reset proves it too) and activates an
+    /// unverified account; a disabled account stays disabled.
+    pub async fn confirm_email(&self, id: AccountId, at: Timestamp) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE accounts SET status = CASE WHEN status = 'unverified' THEN 'active' ELSE status END, \
+             email_verified_at = COALESCE(email_verified_at, ?), updated_at = ? WHERE id = ?",
+        )
+        .bind(at.unix_micros())
+        .bind(at.unix_micros())
+        .bind(id.as_bytes().to_vec())
+        .execute(self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Replaces the password hash (change, reset, or transparent rehash at login).
     pub async fn set_password_hash(
         &self,

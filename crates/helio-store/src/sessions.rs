@@ -99,6 +99,25 @@ impl<'a> Sessions<'a> {
         }))
     }
 
+    /// Ends every live session of an account (password change or reset, staff action).
+    /// Returns how many were ended.
+    pub async fn end_all(
+        &self,
+        account: AccountId,
+        reason: &'static str,
+        now: Timestamp,
+    ) -> Result<u64, StoreError> {
+        let ended = sqlx::query(
+            "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE account_id = ? AND ended_at IS NULL",
+        )
+        .bind(now.unix_micros())
+        .bind(reason)
+        .bind(account.as_bytes().to_vec())
+        .execute(self.pool)
+        .await?;
+        Ok(ended.rows_affected())
+    }
+
     /// Ends a session; `false` if it was not live.
     pub async fn end(
         &self,

@@ -17,6 +17,7 @@ mod login;
 mod middleware;
 mod pages;
 mod request_id;
+mod reset;
 mod routes;
 pub mod server;
 pub mod services;
@@ -42,6 +43,7 @@ pub fn route_table() -> RouteTable {
         .merge(health::routes())
         .merge(signup::routes())
         .merge(login::routes())
+        .merge(reset::routes())
 }
 
 /// The complete application: every route behind the hardened middleware stack.

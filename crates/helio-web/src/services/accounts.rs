@@ -545,6 +545,133 @@ impl Accounts {
         Err(AccountError::Busy)
     }
 
+    /// Starts a password reset. Answers the same whatever the address (AU-4): only an
+    /// existing account gets a link, valid 30 minutes, and every older link is voided.
+    pub async fn request_reset(&self, email: &str) -> Result<(), AccountError> {
+        let Ok(email) = Email::parse(email) else {
+            return Ok(());
+        };
+        let Some(record) = self
+            .store
+            .accounts()
+            .by_email_index(&self.email_index(&email))
+            .await?
+        else {
+            tracing::info!(target: "helio::security", event = "password_reset_requested", known = false, "password reset requested");
+            return Ok(());
+        };
+        if record.status == AccountStatus::Disabled {
+            tracing::info!(target: "helio::security", event = "password_reset_requested", account = %record.id, disabled = true, "password reset requested for a disabled account");
+            return Ok(());
+        }
+        let now = self.clock.now();
+        let tokens = self.store.account_tokens();
+        tokens
+            .void_all(record.id, TokenPurpose::ResetPassword, now)
+            .await?;
+        let token = SecretToken::generate();
+        tokens
+            .issue(
+                &token.hash(),
+                record.id,
+                TokenPurpose::ResetPassword,
+                now.saturating_add(TokenPurpose::ResetPassword.lifetime()),
+            )
+            .await?;
+        let link = format!(
+            "{}/reset-password?token={}",
+            self.public_url,
+            token.expose()
+        );
+        mail::enqueue(
+            &self.store,
+            &self.cipher,
+            Mail {
+                kind: "reset_password",
+                to: email,
+                subject: "Reset your Helio password",
+                body: format!(
+                    "Someone (we hope you) asked to reset the password of your Helio account.\n\nChoose a new password with this link within 30 minutes:\n\n{link}\n\nIf you did not ask, ignore this message: your password stays as it is.\n"
+                ),
+            },
+        )
+        .await?;
+        tracing::info!(target: "helio::security", event = "password_reset_requested", account = %record.id, "password reset requested");
+        Ok(())
+    }
+
+    /// Completes a reset: the new password must pass the policy before the link is spent;
+    /// then the link is used up, every session of the account ends, every other reset link is
+    /// voided, the address counts as proved, and the owner is told.
+    pub async fn complete_reset(
+        &self,
+        presented: &str,
+        new_password: &str,
+    ) -> Result<ResetOutcome, AccountError> {
+        let Some(token) = SecretToken::parse(presented) else {
+            return Ok(ResetOutcome::InvalidLink);
+        };
+        let now = self.clock.now();
+        let tokens = self.store.account_tokens();
+        let Some(account) = tokens
+            .peek(&token.hash(), TokenPurpose::ResetPassword, now)
+            .await?
+        else {
+            return Ok(ResetOutcome::InvalidLink);
+        };
+        let Some(profile) = self.profile(account).await? else {
+            return Ok(ResetOutcome::InvalidLink);
+        };
+        let password = NewPassword::new(
+            new_password,
+            PersonalDetails {
+                email: Some(&profile.email),
+                name: Some(&profile.name),
+            },
+        )
+        .map_err(AccountError::Password)?;
+        if tokens
+            .redeem(&token.hash(), TokenPurpose::ResetPassword, now)
+            .await?
+            != Some(account)
+        {
+            return Ok(ResetOutcome::InvalidLink);
+        }
+        let hash = self
+            .with_hasher(move |hasher| hasher.hash(password.plain()))
+            .await?;
+        let accounts = self.store.accounts();
+        accounts
+            .set_password_hash(account, hash.as_str(), now)
+            .await?;
+        accounts.confirm_email(account, now).await?;
+        tokens
+            .void_all(account, TokenPurpose::ResetPassword, now)
+            .await?;
+        let ended = self
+            .store
+            .sessions()
+            .end_all(account, "password_reset", now)
+            .await?;
+        tracing::info!(target: "helio::security", event = "password_reset_completed", %account, sessions_ended = ended, "password reset completed");
+        let email = Email::parse(&profile.email).map_err(|_| AccountError::Unreadable)?;
+        mail::enqueue(
+            &self.store,
+            &self.cipher,
+            Mail {
+                kind: "password_changed",
+                to: email,
+                subject: "Your Helio password was changed",
+                body: format!(
+                    "The password of your Helio account was just reset, and every device was signed out.\n\nIf this was not you, reset it again at {}/forgot-password at once and contact support.\n",
+                    self.public_url
+                ),
+            },
+        )
+        .await?;
+        Ok(ResetOutcome::Done)
+    }
+
     /// The account's name and email, decrypted, for its own account page.
     pub async fn profile(&self, id: AccountId) -> Result<Option<Profile>, AccountError> {
         let Some(record) = self.store.accounts().by_id(id).await? else {
@@ -564,6 +691,15 @@ impl Accounts {
             role: record.role,
         }))
     }
+}
+
+/// How a password reset ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetOutcome {
+    /// The password is changed.
+    Done,
+    /// The link is wrong, used, expired or voided.
+    InvalidLink,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

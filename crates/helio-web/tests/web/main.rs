@@ -13,6 +13,7 @@ mod headers;
 mod limits;
 mod logs;
 mod probes;
+mod reset;
 mod routes;
 mod server;
 mod sessions;

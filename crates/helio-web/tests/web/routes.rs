@@ -25,6 +25,13 @@ const REVIEWED_PUBLIC_ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/accounts/verify-email"),
     ("GET", "/login"),
     ("POST", "/login"),
+    ("GET", "/forgot-password"),
+    ("POST", "/forgot-password"),
+    ("GET", "/forgot-password/sent"),
+    ("GET", "/reset-password"),
+    ("POST", "/reset-password"),
+    ("POST", "/api/v1/password-resets"),
+    ("POST", "/api/v1/password-resets/complete"),
 ];
 
 #[test]

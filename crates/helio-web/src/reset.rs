@@ -1,0 +1,205 @@
+//! Password reset, as pages and as JSON API (AU-3, AU-4, SM-17).
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use helio_core::access::Access;
+use helio_core::values::FieldError;
+use serde::{Deserialize, Serialize};
+
+use crate::error::RenderedByHandler;
+use crate::services::accounts::{AccountError, ResetOutcome};
+use crate::{AppState, RouteTable, WebError};
+
+pub(crate) fn routes() -> RouteTable {
+    RouteTable::new()
+        .get("/forgot-password", Access::Public, view_forgot_get)
+        .post("/forgot-password", Access::Public, view_forgot_post)
+        .get(
+            "/forgot-password/sent",
+            Access::Public,
+            view_forgot_sent_get,
+        )
+        .get("/reset-password", Access::Public, view_reset_get)
+        .post("/reset-password", Access::Public, view_reset_post)
+        .post("/api/v1/password-resets", Access::Public, api_request_post)
+        .post(
+            "/api/v1/password-resets/complete",
+            Access::Public,
+            api_complete_post,
+        )
+}
+
+#[derive(Template)]
+#[template(path = "forgot.html")]
+struct ForgotPage;
+
+#[derive(Template)]
+#[template(path = "reset.html")]
+struct ResetPage<'a> {
+    token: &'a str,
+    error: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage {
+    heading: &'static str,
+    paragraphs: Vec<&'static str>,
+}
+
+fn html(template: &impl Template) -> Result<Html<String>, WebError> {
+    template.render().map(Html).map_err(WebError::internal)
+}
+
+fn rendered(status: StatusCode, page: Html<String>) -> Response {
+    let mut response = (status, page).into_response();
+    response.extensions_mut().insert(RenderedByHandler);
+    response
+}
+
+fn service_failure(error: AccountError) -> WebError {
+    match error {
+        AccountError::Busy => WebError::Unavailable,
+        other => WebError::internal(other),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EmailInput {
+    email: String,
+}
+
+/// No `Debug`: it carries a password.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CompleteInput {
+    #[serde(default)]
+    token: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+async fn view_forgot_get() -> Result<Html<String>, WebError> {
+    html(&ForgotPage)
+}
+
+async fn view_forgot_post(
+    State(state): State<AppState>,
+    Form(input): Form<EmailInput>,
+) -> Result<Redirect, WebError> {
+    state
+        .accounts()
+        .request_reset(&input.email)
+        .await
+        .map_err(service_failure)?;
+    Ok(Redirect::to("/forgot-password/sent"))
+}
+
+async fn view_forgot_sent_get() -> Result<Html<String>, WebError> {
+    html(&MessagePage {
+        heading: "Check your email",
+        paragraphs: vec![
+            "If the address belongs to an account, we have sent it a link to choose a new password. The link works for 30 minutes and only once.",
+        ],
+    })
+}
+
+async fn view_reset_get(Query(query): Query<TokenQuery>) -> Result<Html<String>, WebError> {
+    html(&ResetPage {
+        token: &query.token,
+        error: None,
+    })
+}
+
+async fn view_reset_post(
+    State(state): State<AppState>,
+    Form(input): Form<CompleteInput>,
+) -> Result<Response, WebError> {
+    match state
+        .accounts()
+        .complete_reset(&input.token, &input.password)
+        .await
+    {
+        Ok(ResetOutcome::Done) => Ok(rendered(
+            StatusCode::OK,
+            html(&MessagePage {
+                heading: "Your password is changed",
+                paragraphs: vec![
+                    "Every device that was signed in has been signed out. Log in with your new password.",
+                ],
+            })?,
+        )),
+        Ok(ResetOutcome::InvalidLink) => Ok(rendered(
+            StatusCode::BAD_REQUEST,
+            html(&MessagePage {
+                heading: "This link cannot be used",
+                paragraphs: vec![
+                    "The link is wrong, already used, replaced by a newer one or older than 30 minutes. Ask for a new one.",
+                ],
+            })?,
+        )),
+        Err(AccountError::Password(reason)) => Ok(rendered(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            html(&ResetPage {
+                token: &input.token,
+                error: Some(reason.message()),
+            })?,
+        )),
+        Err(other) => Err(service_failure(other)),
+    }
+}
+
+#[derive(Serialize)]
+struct Accepted {
+    status: &'static str,
+}
+
+async fn api_request_post(
+    State(state): State<AppState>,
+    Json(input): Json<EmailInput>,
+) -> Result<(StatusCode, Json<Accepted>), WebError> {
+    state
+        .accounts()
+        .request_reset(&input.email)
+        .await
+        .map_err(service_failure)?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Accepted {
+            status: "sent_if_registered",
+        }),
+    ))
+}
+
+async fn api_complete_post(
+    State(state): State<AppState>,
+    Json(input): Json<CompleteInput>,
+) -> Result<Json<Accepted>, WebError> {
+    match state
+        .accounts()
+        .complete_reset(&input.token, &input.password)
+        .await
+    {
+        Ok(ResetOutcome::Done) => Ok(Json(Accepted {
+            status: "password_changed",
+        })),
+        Ok(ResetOutcome::InvalidLink) => Err(WebError::BadRequest(
+            "The token is wrong, used, replaced or expired.",
+        )),
+        Err(AccountError::Password(reason)) => Err(WebError::Invalid(vec![FieldError {
+            field: "password",
+            message: reason.message(),
+        }])),
+        Err(other) => Err(service_failure(other)),
+    }
+}
