@@ -8,6 +8,7 @@ pub mod access;
 pub mod account;
 pub mod crypto;
 pub mod keys;
+pub mod mfa;
 pub mod password;
 pub mod role;
 pub mod session;

@@ -21,6 +21,8 @@ pub enum IndexPurpose {
     ThrottleAccount,
     /// A failed-login counter key: source address.
     ThrottleSource,
+    /// A recovery code (keyed, so a stolen table cannot be brute-forced offline).
+    RecoveryCode,
 }
 
 impl IndexPurpose {
@@ -30,6 +32,7 @@ impl IndexPurpose {
             Self::Phone => b"phone",
             Self::ThrottleAccount => b"throttle-account",
             Self::ThrottleSource => b"throttle-source",
+            Self::RecoveryCode => b"recovery-code",
         }
     }
 }
