@@ -2,6 +2,8 @@
 CREATE TABLE sessions (
     id_hash           BINARY(32)  NOT NULL PRIMARY KEY,
     account_id        BINARY(16)  NOT NULL,
+    -- 'full', or a half-finished login: 'mfa' (second factor pending) or 'enrol' (must enrol).
+    stage             VARCHAR(8)  NOT NULL CHECK (stage IN ('full','mfa','enrol')),
     created_at        BIGINT      NOT NULL,
     last_seen_at      BIGINT      NOT NULL,
     idle_timeout_secs BIGINT      NOT NULL CHECK (idle_timeout_secs > 0),

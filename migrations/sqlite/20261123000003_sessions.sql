@@ -2,6 +2,8 @@
 CREATE TABLE sessions (
     id_hash           BLOB    PRIMARY KEY NOT NULL CHECK (length(id_hash) = 32),
     account_id        BLOB    NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    -- 'full', or a half-finished login: 'mfa' (second factor pending) or 'enrol' (must enrol).
+    stage             TEXT    NOT NULL CHECK (stage IN ('full','mfa','enrol')),
     created_at        INTEGER NOT NULL,
     last_seen_at      INTEGER NOT NULL,
     idle_timeout_secs INTEGER NOT NULL CHECK (idle_timeout_secs > 0),

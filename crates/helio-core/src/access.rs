@@ -13,6 +13,13 @@ pub enum Access {
     Public,
     /// Any signed-in account, for its own things (its account page, logging out).
     SignedIn,
+    /// Half-way through login: the password is done and the second factor is asked for.
+    MfaChallenge,
+    /// Setting up a second factor: forced after the password for roles that need one, or
+    /// chosen from the account page.
+    MfaEnrolment,
+    /// Any half-finished login (to abandon it).
+    LoginInProgress,
 }
 
 impl Access {
@@ -21,7 +28,9 @@ impl Access {
     pub fn allows_anonymous(self) -> bool {
         match self {
             Self::Public => true,
-            Self::SignedIn => false,
+            Self::SignedIn | Self::MfaChallenge | Self::MfaEnrolment | Self::LoginInProgress => {
+                false
+            }
         }
     }
 }

@@ -47,6 +47,12 @@ impl TotpSecret {
         Ok(Self(Zeroizing::new(array)))
     }
 
+    /// Reads a secret typed or shown in base32 (as an authenticator app would).
+    pub fn from_base32(text: &str) -> Result<Self, MalformedSecret> {
+        let bytes = totp_rs::Secret::try_from_base32(text.trim()).map_err(|_| MalformedSecret)?;
+        Self::from_bytes(bytes.as_ref())
+    }
+
     /// The raw bytes, for encrypting at rest.
     #[must_use]
     pub fn expose(&self) -> &[u8; SECRET_LEN] {

@@ -9,6 +9,33 @@ use sqlx::{AnyPool, Row};
 
 use crate::StoreError;
 
+/// How far a login has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStage {
+    /// Fully signed in.
+    Full,
+    /// Password accepted; the second factor is still to come.
+    MfaPending,
+    /// Password accepted; the role needs a second factor that is not set up yet.
+    EnrolmentPending,
+}
+
+impl SessionStage {
+    const fn as_str(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::MfaPending => "mfa",
+            Self::EnrolmentPending => "enrol",
+        }
+    }
+
+    fn parse(stored: &str) -> Option<Self> {
+        [Self::Full, Self::MfaPending, Self::EnrolmentPending]
+            .into_iter()
+            .find(|s| s.as_str() == stored)
+    }
+}
+
 /// A live session and whose it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ActiveSession {
@@ -18,6 +45,8 @@ pub struct ActiveSession {
     pub role: Role,
     /// When it started.
     pub created_at: Timestamp,
+    /// How far the login has got.
+    pub stage: SessionStage,
 }
 
 /// Reads and writes sessions.
@@ -36,16 +65,18 @@ impl<'a> Sessions<'a> {
         &self,
         id: &TokenHash,
         account: AccountId,
+        stage: SessionStage,
         now: Timestamp,
         idle_timeout_secs: u32,
         expires_at: Timestamp,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, \
-             idle_timeout_secs, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (id_hash, account_id, stage, created_at, last_seen_at, \
+             idle_timeout_secs, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id.0.to_vec())
         .bind(account.as_bytes().to_vec())
+        .bind(stage.as_str())
         .bind(now.unix_micros())
         .bind(now.unix_micros())
         .bind(i64::from(idle_timeout_secs))
@@ -76,7 +107,7 @@ impl<'a> Sessions<'a> {
             return Ok(None);
         }
         let Some(row) = sqlx::query(
-            "SELECT s.account_id, a.role, s.created_at FROM sessions s \
+            "SELECT s.account_id, a.role, s.created_at, s.stage FROM sessions s \
              JOIN accounts a ON a.id = s.account_id \
              WHERE s.id_hash = ? AND a.status = 'active'",
         )
@@ -88,6 +119,7 @@ impl<'a> Sessions<'a> {
         };
         let account: Vec<u8> = row.try_get(0)?;
         let role: String = row.try_get(1)?;
+        let stage: String = row.try_get(3)?;
         Ok(Some(ActiveSession {
             account: AccountId::from_bytes(
                 account
@@ -96,6 +128,8 @@ impl<'a> Sessions<'a> {
             ),
             role: Role::parse(&role).ok_or(StoreError::Corrupt("unknown role"))?,
             created_at: Timestamp::from_unix_micros(row.try_get(2)?),
+            stage: SessionStage::parse(&stage)
+                .ok_or(StoreError::Corrupt("unknown session stage"))?,
         }))
     }
 

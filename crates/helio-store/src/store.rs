@@ -87,6 +87,12 @@ impl Store {
         crate::LoginThrottle::new(&self.pool)
     }
 
+    /// Second factors: TOTP enrolments and recovery codes.
+    #[must_use]
+    pub fn mfa(&self) -> crate::Mfa<'_> {
+        crate::Mfa::new(&self.pool)
+    }
+
     /// Server-side sessions.
     #[must_use]
     pub fn sessions(&self) -> crate::Sessions<'_> {

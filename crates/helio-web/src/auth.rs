@@ -1,5 +1,10 @@
-//! Who is calling: the guard that every non-public route passes through (AC-1), and the
+//! Who is calling: the guards that every non-public route passes through (AC-1), and the
 //! extractor handlers use to learn the signed-in account.
+//!
+//! A login moves through stages: password done (second factor pending, or enrolment forced
+//! for roles that need one), then fully signed in. Each guard admits only its stages and sends
+//! everyone else where they belong, so nothing but the second-factor pages is reachable before
+//! the second factor (AU-1).
 
 use axum::extract::{FromRequestParts, Request};
 use axum::http::header;
@@ -8,15 +13,17 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use helio_core::account::AccountId;
 use helio_core::role::Role;
+use helio_store::SessionStage;
 
 use crate::{AppState, WebError, cookies};
 
-/// The signed-in account of this request. Only routes registered with a signed-in rule have
-/// one; asking for it elsewhere is a programming error and fails closed (500).
+/// The account of this request, and how far its login has got. Only routes registered with a
+/// non-public rule have one; asking for it elsewhere is a programming error and fails closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct SignedIn {
     pub(crate) account: AccountId,
     pub(crate) role: Role,
+    pub(crate) stage: SessionStage,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
@@ -25,16 +32,54 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         parts.extensions.get::<Self>().copied().ok_or_else(|| {
             WebError::internal(std::io::Error::other(
-                "SignedIn requested on a route without the signed-in guard",
+                "SignedIn requested on a route without a session guard",
             ))
         })
     }
 }
 
-/// Middleware for routes that need a session: a live session lets the request through with
-/// [`SignedIn`]; anything else sends a browser to the login page (forgetting a dead cookie) and
-/// answers an API client 401.
-pub(crate) async fn require_signed_in(mut request: Request, next: Next) -> Response {
+/// Fully signed-in sessions only.
+pub(crate) async fn require_signed_in(request: Request, next: Next) -> Response {
+    guard(request, next, &[SessionStage::Full]).await
+}
+
+/// Sessions waiting for their second factor only.
+pub(crate) async fn require_mfa_challenge(request: Request, next: Next) -> Response {
+    guard(request, next, &[SessionStage::MfaPending]).await
+}
+
+/// Sessions that must enrol a second factor, or signed-in ones choosing to.
+pub(crate) async fn require_mfa_enrolment(request: Request, next: Next) -> Response {
+    guard(
+        request,
+        next,
+        &[SessionStage::EnrolmentPending, SessionStage::Full],
+    )
+    .await
+}
+
+/// Either kind of half-finished login.
+pub(crate) async fn require_login_in_progress(request: Request, next: Next) -> Response {
+    guard(
+        request,
+        next,
+        &[SessionStage::MfaPending, SessionStage::EnrolmentPending],
+    )
+    .await
+}
+
+fn home_of(stage: SessionStage) -> &'static str {
+    match stage {
+        SessionStage::Full => "/account",
+        SessionStage::MfaPending => "/mfa",
+        SessionStage::EnrolmentPending => "/mfa/enrol",
+    }
+}
+
+/// Lets the request through with [`SignedIn`] when its session is live and at an allowed
+/// stage; sends a browser at another stage to that stage's page, a browser with no live
+/// session to the login page (forgetting a dead cookie), and an API client 401.
+async fn guard(mut request: Request, next: Next, allowed: &[SessionStage]) -> Response {
     let Some(state) = request.extensions().get::<AppState>().cloned() else {
         return WebError::internal(std::io::Error::other("application state missing"))
             .into_response();
@@ -44,18 +89,19 @@ pub(crate) async fn require_signed_in(mut request: Request, next: Next) -> Respo
         Some(id) => state.sessions().authenticate(id).await,
         None => Ok(None),
     };
+    let api = request.uri().path().starts_with("/api/");
     match session {
-        Ok(Some(active)) => {
+        Ok(Some(active)) if allowed.contains(&active.stage) => {
             request.extensions_mut().insert(SignedIn {
                 account: active.account,
                 role: active.role,
+                stage: active.stage,
             });
             next.run(request).await
         }
-        Ok(None) if request.uri().path().starts_with("/api/") => {
-            WebError::Unauthorized.into_response()
-        }
-        Ok(None) => {
+        Ok(Some(active)) if !api => Redirect::to(home_of(active.stage)).into_response(),
+        Ok(_) if api => WebError::Unauthorized.into_response(),
+        Ok(_) => {
             let mut response = Redirect::to("/login").into_response();
             if presented.is_some() {
                 response

@@ -14,6 +14,7 @@ mod error;
 mod health;
 pub mod logging;
 mod login;
+mod mfa;
 mod middleware;
 mod pages;
 mod request_id;
@@ -44,6 +45,7 @@ pub fn route_table() -> RouteTable {
         .merge(signup::routes())
         .merge(login::routes())
         .merge(reset::routes())
+        .merge(mfa::routes())
 }
 
 /// The complete application: every route behind the hardened middleware stack.

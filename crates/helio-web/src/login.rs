@@ -6,6 +6,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use helio_core::access::Access;
+use helio_store::SessionStage;
 use serde::Deserialize;
 
 use crate::auth::SignedIn;
@@ -19,6 +20,7 @@ pub(crate) fn routes() -> RouteTable {
         .post("/login", Access::Public, view_login_post)
         .get("/account", Access::SignedIn, view_account_get)
         .post("/logout", Access::SignedIn, view_logout_post)
+        .post("/login/cancel", Access::LoginInProgress, view_logout_post)
 }
 
 #[derive(Template)]
@@ -34,6 +36,7 @@ struct AccountPage<'a> {
     name: &'a str,
     email: &'a str,
     role: &'a str,
+    mfa: bool,
 }
 
 /// The login fields. No `Debug`: it carries a password.
@@ -75,14 +78,26 @@ async fn view_login_post(
         })?;
     match outcome {
         LoginOutcome::Success(login) => {
+            let enrolled = state
+                .mfa()
+                .is_enrolled(login.who.account)
+                .await
+                .map_err(WebError::internal)?;
+            let (stage, next) = if enrolled {
+                (SessionStage::MfaPending, "/mfa")
+            } else if login.who.role.requires_mfa() {
+                (SessionStage::EnrolmentPending, "/mfa/enrol")
+            } else {
+                (SessionStage::Full, "/account")
+            };
             let token = state
                 .sessions()
-                .start(login.who)
+                .start(login.who, stage)
                 .await
                 .map_err(WebError::internal)?;
             let cookie = cookies::session(token.expose(), login.who.role.is_staff())
                 .ok_or_else(|| WebError::internal(std::io::Error::other("cookie value")))?;
-            let mut response = Redirect::to("/account").into_response();
+            let mut response = Redirect::to(next).into_response();
             response.headers_mut().append(header::SET_COOKIE, cookie);
             if let Some(device) = login.new_device_cookie.as_deref().and_then(cookies::device) {
                 response.headers_mut().append(header::SET_COOKIE, device);
@@ -111,10 +126,16 @@ async fn view_account_get(
         .await
         .map_err(WebError::internal)?
         .ok_or(WebError::NotFound)?;
+    let mfa = state
+        .mfa()
+        .is_enrolled(who.account)
+        .await
+        .map_err(WebError::internal)?;
     html(&AccountPage {
         name: &profile.name,
         email: &profile.email,
         role: profile.role.as_str(),
+        mfa,
     })
 }
 

@@ -62,13 +62,22 @@ impl RouteTable {
         access: Access,
         route: MethodRouter<AppState>,
     ) -> Self {
-        // Each non-public rule will wrap `route` in its authorisation layer here, so no
-        // handler can be reached without passing the check its entry names.
+        // Each non-public rule wraps `route` in its guard here, so no handler can be reached
+        // without passing the check its entry names.
         let guarded = match access {
             Access::Public => route,
             Access::SignedIn => {
                 route.route_layer(axum::middleware::from_fn(crate::auth::require_signed_in))
             }
+            Access::MfaChallenge => route.route_layer(axum::middleware::from_fn(
+                crate::auth::require_mfa_challenge,
+            )),
+            Access::MfaEnrolment => route.route_layer(axum::middleware::from_fn(
+                crate::auth::require_mfa_enrolment,
+            )),
+            Access::LoginInProgress => route.route_layer(axum::middleware::from_fn(
+                crate::auth::require_login_in_progress,
+            )),
         };
         self.router = self.router.route(path, guarded);
         self.entries.push(RouteEntry {

@@ -6,6 +6,7 @@ use helio_store::Store;
 
 use crate::HttpSettings;
 use crate::services::accounts::Accounts;
+use crate::services::mfa::MfaService;
 use crate::services::sessions::Sessions;
 
 /// Shared application state. Cheap to clone.
@@ -15,6 +16,7 @@ pub struct AppState {
     settings: Arc<HttpSettings>,
     accounts: Accounts,
     sessions: Sessions,
+    mfa: MfaService,
 }
 
 impl AppState {
@@ -25,9 +27,11 @@ impl AppState {
         settings: HttpSettings,
         accounts: Accounts,
         sessions: Sessions,
+        mfa: MfaService,
     ) -> Self {
         Self {
             sessions,
+            mfa,
             store,
             settings: Arc::new(settings),
             accounts,
@@ -40,6 +44,10 @@ impl AppState {
 
     pub(crate) fn sessions(&self) -> &Sessions {
         &self.sessions
+    }
+
+    pub(crate) fn mfa(&self) -> &MfaService {
+        &self.mfa
     }
 
     pub(crate) fn store(&self) -> &Store {

@@ -16,6 +16,7 @@ use helio_store::{Backend, Readiness, Store};
 use helio_web::AppState;
 use helio_web::server::{self, tls_acceptor};
 use helio_web::services::accounts::{AccountKeys, Accounts};
+use helio_web::services::mfa::MfaService;
 use helio_web::services::sessions::Sessions;
 use helio_web::services::{keyring, mail};
 use secrecy::ExposeSecret as _;
@@ -124,6 +125,12 @@ async fn application(
         .context("passwords.argon2_* parameters are refused by Argon2")?;
     let hash_slots = std::thread::available_parallelism().map_or(1, usize::from);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let mfa = MfaService::new(
+        store.clone(),
+        Arc::clone(&cipher),
+        Arc::new(BlindIndexer::new(&master_keys.blind_index)),
+        Arc::clone(&clock),
+    );
     let accounts = Accounts::new(
         store.clone(),
         Arc::clone(&cipher),
@@ -151,6 +158,7 @@ async fn application(
         settings.http.clone(),
         accounts,
         Sessions::new(store.clone(), clock),
+        mfa,
     ))
 }
 

@@ -104,6 +104,12 @@ impl FieldCipher {
     /// Seals `plaintext` for the place `context` names, under the current key.
     #[must_use]
     pub fn encrypt(&self, plaintext: &str, context: FieldContext<'_>) -> Vec<u8> {
+        self.encrypt_bytes(plaintext.as_bytes(), context)
+    }
+
+    /// Seals binary `plaintext` (a TOTP secret) like [`Self::encrypt`].
+    #[must_use]
+    pub fn encrypt_bytes(&self, plaintext: &[u8], context: FieldContext<'_>) -> Vec<u8> {
         let version = self.current;
         let Some(key) = self.keys.get(&version) else {
             unreachable_current();
@@ -112,7 +118,7 @@ impl FieldCipher {
         let sealed = match cipher(key).encrypt(
             &Nonce::from(nonce),
             Payload {
-                msg: plaintext.as_bytes(),
+                msg: plaintext,
                 aad: &context.aad(version),
             },
         ) {
@@ -133,6 +139,18 @@ impl FieldCipher {
         stored: &[u8],
         context: FieldContext<'_>,
     ) -> Result<Zeroizing<String>, FieldError> {
+        let opened = self.decrypt_bytes(stored, context)?;
+        String::from_utf8(opened.to_vec())
+            .map(Zeroizing::new)
+            .map_err(|_| FieldError::NotText)
+    }
+
+    /// Opens a stored binary value, checking it belongs to the place `context` names.
+    pub fn decrypt_bytes(
+        &self,
+        stored: &[u8],
+        context: FieldContext<'_>,
+    ) -> Result<Zeroizing<Vec<u8>>, FieldError> {
         let version = Self::version_of(stored)?;
         let key = self.keys.get(&version).ok_or(FieldError::UnknownKey)?;
         let nonce: [u8; 12] = stored
@@ -149,9 +167,7 @@ impl FieldCipher {
                 },
             )
             .map_err(|_| FieldError::Forged)?;
-        String::from_utf8(opened)
-            .map(Zeroizing::new)
-            .map_err(|_| FieldError::NotText)
+        Ok(Zeroizing::new(opened))
     }
 }
 

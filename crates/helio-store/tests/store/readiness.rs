@@ -6,7 +6,7 @@ use helio_store::{Readiness, Store, StoreError};
 async fn missing_migrations_are_pending(store: Store) {
     execute_raw(
         &store,
-        "DELETE FROM _sqlx_migrations WHERE version = 20261123000004",
+        "DELETE FROM _sqlx_migrations WHERE version = 20261123000005",
     )
     .await;
     assert_eq!(

@@ -5,4 +5,5 @@
 pub mod accounts;
 pub mod keyring;
 pub mod mail;
+pub mod mfa;
 pub mod sessions;

@@ -7,9 +7,12 @@ use helio_core::session::SessionPolicy;
 use std::sync::Arc;
 
 use helio_core::time::Clock;
-use helio_store::{ActiveSession, Store, StoreError};
+use helio_store::{ActiveSession, SessionStage, Store, StoreError};
 
 use super::accounts::LoggedIn;
+
+/// Longest a login may stay half-finished (password done, second factor pending).
+const PENDING_LIFETIME: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
 /// Starts, checks and ends sessions.
 #[derive(Debug, Clone)]
@@ -25,10 +28,21 @@ impl Sessions {
         Self { store, clock }
     }
 
-    /// Creates a session for someone who just logged in; the returned token goes in the
-    /// cookie and is never stored.
-    pub async fn start(&self, who: LoggedIn) -> Result<SecretToken, StoreError> {
+    /// Creates a session for someone who just passed the password step; the returned token
+    /// goes in the cookie and is never stored. A half-finished login (second factor pending)
+    /// lives five minutes at most (SM-6).
+    pub async fn start(
+        &self,
+        who: LoggedIn,
+        stage: SessionStage,
+    ) -> Result<SecretToken, StoreError> {
         let policy = SessionPolicy::for_role(who.role);
+        let (idle, absolute) = match stage {
+            SessionStage::Full => (policy.idle, policy.absolute),
+            SessionStage::MfaPending | SessionStage::EnrolmentPending => {
+                (PENDING_LIFETIME, PENDING_LIFETIME)
+            }
+        };
         let token = SecretToken::generate();
         let now = self.clock.now();
         self.store
@@ -36,13 +50,21 @@ impl Sessions {
             .create(
                 &token.hash(),
                 who.account,
+                stage,
                 now,
-                u32::try_from(policy.idle.as_secs()).unwrap_or(u32::MAX),
-                now.saturating_add(policy.absolute),
+                u32::try_from(idle.as_secs()).unwrap_or(u32::MAX),
+                now.saturating_add(absolute),
             )
             .await?;
-        tracing::info!(target: "helio::security", event = "session_created", account = %who.account, "session created");
+        tracing::info!(target: "helio::security", event = "session_created", account = %who.account, stage = ?stage, "session created");
         Ok(token)
+    }
+
+    /// Finishes a half-finished login: the pending session ends and a full one with a new ID
+    /// replaces it (SM-4: a new ID at every privilege change).
+    pub async fn promote(&self, presented: &str, who: LoggedIn) -> Result<SecretToken, StoreError> {
+        self.end(presented, "promoted").await?;
+        self.start(who, SessionStage::Full).await
     }
 
     /// The live session a presented ID names, if any. A malformed ID is refused before the

@@ -12,6 +12,7 @@ mod errors;
 mod headers;
 mod limits;
 mod logs;
+mod mfa;
 mod probes;
 mod reset;
 mod routes;

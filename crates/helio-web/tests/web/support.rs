@@ -18,6 +18,7 @@ use helio_store::Store;
 use helio_web::services::accounts::{AccountKeys, Accounts, LoginSource};
 use helio_web::services::keyring;
 use helio_web::services::mail::{self, Deliver, Outgoing};
+use helio_web::services::mfa::MfaService;
 use helio_web::services::sessions::Sessions;
 use helio_web::{AppState, ConnectionInfo, HttpSettings};
 use tower::ServiceExt;
@@ -55,13 +56,14 @@ impl Clock for ManualClock {
 
 pub(crate) async fn test_app_with(store: Store, settings: HttpSettings) -> TestApp {
     let kek = random_key();
+    let index_key = random_key();
     let cipher = Arc::new(keyring::load_or_create(&store, &kek).await.unwrap());
     let clock = Arc::new(ManualClock(AtomicI64::new(Timestamp::now().unix_micros())));
     let accounts = Accounts::new(
         store.clone(),
         Arc::clone(&cipher),
         AccountKeys {
-            indexer: BlindIndexer::new(&random_key()),
+            indexer: BlindIndexer::new(&index_key),
             devices: DeviceCookies::new(&random_key()),
         },
         Arc::new(PasswordHasher::new(HashParams::OWASP_MINIMUM).unwrap()),
@@ -70,11 +72,18 @@ pub(crate) async fn test_app_with(store: Store, settings: HttpSettings) -> TestA
         Arc::clone(&clock) as Arc<dyn Clock>,
     );
     let sessions = Sessions::new(store.clone(), Arc::clone(&clock) as Arc<dyn Clock>);
+    let mfa = MfaService::new(
+        store.clone(),
+        Arc::clone(&cipher),
+        Arc::new(BlindIndexer::new(&index_key)),
+        Arc::clone(&clock) as Arc<dyn Clock>,
+    );
     let router = helio_web::app(AppState::new(
         store.clone(),
         settings,
         accounts.clone(),
         sessions,
+        mfa,
     ));
     TestApp {
         router,

@@ -1,0 +1,180 @@
+//! Second-factor pages: the challenge after the password, and enrolment (forced for staff and
+//! installers, optional for customers) with a server-rendered QR code (AU-1, AU-3, SM-4).
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use helio_core::access::Access;
+use helio_store::SessionStage;
+use qrcode::QrCode;
+use qrcode::render::svg;
+use serde::Deserialize;
+
+use crate::auth::SignedIn;
+use crate::error::RenderedByHandler;
+use crate::services::accounts::LoggedIn;
+use crate::services::mfa::MfaError;
+use crate::{AppState, RouteTable, WebError, cookies};
+
+pub(crate) fn routes() -> RouteTable {
+    RouteTable::new()
+        .get("/mfa", Access::MfaChallenge, view_mfa_get)
+        .post("/mfa", Access::MfaChallenge, view_mfa_post)
+        .get("/mfa/enrol", Access::MfaEnrolment, view_enrol_get)
+        .post("/mfa/enrol", Access::MfaEnrolment, view_enrol_post)
+}
+
+#[derive(Template)]
+#[template(path = "mfa.html")]
+struct ChallengePage {
+    failed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "enrol.html")]
+struct EnrolPage {
+    forced: bool,
+    qr_svg: String,
+    secret: String,
+    failed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "recovery.html")]
+struct RecoveryPage<'a> {
+    codes: Vec<&'a str>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CodeInput {
+    code: String,
+}
+
+fn html(template: &impl Template) -> Result<Html<String>, WebError> {
+    template.render().map(Html).map_err(WebError::internal)
+}
+
+fn rendered(status: StatusCode, page: Html<String>) -> Response {
+    let mut response = (status, page).into_response();
+    response.extensions_mut().insert(RenderedByHandler);
+    response
+}
+
+/// Replaces the half-finished session with a full one under a new ID (SM-4).
+async fn promote(
+    state: &AppState,
+    headers: &HeaderMap,
+    who: SignedIn,
+    mut response: Response,
+) -> Result<Response, WebError> {
+    let presented = cookies::presented_session(headers).unwrap_or_default();
+    let token = state
+        .sessions()
+        .promote(
+            presented,
+            LoggedIn {
+                account: who.account,
+                role: who.role,
+            },
+        )
+        .await
+        .map_err(WebError::internal)?;
+    let cookie = cookies::session(token.expose(), who.role.is_staff())
+        .ok_or_else(|| WebError::internal(std::io::Error::other("cookie value")))?;
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+async fn view_mfa_get() -> Result<Html<String>, WebError> {
+    html(&ChallengePage { failed: false })
+}
+
+async fn view_mfa_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+    headers: HeaderMap,
+    Form(input): Form<CodeInput>,
+) -> Result<Response, WebError> {
+    let ok = state
+        .mfa()
+        .verify(who.account, &input.code)
+        .await
+        .map_err(WebError::internal)?;
+    if !ok {
+        return Ok(rendered(
+            StatusCode::UNAUTHORIZED,
+            html(&ChallengePage { failed: true })?,
+        ));
+    }
+    promote(
+        &state,
+        &headers,
+        who,
+        Redirect::to("/account").into_response(),
+    )
+    .await
+}
+
+async fn enrol_page(state: &AppState, who: SignedIn, failed: bool) -> Result<Response, WebError> {
+    let profile = state
+        .accounts()
+        .profile(who.account)
+        .await
+        .map_err(WebError::internal)?
+        .ok_or(WebError::NotFound)?;
+    let enrolment = match state.mfa().begin(who.account, &profile.email).await {
+        Ok(enrolment) => enrolment,
+        Err(MfaError::AlreadyEnrolled) => return Ok(Redirect::to("/account").into_response()),
+        Err(other) => return Err(WebError::internal(other)),
+    };
+    let qr_svg = QrCode::new(enrolment.uri.as_bytes())
+        .map_err(WebError::internal)?
+        .render::<svg::Color<'_>>()
+        .min_dimensions(220, 220)
+        .build();
+    let page = html(&EnrolPage {
+        forced: who.stage == SessionStage::EnrolmentPending,
+        qr_svg,
+        secret: enrolment.secret_base32,
+        failed,
+    })?;
+    let status = if failed {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok(rendered(status, page))
+}
+
+async fn view_enrol_get(
+    State(state): State<AppState>,
+    who: SignedIn,
+) -> Result<Response, WebError> {
+    enrol_page(&state, who, false).await
+}
+
+async fn view_enrol_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+    headers: HeaderMap,
+    Form(input): Form<CodeInput>,
+) -> Result<Response, WebError> {
+    let codes = match state.mfa().confirm(who.account, &input.code).await {
+        Ok(Some(codes)) => codes,
+        Ok(None) => return enrol_page(&state, who, true).await,
+        Err(MfaError::AlreadyEnrolled) => return Ok(Redirect::to("/account").into_response()),
+        Err(other) => return Err(WebError::internal(other)),
+    };
+    let page = html(&RecoveryPage {
+        codes: codes.iter().map(|c| c.expose()).collect(),
+    })?;
+    let response = rendered(StatusCode::OK, page);
+    if who.stage == SessionStage::EnrolmentPending {
+        promote(&state, &headers, who, response).await
+    } else {
+        Ok(response)
+    }
+}

@@ -1,0 +1,219 @@
+//! Second factors (AU-1, AU-3): TOTP enrolment with a QR code, verification with replay
+//! refused, and ten single-use recovery codes. Guesses are throttled like passwords.
+
+use std::sync::Arc;
+
+use helio_core::account::AccountId;
+use helio_core::crypto::blind_index::{BlindIndexer, IndexPurpose};
+use helio_core::crypto::field::{FieldCipher, FieldContext};
+use helio_core::mfa::{RecoveryCode, TotpSecret};
+use helio_core::throttle::{Decision, ThrottlePolicy};
+use helio_core::time::Clock;
+use helio_store::{Store, StoreError};
+
+/// Why a second-factor operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum MfaError {
+    /// The store failed.
+    #[error("store failure")]
+    Store(#[from] StoreError),
+    /// The stored secret did not decrypt.
+    #[error("stored second factor is unreadable")]
+    Unreadable,
+    /// A working factor exists already.
+    #[error("a second factor is already set up")]
+    AlreadyEnrolled,
+}
+
+/// What a person needs to add Helio to an authenticator app.
+#[derive(Debug)]
+pub struct Enrolment {
+    /// `otpauth://` URI, shown as a QR code.
+    pub uri: String,
+    /// The secret in base32, for typing by hand.
+    pub secret_base32: String,
+}
+
+/// Second-factor operations.
+#[derive(Debug, Clone)]
+pub struct MfaService {
+    store: Store,
+    cipher: Arc<FieldCipher>,
+    indexer: Arc<BlindIndexer>,
+    clock: Arc<dyn Clock>,
+}
+
+fn secret_field(account: &AccountId) -> FieldContext<'_> {
+    FieldContext {
+        table: "mfa_totp",
+        column: "secret",
+        row: account.as_bytes(),
+    }
+}
+
+impl MfaService {
+    /// The service over its dependencies.
+    #[must_use]
+    pub fn new(
+        store: Store,
+        cipher: Arc<FieldCipher>,
+        indexer: Arc<BlindIndexer>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            store,
+            cipher,
+            indexer,
+            clock,
+        }
+    }
+
+    /// Whether the account has a confirmed second factor.
+    pub async fn is_enrolled(&self, account: AccountId) -> Result<bool, MfaError> {
+        Ok(self
+            .store
+            .mfa()
+            .totp(account)
+            .await?
+            .is_some_and(|t| t.confirmed_at.is_some()))
+    }
+
+    /// Starts enrolment, or shows the unfinished one again (so a mistyped code does not mean
+    /// scanning a new QR code).
+    pub async fn begin(&self, account: AccountId, label: &str) -> Result<Enrolment, MfaError> {
+        if let Some((secret, _, confirmed)) = self.secret(account).await? {
+            if confirmed {
+                return Err(MfaError::AlreadyEnrolled);
+            }
+            return Ok(Enrolment {
+                uri: secret
+                    .provisioning_uri(label)
+                    .map_err(|_| MfaError::Unreadable)?,
+                secret_base32: secret.base32().map_err(|_| MfaError::Unreadable)?,
+            });
+        }
+        let secret = TotpSecret::generate();
+        let sealed = self
+            .cipher
+            .encrypt_bytes(secret.expose(), secret_field(&account));
+        self.store
+            .mfa()
+            .start_totp(
+                account,
+                &sealed,
+                self.cipher.current_version(),
+                self.clock.now(),
+            )
+            .await
+            .map_err(|error| match error {
+                StoreError::Conflict => MfaError::AlreadyEnrolled,
+                other => other.into(),
+            })?;
+        Ok(Enrolment {
+            uri: secret
+                .provisioning_uri(label)
+                .map_err(|_| MfaError::Unreadable)?,
+            secret_base32: secret.base32().map_err(|_| MfaError::Unreadable)?,
+        })
+    }
+
+    async fn secret(
+        &self,
+        account: AccountId,
+    ) -> Result<Option<(TotpSecret, Option<u64>, bool)>, MfaError> {
+        let Some(stored) = self.store.mfa().totp(account).await? else {
+            return Ok(None);
+        };
+        let bytes = self
+            .cipher
+            .decrypt_bytes(&stored.secret_ct, secret_field(&account))
+            .map_err(|_| MfaError::Unreadable)?;
+        let secret = TotpSecret::from_bytes(&bytes).map_err(|_| MfaError::Unreadable)?;
+        Ok(Some((
+            secret,
+            stored.last_step,
+            stored.confirmed_at.is_some(),
+        )))
+    }
+
+    /// Finishes enrolment with a code from the app; returns the ten recovery codes to show
+    /// once, or `None` when the code is wrong.
+    pub async fn confirm(
+        &self,
+        account: AccountId,
+        code: &str,
+    ) -> Result<Option<Vec<RecoveryCode>>, MfaError> {
+        let now = self.clock.now();
+        let Some((secret, last, confirmed)) = self.secret(account).await? else {
+            return Ok(None);
+        };
+        if confirmed {
+            return Err(MfaError::AlreadyEnrolled);
+        }
+        let Some(step) = secret.check(code, now, last) else {
+            return Ok(None);
+        };
+        if !self.store.mfa().use_step(account, step, true, now).await? {
+            return Ok(None);
+        }
+        let codes = RecoveryCode::generate_set();
+        let hashes: Vec<[u8; 32]> = codes
+            .iter()
+            .filter_map(|c| RecoveryCode::normalise(c.expose()))
+            .map(|n| self.indexer.index(IndexPurpose::RecoveryCode, &n))
+            .collect();
+        self.store
+            .mfa()
+            .replace_recovery_codes(account, &hashes, now)
+            .await?;
+        tracing::info!(target: "helio::security", event = "mfa_enrolled", %account, "TOTP enrolled");
+        Ok(Some(codes))
+    }
+
+    /// Checks a TOTP code or a recovery code for an enrolled account. Each TOTP step and each
+    /// recovery code works once; guesses count towards a lock like password failures.
+    pub async fn verify(&self, account: AccountId, typed: &str) -> Result<bool, MfaError> {
+        let now = self.clock.now();
+        let key = self
+            .indexer
+            .index(IndexPurpose::ThrottleAccount, &format!("mfa|{account}"));
+        let counter = self.store.login_throttle().get(&key).await?;
+        if ThrottlePolicy::ACCOUNT.decide(counter.map(|c| c.counter), now) != Decision::Allow {
+            tracing::info!(target: "helio::security", event = "mfa_throttled", %account, "second factor refused: too many recent failures");
+            return Ok(false);
+        }
+        let Some((secret, last, true)) = self.secret(account).await? else {
+            return Ok(false);
+        };
+        let ok = match secret.check(typed, now, last) {
+            Some(step) => self.store.mfa().use_step(account, step, false, now).await?,
+            None => match RecoveryCode::normalise(typed) {
+                Some(normal) => {
+                    let hash = self.indexer.index(IndexPurpose::RecoveryCode, &normal);
+                    let used = self
+                        .store
+                        .mfa()
+                        .use_recovery_code(account, &hash, now)
+                        .await?;
+                    if used {
+                        tracing::info!(target: "helio::security", event = "recovery_code_used", %account, "recovery code used");
+                    }
+                    used
+                }
+                None => false,
+            },
+        };
+        if ok {
+            self.store.login_throttle().clear(&key).await?;
+        } else {
+            let (next, locked) =
+                ThrottlePolicy::ACCOUNT.after_failure(counter.map(|c| c.counter), now);
+            self.store
+                .login_throttle()
+                .save(&key, &next, counter.map(|c| c.version))
+                .await?;
+            tracing::info!(target: "helio::security", event = "mfa_failed", %account, locked, "second factor failed");
+        }
+        Ok(ok)
+    }
+}

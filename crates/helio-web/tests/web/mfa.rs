@@ -1,0 +1,283 @@
+//! AU-1, AU-3, SM-4, SM-6: TOTP enrolment and challenge, replay, recovery codes, and staff
+//! held at enrolment until they have a second factor.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::Request;
+use helio_core::mfa::TotpSecret;
+use helio_core::time::Clock as _;
+use helio_store::Store;
+use helio_store::testing::{dump, execute_raw};
+use serde_json::json;
+
+use crate::support::{Answer, TestApp, form_post, json_post, send, test_app};
+
+const EMAIL: &str = "noa.sanz@example.com";
+const PASSWORD: &str = "quartz pebbles in a blue bowl";
+
+async fn verified(app: &TestApp) {
+    let answer = send(
+        &app.router,
+        json_post(
+            "/api/v1/accounts",
+            &json!({"name": "Noa Sanz", "email": EMAIL, "password": PASSWORD}),
+        ),
+    )
+    .await;
+    assert_eq!(answer.status, 202);
+    let mail = app.sent_mail().await;
+    let body = &mail[0].body;
+    let token: String = body[body.find("token=").unwrap() + 6..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    assert!(app.accounts.verify_email(&token).await.unwrap());
+}
+
+fn cookie_of(answer: &Answer) -> String {
+    let cookie = answer.header("set-cookie").expect("a session cookie");
+    cookie["__Host-helio=".len()..cookie.find(';').unwrap()].to_owned()
+}
+
+async fn log_in(app: &TestApp) -> Answer {
+    send(
+        &app.router,
+        form_post(
+            "/login",
+            &format!(
+                "email=noa.sanz%40example.com&password={}",
+                PASSWORD.replace(' ', "+")
+            ),
+        ),
+    )
+    .await
+}
+
+fn get_as(path: &str, session: &str) -> Request<Body> {
+    Request::get(path)
+        .header("cookie", format!("__Host-helio={session}"))
+        .body(Body::empty())
+        .unwrap()
+}
+
+fn post_as(path: &str, session: &str, body: &str) -> Request<Body> {
+    Request::post(path)
+        .header("host", "localhost")
+        .header("origin", "http://localhost")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", format!("__Host-helio={session}"))
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
+/// Enrols TOTP from a signed-in session; returns the secret and the recovery codes shown.
+async fn enrol(app: &TestApp, session: &str) -> (TotpSecret, Vec<String>) {
+    let page = send(&app.router, get_as("/mfa/enrol", session)).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<svg"), "a server-rendered QR code");
+    let start = page.body.find(r#"id="totp-secret">"#).unwrap() + r#"id="totp-secret">"#.len();
+    let secret_text = &page.body[start..start + page.body[start..].find('<').unwrap()];
+    let secret = TotpSecret::from_base32(secret_text).unwrap();
+    let wrong = send(&app.router, post_as("/mfa/enrol", session, "code=000000")).await;
+    assert_eq!(wrong.status, 422);
+    assert!(
+        wrong.body.contains(secret_text),
+        "the same secret is shown again"
+    );
+    let code = secret.code_at(app.clock.now()).unwrap();
+    let done = send(
+        &app.router,
+        post_as("/mfa/enrol", session, &format!("code={code}")),
+    )
+    .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let codes: Vec<String> = done
+        .body
+        .split("<li><code>")
+        .skip(1)
+        .map(|part| part[..part.find('<').unwrap()].to_owned())
+        .collect();
+    assert_eq!(codes.len(), 10);
+    (secret, codes)
+}
+
+async fn au_1_totp_is_asked_after_the_password_and_replay_is_refused(store: Store) {
+    let app = test_app(store).await;
+    verified(&app).await;
+    let full = cookie_of(&log_in(&app).await);
+    let (secret, _) = enrol(&app, &full).await;
+    let raw =
+        String::from_utf8_lossy(&dump(&app.store, "SELECT * FROM mfa_totp").await).into_owned();
+    assert!(
+        !raw.contains(&secret.base32().unwrap()),
+        "the secret is stored encrypted"
+    );
+
+    app.clock.advance(Duration::from_secs(60));
+    let login = log_in(&app).await;
+    assert_eq!(login.header("location"), Some("/mfa"));
+    let pending = cookie_of(&login);
+    let blocked = send(&app.router, get_as("/account", &pending)).await;
+    assert_eq!(
+        (blocked.status, blocked.header("location")),
+        (303, Some("/mfa")),
+        "nothing before the second factor"
+    );
+    let code = secret.code_at(app.clock.now()).unwrap();
+    let ok = send(
+        &app.router,
+        post_as("/mfa", &pending, &format!("code={code}")),
+    )
+    .await;
+    assert_eq!((ok.status, ok.header("location")), (303, Some("/account")));
+    let promoted = cookie_of(&ok);
+    assert_ne!(
+        promoted, pending,
+        "SM-4: a new ID once the second factor is done"
+    );
+    assert_eq!(
+        send(&app.router, get_as("/account", &promoted))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        send(&app.router, get_as("/account", &pending)).await.status,
+        303,
+        "the pending ID is dead"
+    );
+
+    let again = cookie_of(&log_in(&app).await);
+    let replay = send(
+        &app.router,
+        post_as("/mfa", &again, &format!("code={code}")),
+    )
+    .await;
+    assert_eq!(replay.status, 401, "the same code never works twice");
+}
+
+async fn au_3_recovery_codes_work_once(store: Store) {
+    let app = test_app(store).await;
+    verified(&app).await;
+    let full = cookie_of(&log_in(&app).await);
+    let (_, codes) = enrol(&app, &full).await;
+    let raw = String::from_utf8_lossy(&dump(&app.store, "SELECT * FROM recovery_codes").await)
+        .into_owned();
+    assert!(
+        codes
+            .iter()
+            .all(|c| !raw.contains(c.as_str()) && !raw.contains(&c.replace('-', "")))
+    );
+    let first = cookie_of(&log_in(&app).await);
+    let used = send(
+        &app.router,
+        post_as("/mfa", &first, &format!("code={}", codes[3].to_uppercase())),
+    )
+    .await;
+    assert_eq!(used.status, 303);
+    let second = cookie_of(&log_in(&app).await);
+    let reused = send(
+        &app.router,
+        post_as("/mfa", &second, &format!("code={}", codes[3])),
+    )
+    .await;
+    assert_eq!(reused.status, 401);
+    let other = send(
+        &app.router,
+        post_as("/mfa", &second, &format!("code={}", codes[4])),
+    )
+    .await;
+    assert_eq!(other.status, 303);
+}
+
+async fn au_1_staff_reach_nothing_before_enrolling(store: Store) {
+    let app = test_app(store).await;
+    verified(&app).await;
+    execute_raw(&app.store, "UPDATE accounts SET role = 'support'").await;
+    let login = log_in(&app).await;
+    assert_eq!(login.header("location"), Some("/mfa/enrol"));
+    assert!(
+        login
+            .header("set-cookie")
+            .unwrap()
+            .contains("SameSite=Strict"),
+        "staff cookies are Strict"
+    );
+    let pending = cookie_of(&login);
+    for path in ["/account", "/mfa"] {
+        let answer = send(&app.router, get_as(path, &pending)).await;
+        assert_eq!(
+            (answer.status, answer.header("location")),
+            (303, Some("/mfa/enrol")),
+            "{path}"
+        );
+    }
+    let logout = send(&app.router, post_as("/logout", &pending, "")).await;
+    assert_eq!(
+        logout.header("location"),
+        Some("/mfa/enrol"),
+        "not even the full-session routes"
+    );
+    let (_, codes) = enrol(&app, &pending).await;
+    assert_eq!(codes.len(), 10);
+}
+
+async fn sm_6_a_half_finished_login_expires_in_minutes(store: Store) {
+    let app = test_app(store).await;
+    verified(&app).await;
+    let full = cookie_of(&log_in(&app).await);
+    let (secret, _) = enrol(&app, &full).await;
+    app.clock.advance(Duration::from_secs(60));
+    let pending = cookie_of(&log_in(&app).await);
+    app.clock.advance(Duration::from_secs(5 * 60 + 1));
+    let code = secret.code_at(app.clock.now()).unwrap();
+    let late = send(
+        &app.router,
+        post_as("/mfa", &pending, &format!("code={code}")),
+    )
+    .await;
+    assert_eq!(
+        (late.status, late.header("location")),
+        (303, Some("/login"))
+    );
+}
+
+async fn au_2_second_factor_guesses_are_throttled(store: Store) {
+    let app = test_app(store).await;
+    verified(&app).await;
+    let full = cookie_of(&log_in(&app).await);
+    let (secret, _) = enrol(&app, &full).await;
+    app.clock.advance(Duration::from_secs(60));
+    let pending = cookie_of(&log_in(&app).await);
+    for guess in 0..4 {
+        let answer = send(
+            &app.router,
+            post_as(
+                "/mfa",
+                &pending,
+                &format!("code={:06}", 111_111 * (guess % 9 + 1)),
+            ),
+        )
+        .await;
+        assert_eq!(answer.status, 401);
+    }
+    let code = secret.code_at(app.clock.now()).unwrap();
+    let throttled = send(
+        &app.router,
+        post_as("/mfa", &pending, &format!("code={code}")),
+    )
+    .await;
+    assert_eq!(
+        throttled.status, 401,
+        "after failures, even a right code must wait"
+    );
+}
+
+helio_store::dual_backend_tests!(
+    au_1_totp_is_asked_after_the_password_and_replay_is_refused,
+    au_3_recovery_codes_work_once,
+    au_1_staff_reach_nothing_before_enrolling,
+    sm_6_a_half_finished_login_expires_in_minutes,
+    au_2_second_factor_guesses_are_throttled,
+);
