@@ -3,6 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBrowser, startHelio } from './support/helio.mjs';
+import { nextStep, totp } from './support/totp.mjs';
 
 let helio;
 let browser;
@@ -23,7 +24,7 @@ const person = {
   password: 'copper kites above the river delta',
 };
 
-test('sign up, confirm, log in, log out and back in', async () => {
+test('sign up, confirm, log in, enrol TOTP, log out and back in with a code', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
 
@@ -66,6 +67,17 @@ test('sign up, confirm, log in, log out and back in', async () => {
   assert.equal(session.expires, -1, 'a session cookie, gone with the browser');
   assert.equal(await page.evaluate(() => document.cookie), '', 'no script can read it');
 
+  await page.click('a[href="/mfa/enrol"]');
+  await page.waitForURL(`${helio.url}/mfa/enrol`);
+  assert.ok(await page.isVisible('.qr svg'), 'the QR code is drawn on the page');
+  const secret = (await page.textContent('#totp-secret')).trim();
+  await page.fill('#code', totp(secret));
+  await page.click('form[action="/mfa/enrol"] button');
+  const codes = await page.$$eval('.codes code', (nodes) => nodes.map((n) => n.textContent));
+  assert.equal(codes.length, 10, 'ten recovery codes are shown once');
+
+  await page.goto(`${helio.url}/account`);
+  assert.match(await page.textContent('.facts'), /On \(authenticator app\)/);
   await page.click('form[action="/logout"] button');
   await page.waitForURL(`${helio.url}/login`);
   assert.equal((await context.cookies()).find((c) => c.name === '__Host-helio'), undefined);
@@ -75,6 +87,10 @@ test('sign up, confirm, log in, log out and back in', async () => {
   await page.fill('#email', person.email);
   await page.fill('#password', person.password);
   await page.click('button[type=submit]');
+  await page.waitForURL(`${helio.url}/mfa`);
+  await nextStep();
+  await page.fill('#code', totp(secret));
+  await page.click('form[action="/mfa"] button');
   await page.waitForURL(`${helio.url}/account`);
   await context.close();
 });
