@@ -26,7 +26,7 @@ CREATE TABLE accounts (
 CREATE TABLE account_tokens (
     token_hash BINARY(32)  NOT NULL PRIMARY KEY,
     account_id BINARY(16)  NOT NULL,
-    purpose    VARCHAR(32) NOT NULL CHECK (purpose IN ('verify_email','reset_password')),
+    purpose    VARCHAR(32) NOT NULL CHECK (purpose IN ('verify_email','reset_password','invite')),
     expires_at BIGINT      NOT NULL,
     used_at    BIGINT,
     KEY account_tokens_account (account_id, purpose),

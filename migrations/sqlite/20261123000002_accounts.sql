@@ -25,7 +25,7 @@ CREATE INDEX accounts_data_key_version ON accounts (data_key_version);
 CREATE TABLE account_tokens (
     token_hash BLOB    PRIMARY KEY NOT NULL CHECK (length(token_hash) = 32),
     account_id BLOB    NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-    purpose    TEXT    NOT NULL CHECK (purpose IN ('verify_email','reset_password')),
+    purpose    TEXT    NOT NULL CHECK (purpose IN ('verify_email','reset_password','invite')),
     expires_at INTEGER NOT NULL,
     used_at    INTEGER
 ) STRICT;

@@ -72,6 +72,8 @@ pub enum TokenPurpose {
     VerifyEmail,
     /// Lets the holder set a new password (30 minutes).
     ResetPassword,
+    /// Lets an invited staff member set their first password (72 hours).
+    Invite,
 }
 
 impl TokenPurpose {
@@ -81,6 +83,7 @@ impl TokenPurpose {
         match self {
             Self::VerifyEmail => "verify_email",
             Self::ResetPassword => "reset_password",
+            Self::Invite => "invite",
         }
     }
 
@@ -90,6 +93,7 @@ impl TokenPurpose {
         match self {
             Self::VerifyEmail => std::time::Duration::from_secs(24 * 60 * 60),
             Self::ResetPassword => std::time::Duration::from_secs(30 * 60),
+            Self::Invite => std::time::Duration::from_secs(72 * 60 * 60),
         }
     }
 }

@@ -24,6 +24,8 @@ pub(crate) fn routes() -> RouteTable {
         )
         .get("/reset-password", Access::Public, view_reset_get)
         .post("/reset-password", Access::Public, view_reset_post)
+        .get("/welcome", Access::Public, view_welcome_get)
+        .post("/welcome", Access::Public, view_welcome_post)
         .post("/api/v1/password-resets", Access::Public, api_request_post)
         .post(
             "/api/v1/password-resets/complete",
@@ -39,8 +41,39 @@ struct ForgotPage;
 #[derive(Template)]
 #[template(path = "reset.html")]
 struct ResetPage<'a> {
+    heading: &'static str,
+    note: &'static str,
+    action: &'static str,
     token: &'a str,
     error: Option<&'static str>,
+}
+
+/// Which one-time link a password form completes.
+#[derive(Clone, Copy)]
+enum LinkKind {
+    Reset,
+    Invite,
+}
+
+impl LinkKind {
+    fn page<'a>(self, token: &'a str, error: Option<&'static str>) -> ResetPage<'a> {
+        match self {
+            Self::Reset => ResetPage {
+                heading: "Choose a new password",
+                note: "Every device signed in to your account will be signed out.",
+                action: "/reset-password",
+                token,
+                error,
+            },
+            Self::Invite => ResetPage {
+                heading: "Welcome to Helio",
+                note: "Choose the password for your staff account. At your first login you will set up two-step verification.",
+                action: "/welcome",
+                token,
+                error,
+            },
+        }
+    }
 }
 
 #[derive(Template)]
@@ -115,25 +148,45 @@ async fn view_forgot_sent_get() -> Result<Html<String>, WebError> {
 }
 
 async fn view_reset_get(Query(query): Query<TokenQuery>) -> Result<Html<String>, WebError> {
-    html(&ResetPage {
-        token: &query.token,
-        error: None,
-    })
+    html(&LinkKind::Reset.page(&query.token, None))
+}
+
+async fn view_welcome_get(Query(query): Query<TokenQuery>) -> Result<Html<String>, WebError> {
+    html(&LinkKind::Invite.page(&query.token, None))
 }
 
 async fn view_reset_post(
     State(state): State<AppState>,
     Form(input): Form<CompleteInput>,
 ) -> Result<Response, WebError> {
-    match state
+    let outcome = state
         .accounts()
         .complete_reset(&input.token, &input.password)
-        .await
-    {
+        .await;
+    password_set_page(LinkKind::Reset, &input.token, outcome)
+}
+
+async fn view_welcome_post(
+    State(state): State<AppState>,
+    Form(input): Form<CompleteInput>,
+) -> Result<Response, WebError> {
+    let outcome = state
+        .accounts()
+        .accept_invite(&input.token, &input.password)
+        .await;
+    password_set_page(LinkKind::Invite, &input.token, outcome)
+}
+
+fn password_set_page(
+    kind: LinkKind,
+    token: &str,
+    outcome: Result<ResetOutcome, AccountError>,
+) -> Result<Response, WebError> {
+    match outcome {
         Ok(ResetOutcome::Done) => Ok(rendered(
             StatusCode::OK,
             html(&MessagePage {
-                heading: "Your password is changed",
+                heading: "Your password is set",
                 paragraphs: vec![
                     "Every device that was signed in has been signed out. Log in with your new password.",
                 ],
@@ -144,16 +197,13 @@ async fn view_reset_post(
             html(&MessagePage {
                 heading: "This link cannot be used",
                 paragraphs: vec![
-                    "The link is wrong, already used, replaced by a newer one or older than 30 minutes. Ask for a new one.",
+                    "The link is wrong, already used, replaced by a newer one or expired. Ask for a new one.",
                 ],
             })?,
         )),
         Err(AccountError::Password(reason)) => Ok(rendered(
             StatusCode::UNPROCESSABLE_ENTITY,
-            html(&ResetPage {
-                token: &input.token,
-                error: Some(reason.message()),
-            })?,
+            html(&kind.page(token, Some(reason.message())))?,
         )),
         Err(other) => Err(service_failure(other)),
     }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use helio_core::role::Role;
 
 /// Helio: solar-panel installations, ordered through an app and dispatched to local crews.
 #[derive(Debug, Parser)]
@@ -33,6 +34,31 @@ pub(crate) enum Command {
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum StaffCommand {
+    /// Create a staff account and print its one-time invitation link (never a password).
+    Create {
+        /// The staff member's email address.
+        #[arg(long)]
+        email: String,
+        /// Their name.
+        #[arg(long)]
+        name: String,
+        /// support, sales, engineer or admin.
+        #[arg(long, value_parser = parse_staff_role)]
+        role: Role,
+    },
+}
+
+fn parse_staff_role(text: &str) -> Result<Role, String> {
+    Role::parse(text)
+        .filter(|role| role.is_staff())
+        .ok_or_else(|| "the role must be support, sales, engineer or admin".to_owned())
 }
 
 #[derive(Debug, Subcommand)]

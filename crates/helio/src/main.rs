@@ -7,13 +7,14 @@ mod keys;
 mod migrate;
 mod output;
 mod serve;
+mod staff;
 mod telemetry;
 
 use std::process::ExitCode;
 
 use clap::Parser as _;
 
-use crate::cli::{Cli, Command, ConfigCommand};
+use crate::cli::{Cli, Command, ConfigCommand, StaffCommand};
 use crate::config::{Problem, Report, Settings};
 
 /// Exit code for a configuration Helio refuses to run with.
@@ -25,13 +26,18 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let scope = match cli.command {
         Command::Migrate => config::Scope::Database,
-        Command::Serve | Command::Config(_) => config::Scope::Everything,
+        Command::Serve | Command::Config(_) | Command::Staff(_) => config::Scope::Everything,
     };
     let settings = match read_settings(&cli, scope) {
         Ok(settings) => settings,
         Err(code) => return code,
     };
     match cli.command {
+        Command::Staff(StaffCommand::Create { email, name, role }) => {
+            run(settings, move |settings| {
+                staff::create(settings, email, name, role)
+            })
+        }
         Command::Config(ConfigCommand::Check) => {
             output::out(&Report::new(&settings).to_string());
             output::err("configuration is valid");

@@ -82,7 +82,7 @@ pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 /// Dev mode only: the SQLite file and any missing local master key.
-fn prepare_dev(settings: &Settings, keys_dir: &Path) -> anyhow::Result<()> {
+pub(crate) fn prepare_dev(settings: &Settings, keys_dir: &Path) -> anyhow::Result<()> {
     prepare_sqlite_dir(settings)?;
     let created = keys::generate_missing(keys_dir)?;
     if !created.is_empty() {
@@ -96,7 +96,7 @@ fn prepare_dev(settings: &Settings, keys_dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn migrate_at_start(settings: &Settings) -> anyhow::Result<()> {
+pub(crate) async fn migrate_at_start(settings: &Settings) -> anyhow::Result<()> {
     let migrator = Store::connect(&settings.migration_url, &settings.pool)
         .await
         .context("cannot connect to the database with the migration URL")?;
@@ -108,14 +108,22 @@ async fn migrate_at_start(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The services behind the routes: data keys, blind indexer, password hasher (on the blocking
-/// pool, one slot per core) and, in dev mode, the mail sender that writes to the log.
-async fn application(
+/// The application services, built once at start.
+pub(crate) struct Services {
+    pub(crate) accounts: Accounts,
+    pub(crate) sessions: Sessions,
+    pub(crate) mfa: MfaService,
+    pub(crate) cipher: Arc<helio_core::crypto::field::FieldCipher>,
+}
+
+/// Loads the data keys and builds the services: blind indexer, device cookies, password
+/// hasher (on the blocking pool, one slot per core), sessions and second factors.
+pub(crate) async fn services(
     settings: &Settings,
     store: &Store,
     master_keys: &MasterKeys,
     public_url: &str,
-) -> anyhow::Result<AppState> {
+) -> anyhow::Result<Services> {
     let cipher = Arc::new(
         keyring::load_or_create(store, &master_keys.kek)
             .await
@@ -125,12 +133,6 @@ async fn application(
         .context("passwords.argon2_* parameters are refused by Argon2")?;
     let hash_slots = std::thread::available_parallelism().map_or(1, usize::from);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let mfa = MfaService::new(
-        store.clone(),
-        Arc::clone(&cipher),
-        Arc::new(BlindIndexer::new(&master_keys.blind_index)),
-        Arc::clone(&clock),
-    );
     let accounts = Accounts::new(
         store.clone(),
         Arc::clone(&cipher),
@@ -143,10 +145,32 @@ async fn application(
         public_url,
         Arc::clone(&clock),
     );
+    let mfa = MfaService::new(
+        store.clone(),
+        Arc::clone(&cipher),
+        Arc::new(BlindIndexer::new(&master_keys.blind_index)),
+        Arc::clone(&clock),
+    );
+    Ok(Services {
+        accounts,
+        sessions: Sessions::new(store.clone(), clock),
+        mfa,
+        cipher,
+    })
+}
+
+/// The services behind the routes and, in dev mode, the mail sender that writes to the log.
+async fn application(
+    settings: &Settings,
+    store: &Store,
+    master_keys: &MasterKeys,
+    public_url: &str,
+) -> anyhow::Result<AppState> {
+    let services = services(settings, store, master_keys, public_url).await?;
     if settings.mode == Mode::Dev {
         tokio::spawn(mail::run_sender(
             store.clone(),
-            cipher,
+            services.cipher,
             Arc::new(mail::LogDelivery),
             Duration::from_secs(1),
         ));
@@ -156,9 +180,9 @@ async fn application(
     Ok(AppState::new(
         store.clone(),
         settings.http.clone(),
-        accounts,
-        Sessions::new(store.clone(), clock),
-        mfa,
+        services.accounts,
+        services.sessions,
+        services.mfa,
     ))
 }
 

@@ -608,15 +608,33 @@ impl Accounts {
         presented: &str,
         new_password: &str,
     ) -> Result<ResetOutcome, AccountError> {
+        self.set_password_with_link(presented, new_password, TokenPurpose::ResetPassword)
+            .await
+    }
+
+    /// Completes a staff invitation: the first password, chosen through the one-time link
+    /// `helio staff create` printed. Same rules as a reset.
+    pub async fn accept_invite(
+        &self,
+        presented: &str,
+        new_password: &str,
+    ) -> Result<ResetOutcome, AccountError> {
+        self.set_password_with_link(presented, new_password, TokenPurpose::Invite)
+            .await
+    }
+
+    async fn set_password_with_link(
+        &self,
+        presented: &str,
+        new_password: &str,
+        purpose: TokenPurpose,
+    ) -> Result<ResetOutcome, AccountError> {
         let Some(token) = SecretToken::parse(presented) else {
             return Ok(ResetOutcome::InvalidLink);
         };
         let now = self.clock.now();
         let tokens = self.store.account_tokens();
-        let Some(account) = tokens
-            .peek(&token.hash(), TokenPurpose::ResetPassword, now)
-            .await?
-        else {
+        let Some(account) = tokens.peek(&token.hash(), purpose, now).await? else {
             return Ok(ResetOutcome::InvalidLink);
         };
         let Some(profile) = self.profile(account).await? else {
@@ -630,11 +648,7 @@ impl Accounts {
             },
         )
         .map_err(AccountError::Password)?;
-        if tokens
-            .redeem(&token.hash(), TokenPurpose::ResetPassword, now)
-            .await?
-            != Some(account)
-        {
+        if tokens.redeem(&token.hash(), purpose, now).await? != Some(account) {
             return Ok(ResetOutcome::InvalidLink);
         }
         let hash = self
@@ -645,15 +659,13 @@ impl Accounts {
             .set_password_hash(account, hash.as_str(), now)
             .await?;
         accounts.confirm_email(account, now).await?;
-        tokens
-            .void_all(account, TokenPurpose::ResetPassword, now)
-            .await?;
+        tokens.void_all(account, purpose, now).await?;
         let ended = self
             .store
             .sessions()
             .end_all(account, "password_reset", now)
             .await?;
-        tracing::info!(target: "helio::security", event = "password_reset_completed", %account, sessions_ended = ended, "password reset completed");
+        tracing::info!(target: "helio::security", event = "password_set_by_link", purpose = purpose.as_str(), %account, sessions_ended = ended, "password set through a one-time link");
         let email = Email::parse(&profile.email).map_err(|_| AccountError::Unreadable)?;
         mail::enqueue(
             &self.store,
@@ -670,6 +682,74 @@ impl Accounts {
         )
         .await?;
         Ok(ResetOutcome::Done)
+    }
+
+    /// Creates a staff account with no password and returns the one-time invitation link
+    /// (72 hours) through which its holder sets one. There are no default credentials: the
+    /// link is the only way in, and enrolment of a second factor follows at first login.
+    pub async fn create_staff(
+        &self,
+        email: &str,
+        name: &str,
+        role: Role,
+    ) -> Result<String, AccountError> {
+        let mut errors = Vec::new();
+        let email = Email::parse(email).map_err(|e| errors.push(e)).ok();
+        let name = PersonName::parse(name).map_err(|e| errors.push(e)).ok();
+        if !role.is_staff() {
+            errors.push(FieldError {
+                field: "role",
+                message: "Staff roles are support, sales, engineer and admin.",
+            });
+        }
+        let (Some(email), Some(name), true) = (email, name, errors.is_empty()) else {
+            return Err(AccountError::Invalid(errors));
+        };
+        let id = AccountId::random();
+        let now = self.clock.now();
+        let record = AccountRecord {
+            id,
+            role,
+            status: AccountStatus::Unverified,
+            email_ct: self.cipher.encrypt(email.as_str(), field(&id, "email")),
+            email_bidx: self.email_index(&email),
+            name_ct: self.cipher.encrypt(name.as_str(), field(&id, "name")),
+            phone_ct: None,
+            phone_bidx: None,
+            address_ct: None,
+            city_ct: None,
+            password_hash: None,
+            data_key_version: self.cipher.current_version(),
+            email_verified_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        match self.store.accounts().insert(&record).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict) => {
+                return Err(AccountError::Invalid(vec![FieldError {
+                    field: "email",
+                    message: "An account with this email address exists already.",
+                }]));
+            }
+            Err(other) => return Err(other.into()),
+        }
+        let token = SecretToken::generate();
+        self.store
+            .account_tokens()
+            .issue(
+                &token.hash(),
+                id,
+                TokenPurpose::Invite,
+                now.saturating_add(TokenPurpose::Invite.lifetime()),
+            )
+            .await?;
+        tracing::info!(target: "helio::security", event = "staff_account_created", account = %id, %role, "staff account created; invitation link issued");
+        Ok(format!(
+            "{}/welcome?token={}",
+            self.public_url,
+            token.expose()
+        ))
     }
 
     /// The account's name and email, decrypted, for its own account page.

@@ -281,3 +281,84 @@ helio_store::dual_backend_tests!(
     sm_6_a_half_finished_login_expires_in_minutes,
     au_2_second_factor_guesses_are_throttled,
 );
+
+mod invitation {
+    use helio_core::role::Role;
+    use helio_store::Store;
+    use helio_web::services::accounts::LoginOutcome;
+
+    use crate::support::{form_post, from_ip, get, send, test_app};
+
+    const STAFF: &str = "marta.gil@helio.example";
+    const CHOSEN: &str = "tangerine kites over the bay";
+
+    async fn au_3_staff_start_with_a_one_time_link_and_no_password(store: Store) {
+        let app = test_app(store).await;
+        let link = app
+            .accounts
+            .create_staff(STAFF, "Marta Gil", Role::Admin)
+            .await
+            .unwrap();
+        let token = link.split("token=").nth(1).unwrap().to_owned();
+        for guess in ["", "admin", "password", "changeme", CHOSEN] {
+            assert_eq!(
+                app.accounts
+                    .login(STAFF, guess, from_ip("192.0.2.9"))
+                    .await
+                    .unwrap(),
+                LoginOutcome::Failed,
+                "no default credentials: {guess:?}"
+            );
+        }
+        assert!(
+            app.accounts
+                .create_staff(STAFF, "Marta Gil", Role::Admin)
+                .await
+                .is_err(),
+            "one account per address"
+        );
+        assert!(
+            app.accounts
+                .create_staff("x@helio.example", "X", Role::Customer)
+                .await
+                .is_err(),
+            "staff roles only"
+        );
+        assert_eq!(
+            get(&app.router, &format!("/welcome?token={token}"))
+                .await
+                .status,
+            200
+        );
+        let body = format!("token={token}&password={}", CHOSEN.replace(' ', "+"));
+        assert_eq!(
+            send(&app.router, form_post("/welcome", &body)).await.status,
+            200
+        );
+        assert_eq!(
+            send(&app.router, form_post("/welcome", &body)).await.status,
+            400,
+            "single use"
+        );
+        // The guesses above put the account's unknown sources into a delay; wait it out.
+        app.clock.advance(std::time::Duration::from_secs(60));
+        let login = send(
+            &app.router,
+            form_post(
+                "/login",
+                &format!(
+                    "email=marta.gil%40helio.example&password={}",
+                    CHOSEN.replace(' ', "+")
+                ),
+            ),
+        )
+        .await;
+        assert_eq!(
+            login.header("location"),
+            Some("/mfa/enrol"),
+            "an admin enrols a second factor first"
+        );
+    }
+
+    helio_store::dual_backend_tests!(au_3_staff_start_with_a_one_time_link_and_no_password);
+}

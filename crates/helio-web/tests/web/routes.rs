@@ -30,6 +30,8 @@ const REVIEWED_PUBLIC_ROUTES: &[(&str, &str)] = &[
     ("GET", "/forgot-password/sent"),
     ("GET", "/reset-password"),
     ("POST", "/reset-password"),
+    ("GET", "/welcome"),
+    ("POST", "/welcome"),
     ("POST", "/api/v1/password-resets"),
     ("POST", "/api/v1/password-resets/complete"),
 ];

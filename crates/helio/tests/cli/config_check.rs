@@ -111,3 +111,76 @@ fn secrets_are_read_from_files() {
     );
     assert!(!stdout.contains("FromFile-123"));
 }
+
+#[test]
+fn au_3_staff_create_prints_a_one_time_link_and_never_a_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(
+        dir.path(),
+        &[
+            "staff",
+            "create",
+            "--email",
+            "first.admin@helio.example",
+            "--name",
+            "First Admin",
+            "--role",
+            "admin",
+        ],
+        &[],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let links: Vec<&str> = stdout.lines().filter(|l| l.starts_with("http")).collect();
+    assert_eq!(links.len(), 1, "{stdout}");
+    assert!(
+        links[0].starts_with("http://127.0.0.1:8080/welcome?token="),
+        "{}",
+        links[0]
+    );
+    let token = links[0].split("token=").nth(1).unwrap();
+    assert_eq!(token.len(), 43);
+    assert!(
+        !text(&output.stderr).contains(token),
+        "the link goes to stdout only"
+    );
+    assert!(
+        !stdout.to_lowercase().contains("password:"),
+        "no password is printed"
+    );
+    let again = run(
+        dir.path(),
+        &[
+            "staff",
+            "create",
+            "--email",
+            "first.admin@helio.example",
+            "--name",
+            "Again",
+            "--role",
+            "admin",
+        ],
+        &[],
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again.stderr).contains("exists already"));
+    let customer = run(
+        dir.path(),
+        &[
+            "staff",
+            "create",
+            "--email",
+            "c@helio.example",
+            "--name",
+            "C",
+            "--role",
+            "customer",
+        ],
+        &[],
+    );
+    assert_eq!(
+        customer.status.code(),
+        Some(2),
+        "clap refuses a non-staff role"
+    );
+}
