@@ -78,6 +78,14 @@ async fn view_login_post(
         })?;
     match outcome {
         LoginOutcome::Success(login) => {
+            // SM-15: a new authentication replaces whatever session this browser held.
+            if let Some(previous) = cookies::presented_session(&headers) {
+                state
+                    .sessions()
+                    .end(previous, "replaced_by_login")
+                    .await
+                    .map_err(WebError::internal)?;
+            }
             let enrolled = state
                 .mfa()
                 .is_enrolled(login.who.account)
@@ -156,9 +164,12 @@ async fn view_logout_post(
     let mut response = Redirect::to("/login").into_response();
     let headers = response.headers_mut();
     headers.insert(header::SET_COOKIE, cookies::expired_session());
+    // Cache and storage go; cookies are not wiped wholesale so that the device cookie, which
+    // names no one and protects the owner from lockouts, survives (the session cookie is
+    // expired explicitly above).
     headers.insert(
         "clear-site-data",
-        HeaderValue::from_static("\"cache\", \"cookies\", \"storage\""),
+        HeaderValue::from_static("\"cache\", \"storage\""),
     );
     Ok(response)
 }

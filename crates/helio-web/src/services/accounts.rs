@@ -400,7 +400,14 @@ impl Accounts {
             tracing::info!(target: "helio::security", event = "login_failed", reason = "unknown_account", "login failed");
             return Ok(Verdict::Invalid);
         };
-        let stored = PasswordHash::from_stored(record.password_hash.clone().unwrap_or_default());
+        let Some(stored) = record.password_hash.clone().map(PasswordHash::from_stored) else {
+            // No password yet (an invited staff member): spend the same work as a real check,
+            // so the reply time does not reveal the invitation.
+            self.with_hasher(move |hasher| hasher.verify_dummy(&typed))
+                .await?;
+            tracing::info!(target: "helio::security", event = "login_failed", reason = "no_password", account = %record.id, "login failed");
+            return Ok(Verdict::Invalid);
+        };
         let (verification, rehash) = self
             .with_hasher(move |hasher| {
                 let verification = hasher.verify(&typed, &stored);

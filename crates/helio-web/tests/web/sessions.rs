@@ -119,13 +119,42 @@ async fn sm_7_logout_ends_the_session_on_the_server(store: Store) {
     let out = send(&app.router, logout(&id)).await;
     assert_eq!((out.status, out.header("location")), (303, Some("/login")));
     assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
-    assert!(
-        out.header("clear-site-data")
-            .unwrap()
-            .contains("\"cookies\"")
-    );
+    let cleared = out.header("clear-site-data").unwrap();
+    assert!(cleared.contains("\"storage\"") && cleared.contains("\"cache\""));
     let replay = send(&app.router, with_cookie("/account", &id)).await;
     assert_eq!(replay.status, 303, "the old ID no longer works");
+}
+
+async fn sm_15_logging_in_again_ends_the_session_the_browser_held(store: Store) {
+    let app = test_app(store).await;
+    verified_account(&app).await;
+    let old = session_id(&log_in(&app, EMAIL, PASSWORD).await);
+    let body = format!(
+        "email={}&password={}",
+        EMAIL.replace('@', "%40"),
+        PASSWORD.replace(' ', "+")
+    );
+    let again = Request::post("/login")
+        .header("host", "localhost")
+        .header("origin", "http://localhost")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", format!("__Host-helio={old}"))
+        .body(Body::from(body))
+        .unwrap();
+    let new = session_id(&send(&app.router, again).await);
+    assert_ne!(new, old);
+    assert_eq!(
+        send(&app.router, with_cookie("/account", &old))
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        send(&app.router, with_cookie("/account", &new))
+            .await
+            .status,
+        200
+    );
 }
 
 async fn au_4_failed_logins_look_the_same(store: Store) {
@@ -170,4 +199,5 @@ helio_store::dual_backend_tests!(
     sm_7_logout_ends_the_session_on_the_server,
     au_4_failed_logins_look_the_same,
     ds_3_a_cross_site_login_post_is_refused,
+    sm_15_logging_in_again_ends_the_session_the_browser_held,
 );
