@@ -77,6 +77,16 @@ impl ThrottlePolicy {
         window: Duration::from_secs(15 * 60),
     };
 
+    /// Mail to one address from the unauthenticated flows (sign-up, reset): at most 5 messages
+    /// an hour, so nobody can flood a stranger's inbox through Helio.
+    pub const MAIL: Self = Self {
+        free_failures: u32::MAX,
+        max_delay: Duration::ZERO,
+        lock_after: 5,
+        lock_for: Duration::from_secs(60 * 60),
+        window: Duration::from_secs(60 * 60),
+    };
+
     /// The counter as it stands at `now`: expired locks and quiet windows are forgotten.
     #[must_use]
     pub fn current(

@@ -258,6 +258,9 @@ impl Accounts {
         email: Email,
         now: Timestamp,
     ) -> Result<(), AccountError> {
+        if !self.mail_budget(&email).await? {
+            return Ok(());
+        }
         let token = SecretToken::generate();
         self.store
             .account_tokens()
@@ -287,6 +290,9 @@ impl Accounts {
 
     async fn notify_existing(&self, email: Email) -> Result<(), AccountError> {
         tracing::info!(target: "helio::security", event = "signup_existing_email", "sign-up attempted for a registered email");
+        if !self.mail_budget(&email).await? {
+            return Ok(());
+        }
         mail::enqueue(
             &self.store,
             &self.cipher,
@@ -507,6 +513,34 @@ impl Accounts {
         Ok(())
     }
 
+    /// Counts one message to `email` against its hourly budget; `false` when the budget is
+    /// spent and the message must be dropped (the caller's answer stays the same).
+    async fn mail_budget(&self, email: &Email) -> Result<bool, AccountError> {
+        let index = self.email_index(email);
+        let hex: String = index.iter().map(|b| format!("{b:02x}")).collect();
+        let key = self
+            .indexer
+            .index(IndexPurpose::ThrottleAccount, &format!("mail|{hex}"));
+        let now = self.clock.now();
+        for _ in 0..8 {
+            let stored = self.store.login_throttle().get(&key).await?;
+            if ThrottlePolicy::MAIL.decide(stored.map(|s| s.counter), now) != Decision::Allow {
+                tracing::warn!(target: "helio::security", event = "mail_budget_spent", "mail to an address withheld: hourly budget spent");
+                return Ok(false);
+            }
+            let (next, _) = ThrottlePolicy::MAIL.after_failure(stored.map(|s| s.counter), now);
+            if self
+                .store
+                .login_throttle()
+                .save(&key, &next, stored.map(|s| s.version))
+                .await?
+            {
+                return Ok(true);
+            }
+        }
+        Err(AccountError::Busy)
+    }
+
     /// Tells the owner that logins from unrecognised devices are paused (once per lock).
     async fn notify_locked(&self, owner: &AccountRecord) -> Result<(), AccountError> {
         let email = self
@@ -569,6 +603,9 @@ impl Accounts {
         };
         if record.status == AccountStatus::Disabled {
             tracing::info!(target: "helio::security", event = "password_reset_requested", account = %record.id, disabled = true, "password reset requested for a disabled account");
+            return Ok(());
+        }
+        if !self.mail_budget(&email).await? {
             return Ok(());
         }
         let now = self.clock.now();

@@ -275,3 +275,64 @@ helio_store::dual_backend_tests!(
     au_3_reset_links_expire_after_30_minutes_and_newer_ones_void_older,
     in_2_reset_input_is_checked,
 );
+
+mod flooding {
+    use std::time::Duration;
+
+    use helio_store::Store;
+    use serde_json::json;
+
+    use crate::support::{json_post, send, test_app};
+
+    /// Nobody can flood a stranger's inbox through the unauthenticated mail flows.
+    async fn ds_2_mail_to_one_address_is_capped_per_hour(store: Store) {
+        let app = test_app(store).await;
+        let body = json!({"name": "Victim", "email": "victim@example.com", "password": "pelican drifts over the salt flats"});
+        for _ in 0..8 {
+            assert_eq!(
+                send(&app.router, json_post("/api/v1/accounts", &body))
+                    .await
+                    .status,
+                202
+            );
+            assert_eq!(
+                send(
+                    &app.router,
+                    json_post(
+                        "/api/v1/password-resets",
+                        &json!({"email": "victim@example.com"})
+                    )
+                )
+                .await
+                .status,
+                202,
+                "the answer never changes"
+            );
+        }
+        assert_eq!(
+            app.sent_mail().await.len(),
+            5,
+            "five messages an hour at most"
+        );
+        app.clock.advance(Duration::from_secs(60 * 60 + 1));
+        assert_eq!(
+            send(
+                &app.router,
+                json_post(
+                    "/api/v1/password-resets",
+                    &json!({"email": "victim@example.com"})
+                )
+            )
+            .await
+            .status,
+            202
+        );
+        assert_eq!(
+            app.sent_mail().await.len(),
+            1,
+            "the budget refills after an hour"
+        );
+    }
+
+    helio_store::dual_backend_tests!(ds_2_mail_to_one_address_is_capped_per_hour);
+}
