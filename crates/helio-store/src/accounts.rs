@@ -160,6 +160,51 @@ impl<'a> Accounts<'a> {
         Ok(())
     }
 
+    /// Up to `limit` accounts whose personal data is still under a data key older than
+    /// `current` (key rotation works through them in batches).
+    pub async fn on_older_key(
+        &self,
+        current: KeyVersion,
+        limit: u32,
+    ) -> Result<Vec<AccountRecord>, StoreError> {
+        sqlx::query(
+            "SELECT id, role, status, email_ct, email_bidx, name_ct, phone_ct, phone_bidx, \
+             address_ct, city_ct, password_hash, data_key_version, email_verified_at, created_at, \
+             updated_at FROM accounts WHERE data_key_version < ? LIMIT ?",
+        )
+        .bind(i64::from(current.get()))
+        .bind(i64::from(limit))
+        .fetch_all(self.pool)
+        .await?
+        .iter()
+        .map(decode)
+        .collect()
+    }
+
+    /// Stores re-encrypted personal data, only if the row is still on `expected` (a
+    /// concurrent change wins; rotation picks the row up again later). `true` if written.
+    pub async fn replace_ciphertexts(
+        &self,
+        record: &AccountRecord,
+        expected: KeyVersion,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE accounts SET email_ct = ?, name_ct = ?, phone_ct = ?, address_ct = ?, \
+             city_ct = ?, data_key_version = ? WHERE id = ? AND data_key_version = ?",
+        )
+        .bind(record.email_ct.clone())
+        .bind(record.name_ct.clone())
+        .bind(record.phone_ct.clone())
+        .bind(record.address_ct.clone())
+        .bind(record.city_ct.clone())
+        .bind(i64::from(record.data_key_version.get()))
+        .bind(record.id.as_bytes().to_vec())
+        .bind(i64::from(expected.get()))
+        .execute(self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Replaces the password hash (change, reset, or transparent rehash at login).
     pub async fn set_password_hash(
         &self,

@@ -119,6 +119,61 @@ impl<'a> Mfa<'a> {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Up to `limit` TOTP secrets still under a data key older than `current`, with their
+    /// account and version.
+    pub async fn totp_on_older_key(
+        &self,
+        current: KeyVersion,
+        limit: u32,
+    ) -> Result<Vec<(AccountId, Vec<u8>, KeyVersion)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT account_id, secret_ct, data_key_version FROM mfa_totp \
+             WHERE data_key_version < ? LIMIT ?",
+        )
+        .bind(i64::from(current.get()))
+        .bind(i64::from(limit))
+        .fetch_all(self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let id: Vec<u8> = row.try_get(0)?;
+                let version: i64 = row.try_get(2)?;
+                Ok((
+                    AccountId::from_bytes(
+                        id.try_into()
+                            .map_err(|_| StoreError::Corrupt("account id is not 16 bytes"))?,
+                    ),
+                    row.try_get(1)?,
+                    u32::try_from(version)
+                        .ok()
+                        .and_then(|v| KeyVersion::new(v).ok())
+                        .ok_or(StoreError::Corrupt("data key version out of range"))?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Stores a re-encrypted TOTP secret if it is still on `expected`.
+    pub async fn replace_totp_secret(
+        &self,
+        account: AccountId,
+        secret_ct: &[u8],
+        version: KeyVersion,
+        expected: KeyVersion,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE mfa_totp SET secret_ct = ?, data_key_version = ? \
+             WHERE account_id = ? AND data_key_version = ?",
+        )
+        .bind(secret_ct.to_vec())
+        .bind(i64::from(version.get()))
+        .bind(account.as_bytes().to_vec())
+        .bind(i64::from(expected.get()))
+        .execute(self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Replaces the account's recovery codes with new hashes.
     pub async fn replace_recovery_codes(
         &self,

@@ -85,6 +85,45 @@ impl<'a> Outbox<'a> {
         .collect()
     }
 
+    /// Up to `limit` messages still under a data key older than `current`.
+    pub async fn on_older_key(
+        &self,
+        current: KeyVersion,
+        limit: u32,
+    ) -> Result<Vec<MailRecord>, StoreError> {
+        sqlx::query(
+            "SELECT id, kind, recipient_ct, subject, body_ct, data_key_version, created_at, attempts \
+             FROM outbox WHERE data_key_version < ? LIMIT ?",
+        )
+        .bind(i64::from(current.get()))
+        .bind(i64::from(limit))
+        .fetch_all(self.pool)
+        .await?
+        .iter()
+        .map(decode)
+        .collect()
+    }
+
+    /// Stores a re-encrypted message if it is still on `expected`.
+    pub async fn replace_ciphertexts(
+        &self,
+        mail: &MailRecord,
+        expected: KeyVersion,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE outbox SET recipient_ct = ?, body_ct = ?, data_key_version = ? \
+             WHERE id = ? AND data_key_version = ?",
+        )
+        .bind(mail.recipient_ct.clone())
+        .bind(mail.body_ct.clone())
+        .bind(i64::from(mail.data_key_version.get()))
+        .bind(mail.id.to_vec())
+        .bind(i64::from(expected.get()))
+        .execute(self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Records a delivery.
     pub async fn mark_sent(&self, id: &[u8; 16], at: Timestamp) -> Result<(), StoreError> {
         sqlx::query("UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?")

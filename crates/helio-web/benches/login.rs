@@ -47,12 +47,12 @@ async fn main() {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let db = TestDb::sqlite().await;
     let store = db.store().clone();
-    let cipher = Arc::new(keyring::load_or_create(&store, &key()).await.unwrap());
+    let keys = keyring::Keyring::load(store.clone(), key()).await.unwrap();
     let index = key();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let accounts = Accounts::new(
         store.clone(),
-        Arc::clone(&cipher),
+        Arc::clone(&keys),
         AccountKeys {
             indexer: BlindIndexer::new(&index),
             devices: DeviceCookies::new(&key()),
@@ -64,7 +64,7 @@ async fn main() {
     );
     let mfa = MfaService::new(
         store.clone(),
-        Arc::clone(&cipher),
+        Arc::clone(&keys),
         Arc::new(BlindIndexer::new(&index)),
         Arc::clone(&clock),
     );
@@ -124,7 +124,7 @@ async fn main() {
             .unwrap();
     }
     let capture = TokenCapture::default();
-    mail::deliver_due(&store, &cipher, &capture).await.unwrap();
+    mail::deliver_due(&store, &keys, &capture).await.unwrap();
     for token in capture.tokens() {
         assert!(accounts.verify_email(&token).await.unwrap());
     }

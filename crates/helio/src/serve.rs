@@ -16,9 +16,10 @@ use helio_store::{Backend, Readiness, Store};
 use helio_web::AppState;
 use helio_web::server::{self, tls_acceptor};
 use helio_web::services::accounts::{AccountKeys, Accounts};
+use helio_web::services::keyring::Keyring;
+use helio_web::services::mail;
 use helio_web::services::mfa::MfaService;
 use helio_web::services::sessions::Sessions;
-use helio_web::services::{keyring, mail};
 use secrecy::ExposeSecret as _;
 use tokio::net::TcpListener;
 
@@ -65,7 +66,7 @@ pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
         listener.local_addr()?
     );
     let public_url = settings.public_url.clone().unwrap_or_else(|| url.clone());
-    let state = application(&settings, &store, &master_keys, &public_url).await?;
+    let state = application(&settings, &store, master_keys, &public_url).await?;
     tracing::info!(%url, mode = %settings.mode, backend = %store.backend(), "listening");
     crate::output::err(&format!("Helio is listening on {url}/"));
     server::serve(
@@ -113,7 +114,7 @@ pub(crate) struct Services {
     pub(crate) accounts: Accounts,
     pub(crate) sessions: Sessions,
     pub(crate) mfa: MfaService,
-    pub(crate) cipher: Arc<helio_core::crypto::field::FieldCipher>,
+    pub(crate) keys: Arc<Keyring>,
 }
 
 /// Loads the data keys and builds the services: blind indexer, device cookies, password
@@ -121,24 +122,28 @@ pub(crate) struct Services {
 pub(crate) async fn services(
     settings: &Settings,
     store: &Store,
-    master_keys: &MasterKeys,
+    master_keys: MasterKeys,
     public_url: &str,
 ) -> anyhow::Result<Services> {
-    let cipher = Arc::new(
-        keyring::load_or_create(store, &master_keys.kek)
-            .await
-            .context("cannot load the data keys")?,
-    );
+    let MasterKeys {
+        kek,
+        blind_index,
+        mac,
+        audit_signing: _,
+    } = master_keys;
+    let keys = Keyring::load(store.clone(), kek)
+        .await
+        .context("cannot load the data keys")?;
     let hasher = PasswordHasher::new(settings.password_hashing)
         .context("passwords.argon2_* parameters are refused by Argon2")?;
     let hash_slots = std::thread::available_parallelism().map_or(1, usize::from);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let accounts = Accounts::new(
         store.clone(),
-        Arc::clone(&cipher),
+        Arc::clone(&keys),
         AccountKeys {
-            indexer: BlindIndexer::new(&master_keys.blind_index),
-            devices: DeviceCookies::new(&master_keys.mac),
+            indexer: BlindIndexer::new(&blind_index),
+            devices: DeviceCookies::new(&mac),
         },
         Arc::new(hasher),
         hash_slots,
@@ -147,15 +152,15 @@ pub(crate) async fn services(
     );
     let mfa = MfaService::new(
         store.clone(),
-        Arc::clone(&cipher),
-        Arc::new(BlindIndexer::new(&master_keys.blind_index)),
+        Arc::clone(&keys),
+        Arc::new(BlindIndexer::new(&blind_index)),
         Arc::clone(&clock),
     );
     Ok(Services {
         accounts,
         sessions: Sessions::new(store.clone(), clock),
         mfa,
-        cipher,
+        keys,
     })
 }
 
@@ -163,14 +168,14 @@ pub(crate) async fn services(
 async fn application(
     settings: &Settings,
     store: &Store,
-    master_keys: &MasterKeys,
+    master_keys: MasterKeys,
     public_url: &str,
 ) -> anyhow::Result<AppState> {
     let services = services(settings, store, master_keys, public_url).await?;
     if settings.mode == Mode::Dev {
         tokio::spawn(mail::run_sender(
             store.clone(),
-            services.cipher,
+            Arc::clone(&services.keys),
             Arc::new(mail::LogDelivery),
             Duration::from_secs(1),
         ));

@@ -36,7 +36,7 @@ pub(crate) async fn create(
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{}", settings.bind));
-    let services = serve::services(&settings, &store, &master_keys, &public_url).await?;
+    let services = serve::services(&settings, &store, master_keys, &public_url).await?;
     let link = match services.accounts.create_staff(&email, &name, role).await {
         Ok(link) => link,
         Err(AccountError::Invalid(errors)) => {

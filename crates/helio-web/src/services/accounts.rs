@@ -10,7 +10,7 @@ use std::time::Duration;
 use helio_core::account::{AccountId, AccountStatus, TokenPurpose};
 use helio_core::crypto::blind_index::{BlindIndexer, IndexPurpose};
 use helio_core::crypto::device::DeviceCookies;
-use helio_core::crypto::field::{FieldCipher, FieldContext};
+use helio_core::crypto::field::FieldContext;
 use helio_core::crypto::password::{PasswordHash, PasswordHasher, Verification};
 use helio_core::crypto::token::SecretToken;
 use helio_core::password::{NewPassword, PasswordRejection, PersonalDetails, PlainPassword};
@@ -21,13 +21,14 @@ use helio_core::values::{Email, FieldError, PersonName, Phone};
 use helio_store::{AccountRecord, Store, StoreError};
 use tokio::sync::Semaphore;
 
+use super::keyring::Keyring;
 use super::mail::{self, Mail};
 
 /// Everything account operations need. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Accounts {
     store: Store,
-    cipher: Arc<FieldCipher>,
+    keys: Arc<Keyring>,
     indexer: Arc<BlindIndexer>,
     devices: Arc<DeviceCookies>,
     hasher: Arc<PasswordHasher>,
@@ -132,7 +133,7 @@ impl Accounts {
     #[must_use]
     pub fn new(
         store: Store,
-        cipher: Arc<FieldCipher>,
+        data_keys: Arc<Keyring>,
         keys: AccountKeys,
         hasher: Arc<PasswordHasher>,
         hash_slots: usize,
@@ -141,7 +142,7 @@ impl Accounts {
     ) -> Self {
         Self {
             store,
-            cipher,
+            keys: data_keys,
             indexer: Arc::new(keys.indexer),
             devices: Arc::new(keys.devices),
             hasher,
@@ -221,23 +222,24 @@ impl Accounts {
         }
         let id = AccountId::random();
         let now = self.clock.now();
+        let cipher = self.keys.current();
         let record = AccountRecord {
             id,
             role: Role::Customer,
             status: AccountStatus::Unverified,
-            email_ct: self.cipher.encrypt(email.as_str(), field(&id, "email")),
+            email_ct: cipher.encrypt(email.as_str(), field(&id, "email")),
             email_bidx,
-            name_ct: self.cipher.encrypt(name.as_str(), field(&id, "name")),
+            name_ct: cipher.encrypt(name.as_str(), field(&id, "name")),
             phone_bidx: phone
                 .as_ref()
                 .map(|p| self.indexer.index(IndexPurpose::Phone, p.as_str())),
             phone_ct: phone
                 .as_ref()
-                .map(|p| self.cipher.encrypt(p.as_str(), field(&id, "phone"))),
+                .map(|p| cipher.encrypt(p.as_str(), field(&id, "phone"))),
             address_ct: None,
             city_ct: None,
             password_hash: Some(hash.as_str().to_owned()),
-            data_key_version: self.cipher.current_version(),
+            data_key_version: cipher.current_version(),
             email_verified_at: None,
             created_at: now,
             updated_at: now,
@@ -274,7 +276,7 @@ impl Accounts {
         let link = format!("{}/verify-email?token={}", self.public_url, token.expose());
         mail::enqueue(
             &self.store,
-            &self.cipher,
+            &self.keys.current(),
             Mail {
                 kind: "verify_email",
                 to: email,
@@ -295,7 +297,7 @@ impl Accounts {
         }
         mail::enqueue(
             &self.store,
-            &self.cipher,
+            &self.keys.current(),
             Mail {
                 kind: "account_exists",
                 to: email,
@@ -544,13 +546,14 @@ impl Accounts {
     /// Tells the owner that logins from unrecognised devices are paused (once per lock).
     async fn notify_locked(&self, owner: &AccountRecord) -> Result<(), AccountError> {
         let email = self
-            .cipher
+            .keys
             .decrypt(&owner.email_ct, field(&owner.id, "email"))
+            .await
             .map_err(|_| AccountError::Unreadable)?;
         let email = Email::parse(&email).map_err(|_| AccountError::Unreadable)?;
         mail::enqueue(
             &self.store,
-            &self.cipher,
+            &self.keys.current(),
             Mail {
                 kind: "account_locked",
                 to: email,
@@ -629,7 +632,7 @@ impl Accounts {
         );
         mail::enqueue(
             &self.store,
-            &self.cipher,
+            &self.keys.current(),
             Mail {
                 kind: "reset_password",
                 to: email,
@@ -713,7 +716,7 @@ impl Accounts {
         let email = Email::parse(&profile.email).map_err(|_| AccountError::Unreadable)?;
         mail::enqueue(
             &self.store,
-            &self.cipher,
+            &self.keys.current(),
             Mail {
                 kind: "password_changed",
                 to: email,
@@ -751,19 +754,20 @@ impl Accounts {
         };
         let id = AccountId::random();
         let now = self.clock.now();
+        let cipher = self.keys.current();
         let record = AccountRecord {
             id,
             role,
             status: AccountStatus::Unverified,
-            email_ct: self.cipher.encrypt(email.as_str(), field(&id, "email")),
+            email_ct: cipher.encrypt(email.as_str(), field(&id, "email")),
             email_bidx: self.email_index(&email),
-            name_ct: self.cipher.encrypt(name.as_str(), field(&id, "name")),
+            name_ct: cipher.encrypt(name.as_str(), field(&id, "name")),
             phone_ct: None,
             phone_bidx: None,
             address_ct: None,
             city_ct: None,
             password_hash: None,
-            data_key_version: self.cipher.current_version(),
+            data_key_version: cipher.current_version(),
             email_verified_at: None,
             created_at: now,
             updated_at: now,
@@ -802,12 +806,14 @@ impl Accounts {
             return Ok(None);
         };
         let name = self
-            .cipher
+            .keys
             .decrypt(&record.name_ct, field(&id, "name"))
+            .await
             .map_err(|_| AccountError::Unreadable)?;
         let email = self
-            .cipher
+            .keys
             .decrypt(&record.email_ct, field(&id, "email"))
+            .await
             .map_err(|_| AccountError::Unreadable)?;
         Ok(Some(Profile {
             name: name.to_string(),

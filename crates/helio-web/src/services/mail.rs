@@ -13,6 +13,8 @@ use helio_core::time::Timestamp;
 use helio_core::values::Email;
 use helio_store::{MailRecord, Store, StoreError};
 
+use super::keyring::Keyring;
+
 /// A message ready to queue.
 #[derive(Debug)]
 pub struct Mail {
@@ -91,19 +93,22 @@ impl Deliver for LogDelivery {
 /// Delivers every due message once. Returns how many were delivered.
 pub async fn deliver_due(
     store: &Store,
-    cipher: &FieldCipher,
+    keys: &Keyring,
     delivery: &dyn Deliver,
 ) -> Result<usize, StoreError> {
     let now = Timestamp::now();
     let mut delivered = 0;
     for record in store.outbox().due(now, 50).await? {
-        let opened = cipher
+        let opened = match keys
             .decrypt(&record.recipient_ct, context(&record.id, "recipient"))
-            .and_then(|to| {
-                cipher
-                    .decrypt(&record.body_ct, context(&record.id, "body"))
-                    .map(|body| (to, body))
-            });
+            .await
+        {
+            Ok(to) => keys
+                .decrypt(&record.body_ct, context(&record.id, "body"))
+                .await
+                .map(|body| (to, body)),
+            Err(error) => Err(error),
+        };
         let result = match opened {
             Ok((to, body)) => delivery.deliver(&Outgoing {
                 kind: record.kind.clone(),
@@ -135,12 +140,12 @@ pub async fn deliver_due(
 /// Runs the sender until the process ends, polling the outbox every `interval`.
 pub async fn run_sender(
     store: Store,
-    cipher: Arc<FieldCipher>,
+    keys: Arc<Keyring>,
     delivery: Arc<dyn Deliver>,
     interval: Duration,
 ) {
     loop {
-        if let Err(error) = deliver_due(&store, &cipher, delivery.as_ref()).await {
+        if let Err(error) = deliver_due(&store, &keys, delivery.as_ref()).await {
             tracing::warn!(%error, "outbox sender could not read the outbox");
         }
         tokio::time::sleep(interval).await;

@@ -5,11 +5,13 @@ use std::sync::Arc;
 
 use helio_core::account::AccountId;
 use helio_core::crypto::blind_index::{BlindIndexer, IndexPurpose};
-use helio_core::crypto::field::{FieldCipher, FieldContext};
+use helio_core::crypto::field::FieldContext;
 use helio_core::mfa::{RecoveryCode, TotpSecret};
 use helio_core::throttle::{Decision, ThrottlePolicy};
 use helio_core::time::Clock;
 use helio_store::{Store, StoreError};
+
+use super::keyring::Keyring;
 
 /// Why a second-factor operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -38,7 +40,7 @@ pub struct Enrolment {
 #[derive(Debug, Clone)]
 pub struct MfaService {
     store: Store,
-    cipher: Arc<FieldCipher>,
+    keys: Arc<Keyring>,
     indexer: Arc<BlindIndexer>,
     clock: Arc<dyn Clock>,
 }
@@ -56,13 +58,13 @@ impl MfaService {
     #[must_use]
     pub fn new(
         store: Store,
-        cipher: Arc<FieldCipher>,
+        keys: Arc<Keyring>,
         indexer: Arc<BlindIndexer>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             store,
-            cipher,
+            keys,
             indexer,
             clock,
         }
@@ -93,17 +95,11 @@ impl MfaService {
             });
         }
         let secret = TotpSecret::generate();
-        let sealed = self
-            .cipher
-            .encrypt_bytes(secret.expose(), secret_field(&account));
+        let cipher = self.keys.current();
+        let sealed = cipher.encrypt_bytes(secret.expose(), secret_field(&account));
         self.store
             .mfa()
-            .start_totp(
-                account,
-                &sealed,
-                self.cipher.current_version(),
-                self.clock.now(),
-            )
+            .start_totp(account, &sealed, cipher.current_version(), self.clock.now())
             .await
             .map_err(|error| match error {
                 StoreError::Conflict => MfaError::AlreadyEnrolled,
@@ -125,8 +121,9 @@ impl MfaService {
             return Ok(None);
         };
         let bytes = self
-            .cipher
+            .keys
             .decrypt_bytes(&stored.secret_ct, secret_field(&account))
+            .await
             .map_err(|_| MfaError::Unreadable)?;
         let secret = TotpSecret::from_bytes(&bytes).map_err(|_| MfaError::Unreadable)?;
         Ok(Some((

@@ -6,4 +6,5 @@ pub mod accounts;
 pub mod keyring;
 pub mod mail;
 pub mod mfa;
+pub mod rotation;
 pub mod sessions;

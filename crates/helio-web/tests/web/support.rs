@@ -10,13 +10,12 @@ use axum::body::{Body, to_bytes};
 use axum::http::{HeaderMap, Request, Response};
 use helio_core::crypto::blind_index::BlindIndexer;
 use helio_core::crypto::device::DeviceCookies;
-use helio_core::crypto::field::FieldCipher;
 use helio_core::crypto::password::{HashParams, PasswordHasher};
 use helio_core::keys::MasterKey;
 use helio_core::time::{Clock, Timestamp};
 use helio_store::Store;
 use helio_web::services::accounts::{AccountKeys, Accounts, LoginSource};
-use helio_web::services::keyring;
+use helio_web::services::keyring::Keyring;
 use helio_web::services::mail::{self, Deliver, Outgoing};
 use helio_web::services::mfa::MfaService;
 use helio_web::services::sessions::Sessions;
@@ -28,7 +27,7 @@ use tracing_subscriber::fmt::MakeWriter;
 pub(crate) struct TestApp {
     pub(crate) router: Router,
     pub(crate) store: Store,
-    pub(crate) cipher: Arc<FieldCipher>,
+    pub(crate) keys: Arc<Keyring>,
     pub(crate) accounts: Accounts,
     pub(crate) clock: Arc<ManualClock>,
 }
@@ -57,11 +56,11 @@ impl Clock for ManualClock {
 pub(crate) async fn test_app_with(store: Store, settings: HttpSettings) -> TestApp {
     let kek = random_key();
     let index_key = random_key();
-    let cipher = Arc::new(keyring::load_or_create(&store, &kek).await.unwrap());
+    let keys = Keyring::load(store.clone(), kek).await.unwrap();
     let clock = Arc::new(ManualClock(AtomicI64::new(Timestamp::now().unix_micros())));
     let accounts = Accounts::new(
         store.clone(),
-        Arc::clone(&cipher),
+        Arc::clone(&keys),
         AccountKeys {
             indexer: BlindIndexer::new(&index_key),
             devices: DeviceCookies::new(&random_key()),
@@ -74,7 +73,7 @@ pub(crate) async fn test_app_with(store: Store, settings: HttpSettings) -> TestA
     let sessions = Sessions::new(store.clone(), Arc::clone(&clock) as Arc<dyn Clock>);
     let mfa = MfaService::new(
         store.clone(),
-        Arc::clone(&cipher),
+        Arc::clone(&keys),
         Arc::new(BlindIndexer::new(&index_key)),
         Arc::clone(&clock) as Arc<dyn Clock>,
     );
@@ -88,7 +87,7 @@ pub(crate) async fn test_app_with(store: Store, settings: HttpSettings) -> TestA
     TestApp {
         router,
         store,
-        cipher,
+        keys,
         accounts,
         clock,
     }
@@ -130,7 +129,7 @@ impl TestApp {
     /// Delivers the outbox into a capture and returns what was sent.
     pub(crate) async fn sent_mail(&self) -> Vec<Outgoing> {
         let capture = MailCapture::default();
-        mail::deliver_due(&self.store, &self.cipher, &capture)
+        mail::deliver_due(&self.store, &self.keys, &capture)
             .await
             .unwrap();
         capture.0.into_inner().unwrap()
