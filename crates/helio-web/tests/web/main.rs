@@ -15,6 +15,7 @@ mod logs;
 mod mfa;
 mod probes;
 mod reset;
+mod rotation;
 mod routes;
 mod server;
 mod sessions;

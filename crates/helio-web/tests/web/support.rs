@@ -30,10 +30,7 @@ pub(crate) struct TestApp {
     pub(crate) keys: Arc<Keyring>,
     pub(crate) accounts: Accounts,
     pub(crate) clock: Arc<ManualClock>,
-}
-
-fn random_key() -> MasterKey {
-    MasterKey::from_bytes(helio_core::crypto::random_bytes())
+    master: TestKeys,
 }
 
 /// A clock tests move by hand.
@@ -53,17 +50,51 @@ impl Clock for ManualClock {
     }
 }
 
+/// The master keys of a test deployment, shared by its replicas.
+#[derive(Clone)]
+pub(crate) struct TestKeys {
+    kek: [u8; 32],
+    index: [u8; 32],
+    device: [u8; 32],
+}
+
+impl TestKeys {
+    fn random() -> Self {
+        Self {
+            kek: helio_core::crypto::random_bytes(),
+            index: helio_core::crypto::random_bytes(),
+            device: helio_core::crypto::random_bytes(),
+        }
+    }
+}
+
 pub(crate) async fn test_app_with(store: Store, settings: HttpSettings) -> TestApp {
-    let kek = random_key();
-    let index_key = random_key();
-    let keys = Keyring::load(store.clone(), kek).await.unwrap();
+    build(store, settings, TestKeys::random()).await
+}
+
+/// Another replica of the same deployment: same database and master keys, its own keyring
+/// loaded now, its own clock.
+pub(crate) async fn replica_of(app: &TestApp) -> TestApp {
+    build(
+        app.store.clone(),
+        HttpSettings::default(),
+        app.master.clone(),
+    )
+    .await
+}
+
+async fn build(store: Store, settings: HttpSettings, master: TestKeys) -> TestApp {
+    let index_key = MasterKey::from_bytes(master.index);
+    let keys = Keyring::load(store.clone(), MasterKey::from_bytes(master.kek))
+        .await
+        .unwrap();
     let clock = Arc::new(ManualClock(AtomicI64::new(Timestamp::now().unix_micros())));
     let accounts = Accounts::new(
         store.clone(),
         Arc::clone(&keys),
         AccountKeys {
             indexer: BlindIndexer::new(&index_key),
-            devices: DeviceCookies::new(&random_key()),
+            devices: DeviceCookies::new(&MasterKey::from_bytes(master.device)),
         },
         Arc::new(PasswordHasher::new(HashParams::OWASP_MINIMUM).unwrap()),
         2,
@@ -90,6 +121,7 @@ pub(crate) async fn test_app_with(store: Store, settings: HttpSettings) -> TestA
         keys,
         accounts,
         clock,
+        master,
     }
 }
 

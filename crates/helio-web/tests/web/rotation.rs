@@ -1,0 +1,113 @@
+//! CR-4: rotating the data key while the service runs loses nothing, and another replica
+//! that loaded its keys before the rotation keeps reading every row.
+
+use std::collections::HashMap;
+
+use helio_core::keys::KeyVersion;
+use helio_store::Store;
+use helio_store::testing::dump;
+use helio_web::services::accounts::LoginOutcome;
+use helio_web::services::rotation::{reencrypt_all, reencrypt_batch};
+use serde_json::json;
+
+use crate::support::{from_ip, json_post, send, test_app};
+
+const PASSWORD: &str = "walnut shells in the autumn rain";
+
+async fn cr_4_key_rotation_mid_run_loses_nothing(store: Store) {
+    let app = test_app(store).await;
+    let mut expected = HashMap::new();
+    for n in 0..12 {
+        let email = format!("rotating{n}@example.com");
+        let name = format!("Rotating Person {n}");
+        let body = json!({"name": name, "email": email, "phone": format!("+3460000{n:04}"), "password": PASSWORD});
+        assert_eq!(
+            send(&app.router, json_post("/api/v1/accounts", &body))
+                .await
+                .status,
+            202
+        );
+        expected.insert(email, name);
+    }
+    for mail in app.sent_mail().await {
+        let token: String = mail.body[mail.body.find("token=").unwrap() + 6..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        assert!(app.accounts.verify_email(&token).await.unwrap());
+    }
+    // A second replica, started before the rotation, with its own copy of the old keys.
+    let replica = crate::support::replica_of(&app).await;
+
+    let new_version = app.keys.add_version().await.unwrap();
+    assert_eq!(new_version, KeyVersion::new(2).unwrap());
+    let first = reencrypt_batch(&app.store, &app.keys, 5).await.unwrap();
+    assert_eq!(first.accounts, 5, "a partial run");
+
+    // Mid-run: sign-ups, logins and reads go on, on both replicas.
+    let late = json!({"name": "Late Comer", "email": "late@example.com", "password": PASSWORD});
+    assert_eq!(
+        send(&app.router, json_post("/api/v1/accounts", &late))
+            .await
+            .status,
+        202
+    );
+    assert_eq!(send(&replica.router, json_post("/api/v1/accounts", &json!({"name": "Old Replica", "email": "old.replica@example.com", "password": PASSWORD}))).await.status, 202);
+    for email in expected.keys() {
+        for instance in [&app.accounts, &replica.accounts] {
+            assert!(
+                matches!(
+                    instance
+                        .login(email, PASSWORD, from_ip("192.0.2.50"))
+                        .await
+                        .unwrap(),
+                    LoginOutcome::Success(_)
+                ),
+                "{email} logs in mid-rotation"
+            );
+        }
+    }
+
+    let (version, rest) = reencrypt_all(&app.store, &app.keys, 4).await.unwrap();
+    assert_eq!(version, new_version);
+    assert!(rest.accounts >= 7, "{rest:?}");
+    let on_old = dump(
+        &app.store,
+        "SELECT id FROM accounts WHERE data_key_version < 2",
+    )
+    .await;
+    assert!(on_old.is_empty(), "every account is on the new key");
+    let mail_on_old = dump(
+        &app.store,
+        "SELECT id FROM outbox WHERE data_key_version < 2",
+    )
+    .await;
+    assert!(mail_on_old.is_empty(), "every queued message too");
+
+    let count = dump(&app.store, "SELECT id FROM accounts")
+        .await
+        .split(|b| *b == 0)
+        .filter(|s| !s.is_empty())
+        .count();
+    assert_eq!(count, expected.len() + 2, "no account lost or duplicated");
+    for (email, name) in &expected {
+        let LoginOutcome::Success(login) = replica
+            .accounts
+            .login(email, PASSWORD, from_ip("192.0.2.51"))
+            .await
+            .unwrap()
+        else {
+            panic!("{email} still logs in on the old replica");
+        };
+        for instance in [&app.accounts, &replica.accounts] {
+            let profile = instance.profile(login.who.account).await.unwrap().unwrap();
+            assert_eq!(
+                (&profile.email, &profile.name),
+                (email, name),
+                "data intact after rotation"
+            );
+        }
+    }
+}
+
+helio_store::dual_backend_tests!(cr_4_key_rotation_mid_run_loses_nothing);
