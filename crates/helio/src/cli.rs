@@ -37,6 +37,23 @@ pub(crate) enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// Manage data keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeysCommand {
+    /// Create a new data key version and re-encrypt all personal data under it, in batches,
+    /// while the service runs.
+    Rotate {
+        /// Finish an interrupted rotation without creating another version.
+        #[arg(long)]
+        resume: bool,
+        /// Rows per table per batch.
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        batch_size: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]

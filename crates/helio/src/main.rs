@@ -6,6 +6,7 @@ mod config;
 mod keys;
 mod migrate;
 mod output;
+mod rotate;
 mod serve;
 mod staff;
 mod telemetry;
@@ -14,7 +15,7 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
-use crate::cli::{Cli, Command, ConfigCommand, StaffCommand};
+use crate::cli::{Cli, Command, ConfigCommand, KeysCommand, StaffCommand};
 use crate::config::{Problem, Report, Settings};
 
 /// Exit code for a configuration Helio refuses to run with.
@@ -26,13 +27,20 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let scope = match cli.command {
         Command::Migrate => config::Scope::Database,
-        Command::Serve | Command::Config(_) | Command::Staff(_) => config::Scope::Everything,
+        Command::Serve | Command::Config(_) | Command::Staff(_) | Command::Keys(_) => {
+            config::Scope::Everything
+        }
     };
     let settings = match read_settings(&cli, scope) {
         Ok(settings) => settings,
         Err(code) => return code,
     };
     match cli.command {
+        Command::Keys(KeysCommand::Rotate { resume, batch_size }) => {
+            run(settings, move |settings| {
+                rotate::rotate(settings, resume, batch_size)
+            })
+        }
         Command::Staff(StaffCommand::Create { email, name, role }) => {
             run(settings, move |settings| {
                 staff::create(settings, email, name, role)

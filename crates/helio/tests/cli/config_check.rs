@@ -184,3 +184,50 @@ fn au_3_staff_create_prints_a_one_time_link_and_never_a_password() {
         "clap refuses a non-staff role"
     );
 }
+
+#[test]
+fn cr_4_keys_rotate_creates_a_version_and_re_encrypts_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let created = run(
+        dir.path(),
+        &[
+            "staff",
+            "create",
+            "--email",
+            "ops@helio.example",
+            "--name",
+            "Ops",
+            "--role",
+            "engineer",
+        ],
+        &[],
+    );
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    let rotated = run(dir.path(), &["keys", "rotate", "--batch-size", "1"], &[]);
+    assert!(rotated.status.success(), "{}", text(&rotated.stderr));
+    let report = text(&rotated.stdout);
+    assert!(
+        report.contains("data key version 2: re-encrypted 1 accounts"),
+        "{report}"
+    );
+    let resumed = run(dir.path(), &["keys", "rotate", "--resume"], &[]);
+    assert!(text(&resumed.stdout).contains("data key version 2: re-encrypted 0 accounts"));
+    let after = run(
+        dir.path(),
+        &[
+            "staff",
+            "create",
+            "--email",
+            "ops@helio.example",
+            "--name",
+            "Ops",
+            "--role",
+            "engineer",
+        ],
+        &[],
+    );
+    assert!(
+        text(&after.stderr).contains("exists already"),
+        "the rotated blind index still finds the account"
+    );
+}
