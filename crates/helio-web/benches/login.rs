@@ -240,7 +240,7 @@ impl TokenCapture {
 }
 
 impl mail::Deliver for TokenCapture {
-    fn deliver(&self, mail: &mail::Outgoing) -> Result<(), String> {
+    fn deliver<'a>(&'a self, mail: &'a mail::Outgoing) -> mail::Delivery<'a> {
         if let Some(at) = mail.body.find("token=") {
             let token: String = mail.body[at + 6..]
                 .chars()
@@ -248,6 +248,6 @@ impl mail::Deliver for TokenCapture {
                 .collect();
             self.0.lock().unwrap().push(token);
         }
-        Ok(())
+        Box::pin(std::future::ready(Ok(())))
     }
 }

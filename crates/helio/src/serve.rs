@@ -172,16 +172,20 @@ async fn application(
     public_url: &str,
 ) -> anyhow::Result<AppState> {
     let services = services(settings, store, master_keys, public_url).await?;
-    if settings.mode == Mode::Dev {
-        tokio::spawn(mail::run_sender(
-            store.clone(),
-            Arc::clone(&services.keys),
-            Arc::new(mail::LogDelivery),
-            Duration::from_secs(1),
-        ));
-    } else {
-        tracing::warn!("no mail delivery is configured: messages stay queued in the outbox");
-    }
+    let delivery: Arc<dyn mail::Deliver> = match &settings.mail {
+        Some((url, from)) => Arc::new(
+            mail::SmtpDelivery::new(url.expose_secret(), from)
+                .context("mail.smtp_url or mail.from is unusable")?,
+        ),
+        // Validation refuses production without SMTP; dev mode shows mail in the log.
+        None => Arc::new(mail::LogDelivery),
+    };
+    tokio::spawn(mail::run_sender(
+        store.clone(),
+        Arc::clone(&services.keys),
+        delivery,
+        Duration::from_secs(if settings.mode == Mode::Dev { 1 } else { 5 }),
+    ));
     Ok(AppState::new(
         store.clone(),
         settings.http.clone(),

@@ -1,9 +1,11 @@
 //! Outgoing mail: composed here, queued in the outbox encrypted (recipient and body are
 //! personal data, bodies carry single-use links), delivered by a background sender.
 //!
-//! Delivery today is the development sender, which writes each message to the log for the
-//! developer to read; an SMTP sender plugs in behind [`Deliver`].
+//! Delivery is SMTP ([`SmtpDelivery`]) when configured; in dev mode without it, each message
+//! is written to the log for the developer to read ([`LogDelivery`]).
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +14,9 @@ use helio_core::crypto::random_bytes;
 use helio_core::time::Timestamp;
 use helio_core::values::Email;
 use helio_store::{MailRecord, Store, StoreError};
+use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
+use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor};
 
 use super::keyring::Keyring;
 
@@ -65,10 +70,14 @@ pub struct Outgoing {
     pub body: String,
 }
 
+/// A delivery in progress.
+pub type Delivery<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
+
 /// Something that delivers mail.
 pub trait Deliver: Send + Sync + 'static {
-    /// Delivers one message; an error means "try again later".
-    fn deliver(&self, mail: &Outgoing) -> Result<(), String>;
+    /// Delivers one message; an error (a reason without personal data) means "try again
+    /// later".
+    fn deliver<'a>(&'a self, mail: &'a Outgoing) -> Delivery<'a>;
 }
 
 /// Development delivery: the message goes to the log (target `helio::dev_mail`) so the
@@ -77,7 +86,7 @@ pub trait Deliver: Send + Sync + 'static {
 pub struct LogDelivery;
 
 impl Deliver for LogDelivery {
-    fn deliver(&self, mail: &Outgoing) -> Result<(), String> {
+    fn deliver<'a>(&'a self, mail: &'a Outgoing) -> Delivery<'a> {
         tracing::info!(
             target: "helio::dev_mail",
             kind = %mail.kind,
@@ -86,7 +95,106 @@ impl Deliver for LogDelivery {
             body = %mail.body,
             "dev mail (not sent; dev mode)"
         );
-        Ok(())
+        Box::pin(std::future::ready(Ok(())))
+    }
+}
+
+/// Delivery through an SMTP server (lettre). The URL names the server, credentials and TLS:
+/// `smtps://user:pass@host:465` (implicit TLS) or `smtp://user:pass@host:587?tls=required`
+/// (STARTTLS, required); production refuses anything weaker.
+pub struct SmtpDelivery {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl std::fmt::Debug for SmtpDelivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SmtpDelivery([redacted])")
+    }
+}
+
+/// Why the SMTP settings cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SmtpSetupError {
+    /// The URL is not a usable SMTP URL.
+    #[error("mail.smtp_url is not a valid smtp:// or smtps:// URL")]
+    Url,
+    /// The URL lets the connection fall back to plain text.
+    #[error(
+        "mail.smtp_url must use TLS: smtps://... or smtp://...?tls=required (mail carries one-time links)"
+    )]
+    Plaintext,
+    /// The sender address does not parse.
+    #[error("mail.from is not a valid sender, like `Helio <no-reply@helio.example>`")]
+    From,
+}
+
+/// Checks SMTP settings without connecting (for configuration checks). With `require_tls`,
+/// only implicit TLS or required STARTTLS pass.
+pub fn check_smtp_settings(url: &str, from: &str, require_tls: bool) -> Result<(), SmtpSetupError> {
+    let parsed = url::Url::parse(url).map_err(|_| SmtpSetupError::Url)?;
+    let tls_required = parsed
+        .query_pairs()
+        .any(|(name, value)| name == "tls" && value == "required");
+    match parsed.scheme() {
+        "smtps" => {}
+        "smtp" if tls_required => {}
+        "smtp" if !require_tls => {}
+        "smtp" => return Err(SmtpSetupError::Plaintext),
+        _ => return Err(SmtpSetupError::Url),
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(SmtpSetupError::Url);
+    }
+    from.parse::<Mailbox>()
+        .map(|_| ())
+        .map_err(|_| SmtpSetupError::From)
+}
+
+impl SmtpDelivery {
+    /// A delivery through `url`, sending as `from`. Nothing is contacted yet, but it must be
+    /// called inside the Tokio runtime (the connection pool lives there).
+    pub fn new(url: &str, from: &str) -> Result<Self, SmtpSetupError> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|_| SmtpSetupError::Url)?
+            .timeout(Some(Duration::from_secs(20)))
+            .build();
+        let from = from.parse().map_err(|_| SmtpSetupError::From)?;
+        Ok(Self { transport, from })
+    }
+
+    async fn send(&self, mail: &Outgoing) -> Result<(), String> {
+        let to: Mailbox = mail
+            .to
+            .parse()
+            .map_err(|_| "the stored recipient is not a mailbox".to_owned())?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(mail.subject.clone())
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.body.clone())
+            .map_err(|_| "the message could not be built".to_owned())?;
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|error| {
+                // The server's reply may quote the recipient: keep only the kind.
+                if error.is_permanent() {
+                    "the SMTP server refused the message permanently".to_owned()
+                } else if error.is_timeout() {
+                    "the SMTP server timed out".to_owned()
+                } else {
+                    "the SMTP server could not be reached or failed temporarily".to_owned()
+                }
+            })
+    }
+}
+
+impl Deliver for SmtpDelivery {
+    fn deliver<'a>(&'a self, mail: &'a Outgoing) -> Delivery<'a> {
+        Box::pin(self.send(mail))
     }
 }
 
@@ -110,12 +218,15 @@ pub async fn deliver_due(
             Err(error) => Err(error),
         };
         let result = match opened {
-            Ok((to, body)) => delivery.deliver(&Outgoing {
-                kind: record.kind.clone(),
-                to: to.to_string(),
-                subject: record.subject.clone(),
-                body: body.to_string(),
-            }),
+            Ok((to, body)) => {
+                let outgoing = Outgoing {
+                    kind: record.kind.clone(),
+                    to: to.to_string(),
+                    subject: record.subject.clone(),
+                    body: body.to_string(),
+                };
+                delivery.deliver(&outgoing).await
+            }
             Err(error) => Err(error.to_string()),
         };
         match result {

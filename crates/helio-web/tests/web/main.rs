@@ -19,5 +19,6 @@ mod rotation;
 mod routes;
 mod server;
 mod sessions;
+mod smtp;
 mod support;
 mod throttle;

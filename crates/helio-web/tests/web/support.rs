@@ -16,7 +16,7 @@ use helio_core::time::{Clock, Timestamp};
 use helio_store::Store;
 use helio_web::services::accounts::{AccountKeys, Accounts, LoginSource};
 use helio_web::services::keyring::Keyring;
-use helio_web::services::mail::{self, Deliver, Outgoing};
+use helio_web::services::mail::{self, Deliver, Delivery, Outgoing};
 use helio_web::services::mfa::MfaService;
 use helio_web::services::sessions::Sessions;
 use helio_web::{AppState, ConnectionInfo, HttpSettings};
@@ -146,14 +146,14 @@ pub(crate) async fn app(store: Store) -> Router {
 pub(crate) struct MailCapture(Mutex<Vec<Outgoing>>);
 
 impl Deliver for MailCapture {
-    fn deliver(&self, mail: &Outgoing) -> Result<(), String> {
+    fn deliver<'a>(&'a self, mail: &'a Outgoing) -> Delivery<'a> {
         self.0.lock().unwrap().push(Outgoing {
             kind: mail.kind.clone(),
             to: mail.to.clone(),
             subject: mail.subject.clone(),
             body: mail.body.clone(),
         });
-        Ok(())
+        Box::pin(std::future::ready(Ok(())))
     }
 }
 

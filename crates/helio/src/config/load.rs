@@ -9,7 +9,15 @@ use figment::value::{Uncased, UncasedStr};
 use super::raw::RawConfig;
 
 /// Sections of the file; `HELIO_<SECTION>_<KEY>` sets `<section>.<key>`.
-const SECTIONS: [&str; 6] = ["server", "passwords", "tls", "database", "keys", "log"];
+const SECTIONS: [&str; 7] = [
+    "server",
+    "passwords",
+    "tls",
+    "database",
+    "keys",
+    "mail",
+    "log",
+];
 
 /// Variables under the `HELIO_` prefix that are not configuration keys.
 const NOT_CONFIG: [&str; 2] = ["config", "test_"];

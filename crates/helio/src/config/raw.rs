@@ -39,7 +39,17 @@ pub(crate) struct RawConfig {
     pub(crate) tls: RawTls,
     pub(crate) database: RawDatabase,
     pub(crate) keys: RawKeys,
+    pub(crate) mail: RawMail,
     pub(crate) log: RawLog,
+}
+
+/// Outgoing mail.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawMail {
+    pub(crate) smtp_url: Option<SecretString>,
+    pub(crate) smtp_url_file: Option<PathBuf>,
+    pub(crate) from: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -19,7 +19,17 @@ pub(crate) struct Report {
     tls: TlsReport,
     database: DatabaseReport,
     keys: KeysReport,
+    mail: MailReport,
     log: LogReport,
+}
+
+#[derive(Debug, Serialize)]
+struct MailReport {
+    delivery: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    smtp_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -141,6 +151,15 @@ impl Report {
                     .map(|dir| dir.display().to_string())
                     .unwrap_or_default(),
                 files: MasterKeyId::ALL.iter().map(|k| k.file_name()).collect(),
+            },
+            mail: MailReport {
+                delivery: if settings.mail.is_some() {
+                    "smtp"
+                } else {
+                    "log (dev mode)"
+                },
+                smtp_url: settings.mail.as_ref().map(|(url, _)| redact_url(url)),
+                from: settings.mail.as_ref().map(|(_, from)| from.clone()),
             },
             log: LogReport {
                 level: settings.log_level.clone(),

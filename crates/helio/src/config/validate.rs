@@ -63,6 +63,10 @@ pub(crate) enum Problem {
         setting: &'static str,
     },
     WeakPasswordHashing,
+    MailMissing,
+    Mail {
+        reason: String,
+    },
     PublicUrl {
         reason: &'static str,
     },
@@ -120,6 +124,11 @@ impl fmt::Display for Problem {
                  2 iterations, parallelism 1",
             ),
             Self::PublicUrl { reason } => write!(f, "server.public_url {reason}"),
+            Self::MailMissing => f.write_str(
+                "mail.smtp_url (or mail.smtp_url_file) and mail.from must be set in production: \
+                 sign-up confirmation and password reset need mail",
+            ),
+            Self::Mail { reason } => f.write_str(reason),
             Self::ZeroLimit { setting } => write!(f, "{setting} must be greater than zero"),
             Self::LogLevel { reason } => write!(f, "log.level is not a valid filter: {reason}"),
         }
@@ -151,6 +160,8 @@ pub(crate) struct Settings {
     pub(crate) migrate_on_start: bool,
     /// Always set when validated for [`Scope::Everything`].
     pub(crate) keys_dir: Option<PathBuf>,
+    /// SMTP delivery (URL with credentials, sender); `None` in dev mode means "log the mail".
+    pub(crate) mail: Option<(SecretString, String)>,
     pub(crate) log_level: String,
 }
 
@@ -275,6 +286,36 @@ pub(crate) fn validate(raw: RawConfig, scope: Scope) -> Result<Settings, Vec<Pro
     if everything {
         problems.extend(url_problems);
     }
+    let smtp_url = secret(
+        raw.mail.smtp_url,
+        raw.mail.smtp_url_file,
+        "mail.smtp_url",
+        &mut problems,
+    );
+    let mail = match (smtp_url, raw.mail.from) {
+        (Some(url), Some(from)) => {
+            if let Err(error) = helio_web::services::mail::check_smtp_settings(
+                url.expose_secret(),
+                &from,
+                production,
+            ) {
+                problems.push(Problem::Mail {
+                    reason: error.to_string(),
+                });
+            }
+            Some((url, from))
+        }
+        (None, None) => None,
+        _ => {
+            problems.push(Problem::Mail {
+                reason: "mail.smtp_url and mail.from must be set together".to_owned(),
+            });
+            None
+        }
+    };
+    if everything && production && mail.is_none() {
+        problems.push(Problem::MailMissing);
+    }
 
     problems.dedup();
     match database_url {
@@ -306,6 +347,7 @@ pub(crate) fn validate(raw: RawConfig, scope: Scope) -> Result<Settings, Vec<Pro
             },
             migrate_on_start: raw.database.migrate_on_start.unwrap_or(!production),
             keys_dir,
+            mail,
             log_level: raw.log.level,
         }),
         _ => Err(problems),
@@ -487,6 +529,8 @@ mod tests {
             raw.server.bind = "0.0.0.0:8080".parse().unwrap();
             raw.server.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap()];
             raw.server.public_url = Some("https://helio.example".to_owned());
+            raw.mail.smtp_url = Some(SecretString::from("smtps://helio:pw@smtp.helio.example"));
+            raw.mail.from = Some("Helio <no-reply@helio.example>".to_owned());
             raw
         }
     }
@@ -697,6 +741,24 @@ mod tests {
         }
         let dev = validate(RawConfig::default(), Scope::Everything).unwrap();
         assert_eq!(dev.public_url, None, "dev mode uses the address it binds");
+    }
+
+    #[test]
+    fn production_mail_is_required_and_encrypted() {
+        let fixture = Fixture::new();
+        let mut raw = fixture.production();
+        raw.mail.smtp_url = None;
+        raw.mail.from = None;
+        assert_eq!(problems(raw), [Problem::MailMissing]);
+        let mut raw = fixture.production();
+        raw.mail.smtp_url = Some(SecretString::from("smtp://helio:pw@smtp.helio.example:587"));
+        assert!(matches!(problems(raw).as_slice(), [Problem::Mail { .. }]));
+        let mut raw = fixture.production();
+        raw.mail.from = None;
+        assert!(matches!(
+            problems(raw).as_slice(),
+            [Problem::Mail { .. }, Problem::MailMissing]
+        ));
     }
 
     #[test]
