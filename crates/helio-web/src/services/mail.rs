@@ -133,9 +133,16 @@ pub enum SmtpSetupError {
 /// only implicit TLS or required STARTTLS pass.
 pub fn check_smtp_settings(url: &str, from: &str, require_tls: bool) -> Result<(), SmtpSetupError> {
     let parsed = url::Url::parse(url).map_err(|_| SmtpSetupError::Url)?;
-    let tls_required = parsed
+    let tls: Vec<String> = parsed
         .query_pairs()
-        .any(|(name, value)| name == "tls" && value == "required");
+        .filter(|(name, _)| name == "tls")
+        .map(|(_, value)| value.into_owned())
+        .collect();
+    // lettre reads the first `tls` parameter; a repeated one could hide a weak first value.
+    if tls.len() > 1 {
+        return Err(SmtpSetupError::Url);
+    }
+    let tls_required = tls.first().is_some_and(|value| value == "required");
     match parsed.scheme() {
         "smtps" => {}
         "smtp" if tls_required => {}

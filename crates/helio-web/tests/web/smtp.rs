@@ -127,6 +127,15 @@ fn production_smtp_must_use_tls() {
     );
     assert!(check_smtp_settings("smtp://mail.example:587?tls=required", from, true).is_ok());
     assert!(check_smtp_settings("smtps://u:p@mail.example", from, true).is_ok());
+    assert_eq!(
+        check_smtp_settings(
+            "smtp://mail.example:587?tls=opportunistic&tls=required",
+            from,
+            true
+        ),
+        Err(SmtpSetupError::Url),
+        "a repeated tls parameter is refused"
+    );
     assert!(
         check_smtp_settings("smtp://127.0.0.1:2525", from, false).is_ok(),
         "dev may use a local catcher"
