@@ -87,6 +87,16 @@ impl ThrottlePolicy {
         window: Duration::from_secs(60 * 60),
     };
 
+    /// Unauthenticated requests that create accounts or send mail, per source address: 20 an
+    /// hour, then refused for the rest of the hour (scripted sign-up and reset floods).
+    pub const REQUESTS: Self = Self {
+        free_failures: u32::MAX,
+        max_delay: Duration::ZERO,
+        lock_after: 20,
+        lock_for: Duration::from_secs(60 * 60),
+        window: Duration::from_secs(60 * 60),
+    };
+
     /// The counter as it stands at `now`: expired locks and quiet windows are forgotten.
     #[must_use]
     pub fn current(

@@ -121,12 +121,17 @@ async fn main() {
     let users = 64;
     for n in 0..users {
         accounts
-            .sign_up(helio_web::services::accounts::SignUpForm {
-                name: "Bench User",
-                email: &format!("bench{n}@example.com"),
-                phone: None,
-                password: PASSWORD,
-            })
+            .sign_up(
+                helio_web::services::accounts::SignUpForm {
+                    name: "Bench User",
+                    email: &format!("bench{n}@example.com"),
+                    phone: None,
+                    password: PASSWORD,
+                },
+                format!("198.18.{}.{}", n / 200, n % 200 + 1)
+                    .parse()
+                    .unwrap(),
+            )
             .await
             .unwrap();
     }

@@ -36,6 +36,9 @@ pub enum WebError {
     /// Nothing here, or nothing this client may know exists.
     #[error("not found")]
     NotFound,
+    /// This client sent too many requests of a kind; try again later (429).
+    #[error("too many requests")]
+    TooManyRequests,
     /// A dependency is down or the service is not ready; try again later.
     #[error("service unavailable")]
     Unavailable,
@@ -57,6 +60,7 @@ impl WebError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -87,9 +91,15 @@ impl IntoResponse for WebError {
             | Self::Invalid(_)
             | Self::Forbidden(_)
             | Self::NotFound
-            | Self::Unauthorized => {}
+            | Self::Unauthorized
+            | Self::TooManyRequests => {}
         }
         let mut response = status.into_response();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
+        }
         let detail = match self {
             Self::BadRequest(detail) | Self::Forbidden(detail) => Some(PublicDetail {
                 detail,
@@ -99,7 +109,11 @@ impl IntoResponse for WebError {
                 detail: "Some fields are not valid; each error names its field.",
                 fields,
             }),
-            Self::NotFound | Self::Unauthorized | Self::Unavailable | Self::Internal(_) => None,
+            Self::NotFound
+            | Self::Unauthorized
+            | Self::TooManyRequests
+            | Self::Unavailable
+            | Self::Internal(_) => None,
         };
         if let Some(detail) = detail {
             response.extensions_mut().insert(detail);

@@ -4,14 +4,14 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::{Form, Json};
+use axum::{Extension, Form, Json};
 use helio_core::access::Access;
 use helio_core::values::FieldError;
 use serde::{Deserialize, Serialize};
 
 use crate::error::RenderedByHandler;
 use crate::services::accounts::{AccountError, ResetOutcome};
-use crate::{AppState, RouteTable, WebError};
+use crate::{AppState, ClientInfo, RouteTable, WebError};
 
 pub(crate) fn routes() -> RouteTable {
     RouteTable::new()
@@ -96,6 +96,7 @@ fn rendered(status: StatusCode, page: Html<String>) -> Response {
 fn service_failure(error: AccountError) -> WebError {
     match error {
         AccountError::Busy => WebError::Unavailable,
+        AccountError::TooMany => WebError::TooManyRequests,
         other => WebError::internal(other),
     }
 }
@@ -128,11 +129,12 @@ async fn view_forgot_get() -> Result<Html<String>, WebError> {
 
 async fn view_forgot_post(
     State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
     Form(input): Form<EmailInput>,
 ) -> Result<Redirect, WebError> {
     state
         .accounts()
-        .request_reset(&input.email)
+        .request_reset(&input.email, client.ip)
         .await
         .map_err(service_failure)?;
     Ok(Redirect::to("/forgot-password/sent"))
@@ -216,11 +218,12 @@ struct Accepted {
 
 async fn api_request_post(
     State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
     Json(input): Json<EmailInput>,
 ) -> Result<(StatusCode, Json<Accepted>), WebError> {
     state
         .accounts()
-        .request_reset(&input.email)
+        .request_reset(&input.email, client.ip)
         .await
         .map_err(service_failure)?;
     Ok((

@@ -1,18 +1,18 @@
 //! Sign-up and email verification, as pages and as JSON API for the mobile apps.
 
 use askama::Template;
-use axum::Form;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
 use helio_core::access::Access;
 use helio_core::values::FieldError;
 use serde::{Deserialize, Serialize};
 
 use crate::error::RenderedByHandler;
 use crate::services::accounts::{AccountError, SignUpForm};
-use crate::{AppState, RouteTable, WebError};
+use crate::{AppState, ClientInfo, RouteTable, WebError};
 
 pub(crate) fn routes() -> RouteTable {
     RouteTable::new()
@@ -95,6 +95,7 @@ fn field_errors(error: AccountError) -> Result<Vec<FieldError>, WebError> {
             message: reason.message(),
         }]),
         AccountError::Busy => Err(WebError::Unavailable),
+        AccountError::TooMany => Err(WebError::TooManyRequests),
         AccountError::Store(error) => Err(WebError::internal(error)),
         AccountError::Unreadable => Err(WebError::internal(AccountError::Unreadable)),
     }
@@ -109,9 +110,10 @@ fn into_web(error: AccountError) -> WebError {
 
 async fn view_signup_post(
     State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
     Form(input): Form<SignUpInput>,
 ) -> Result<Response, WebError> {
-    match state.accounts().sign_up(input.as_form()).await {
+    match state.accounts().sign_up(input.as_form(), client.ip).await {
         Ok(()) => Ok(Redirect::to("/signup/sent").into_response()),
         Err(error) => {
             let errors = field_errors(error)?;
@@ -193,9 +195,10 @@ struct Accepted {
 
 async fn api_signup_post(
     State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
     Json(input): Json<SignUpInput>,
 ) -> Result<(StatusCode, Json<Accepted>), WebError> {
-    match state.accounts().sign_up(input.as_form()).await {
+    match state.accounts().sign_up(input.as_form(), client.ip).await {
         Ok(()) => Ok((
             StatusCode::ACCEPTED,
             Json(Accepted {

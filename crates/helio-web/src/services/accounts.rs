@@ -76,6 +76,9 @@ pub enum AccountError {
     /// Too many password hashes are already being computed; try again shortly.
     #[error("password hashing is saturated")]
     Busy,
+    /// This source sent too many sign-up or reset requests this hour.
+    #[error("too many requests from this source")]
+    TooMany,
     /// The store failed.
     #[error("store failure")]
     Store(#[from] StoreError),
@@ -176,9 +179,41 @@ impl Accounts {
         self.indexer.index(IndexPurpose::Email, email.as_str())
     }
 
+    /// Counts one unauthenticated, mail-sending request from `ip` against its hourly budget
+    /// ([`ThrottlePolicy::REQUESTS`]); [`AccountError::TooMany`] when it is spent.
+    async fn request_budget(&self, ip: std::net::IpAddr) -> Result<(), AccountError> {
+        let key = self.indexer.index(
+            IndexPurpose::ThrottleSource,
+            &format!("requests|{}", source_prefix(ip)),
+        );
+        let now = self.clock.now();
+        for _ in 0..8 {
+            let stored = self.store.login_throttle().get(&key).await?;
+            if ThrottlePolicy::REQUESTS.decide(stored.map(|s| s.counter), now) != Decision::Allow {
+                tracing::warn!(target: "helio::security", event = "request_budget_spent", "sign-up or reset request refused: hourly budget of the source spent");
+                return Err(AccountError::TooMany);
+            }
+            let (next, _) = ThrottlePolicy::REQUESTS.after_failure(stored.map(|s| s.counter), now);
+            if self
+                .store
+                .login_throttle()
+                .save(&key, &next, stored.map(|s| s.version))
+                .await?
+            {
+                return Ok(());
+            }
+        }
+        Err(AccountError::Busy)
+    }
+
     /// Signs a customer up. Returns `Ok(())` both for a new account and for an email that is
-    /// already registered (whose owner is notified); only invalid input is an error.
-    pub async fn sign_up(&self, form: SignUpForm<'_>) -> Result<(), AccountError> {
+    /// already registered (whose owner is notified); only invalid input, or a source over its
+    /// hourly request budget, is an error.
+    pub async fn sign_up(
+        &self,
+        form: SignUpForm<'_>,
+        source: std::net::IpAddr,
+    ) -> Result<(), AccountError> {
         let mut errors = Vec::new();
         let name = PersonName::parse(form.name)
             .map_err(|e| errors.push(e))
@@ -206,6 +241,7 @@ impl Accounts {
             },
         )
         .map_err(AccountError::Password)?;
+        self.request_budget(source).await?;
         // Hash before looking the email up, so both answers cost the same.
         let hash = self
             .with_hasher(move |hasher| hasher.hash(password.plain()))
@@ -455,16 +491,9 @@ impl Accounts {
         self.indexer.index(IndexPurpose::ThrottleAccount, &input)
     }
 
-    /// Addresses count by IPv4 host or IPv6 /64 (one customer's whole IPv6 network).
     fn source_key(&self, ip: std::net::IpAddr) -> [u8; 32] {
-        let prefix = match ip {
-            std::net::IpAddr::V4(v4) => v4.to_string(),
-            std::net::IpAddr::V6(v6) => {
-                let [a, b, c, d, ..] = v6.segments();
-                format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
-            }
-        };
-        self.indexer.index(IndexPurpose::ThrottleSource, &prefix)
+        self.indexer
+            .index(IndexPurpose::ThrottleSource, &source_prefix(ip))
     }
 
     /// The time until which either key refuses attempts, if one does.
@@ -591,7 +620,12 @@ impl Accounts {
 
     /// Starts a password reset. Answers the same whatever the address (AU-4): only an
     /// existing account gets a link, valid 30 minutes, and every older link is voided.
-    pub async fn request_reset(&self, email: &str) -> Result<(), AccountError> {
+    pub async fn request_reset(
+        &self,
+        email: &str,
+        source: std::net::IpAddr,
+    ) -> Result<(), AccountError> {
+        self.request_budget(source).await?;
         let Ok(email) = Email::parse(email) else {
             return Ok(());
         };
@@ -830,6 +864,17 @@ pub enum ResetOutcome {
     Done,
     /// The link is wrong, used, expired or voided.
     InvalidLink,
+}
+
+/// Sources count by IPv4 host or IPv6 /64 (one customer's whole IPv6 network).
+fn source_prefix(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => {
+            let [a, b, c, d, ..] = v6.segments();
+            format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

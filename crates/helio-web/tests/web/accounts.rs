@@ -292,3 +292,52 @@ helio_store::dual_backend_tests!(
     in_2_bad_sign_up_input_is_refused_per_field_and_stores_nothing,
     ds_3_a_cross_site_sign_up_post_is_refused,
 );
+
+mod request_budget {
+    use helio_store::Store;
+    use serde_json::json;
+
+    use crate::support::{json_post, over, send, test_app};
+
+    /// A script cannot create accounts or trigger mail without limit from one address.
+    async fn ds_2_sign_up_and_reset_requests_are_capped_per_source(store: Store) {
+        let app = test_app(store).await;
+        let flood = "203.0.113.77:5000";
+        for n in 0..20 {
+            let body = json!({"name": "Bot", "email": format!("bot{n}@example.com"), "password": "pelican drifts over the salt flats"});
+            let request = if n % 2 == 0 {
+                over(flood, false, json_post("/api/v1/accounts", &body))
+            } else {
+                over(
+                    flood,
+                    false,
+                    json_post(
+                        "/api/v1/password-resets",
+                        &json!({"email": format!("bot{n}@example.com")}),
+                    ),
+                )
+            };
+            assert_eq!(send(&app.router, request).await.status, 202, "request {n}");
+        }
+        let body = json!({"name": "Bot", "email": "bot99@example.com", "password": "pelican drifts over the salt flats"});
+        let refused = send(
+            &app.router,
+            over(flood, false, json_post("/api/v1/accounts", &body)),
+        )
+        .await;
+        assert_eq!(refused.status, 429);
+        assert_eq!(refused.header("retry-after"), Some("3600"));
+        let elsewhere = send(
+            &app.router,
+            over(
+                "198.51.100.20:5000",
+                false,
+                json_post("/api/v1/accounts", &body),
+            ),
+        )
+        .await;
+        assert_eq!(elsewhere.status, 202, "other sources are not affected");
+    }
+
+    helio_store::dual_backend_tests!(ds_2_sign_up_and_reset_requests_are_capped_per_source);
+}
