@@ -17,6 +17,7 @@ mod login;
 mod mfa;
 mod middleware;
 mod pages;
+mod render;
 mod request_id;
 mod reset;
 mod routes;

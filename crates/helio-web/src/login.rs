@@ -10,7 +10,7 @@ use helio_store::SessionStage;
 use serde::Deserialize;
 
 use crate::auth::SignedIn;
-use crate::error::RenderedByHandler;
+use crate::render::{html, rendered};
 use crate::services::accounts::{AccountError, LoginOutcome, LoginSource};
 use crate::{AppState, ClientInfo, RouteTable, WebError, cookies};
 
@@ -45,10 +45,6 @@ struct AccountPage<'a> {
 pub(crate) struct LoginInput {
     email: String,
     password: String,
-}
-
-fn html(template: &impl Template) -> Result<Html<String>, WebError> {
-    template.render().map(Html).map_err(WebError::internal)
 }
 
 async fn view_login_get() -> Result<Html<String>, WebError> {
@@ -117,9 +113,7 @@ async fn view_login_post(
                 email: &input.email,
                 failed: true,
             })?;
-            let mut response = (StatusCode::UNAUTHORIZED, page).into_response();
-            response.extensions_mut().insert(RenderedByHandler);
-            Ok(response)
+            Ok(rendered(StatusCode::UNAUTHORIZED, page))
         }
     }
 }

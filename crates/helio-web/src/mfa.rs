@@ -13,7 +13,7 @@ use qrcode::render::svg;
 use serde::Deserialize;
 
 use crate::auth::SignedIn;
-use crate::error::RenderedByHandler;
+use crate::render::{html, rendered};
 use crate::services::accounts::LoggedIn;
 use crate::services::mfa::MfaError;
 use crate::{AppState, RouteTable, WebError, cookies};
@@ -51,16 +51,6 @@ struct RecoveryPage<'a> {
 #[serde(deny_unknown_fields)]
 pub(crate) struct CodeInput {
     code: String,
-}
-
-fn html(template: &impl Template) -> Result<Html<String>, WebError> {
-    template.render().map(Html).map_err(WebError::internal)
-}
-
-fn rendered(status: StatusCode, page: Html<String>) -> Response {
-    let mut response = (status, page).into_response();
-    response.extensions_mut().insert(RenderedByHandler);
-    response
 }
 
 /// Replaces the half-finished session with a full one under a new ID (SM-4).

@@ -3,13 +3,13 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, Redirect, Response};
 use axum::{Extension, Form, Json};
 use helio_core::access::Access;
 use helio_core::values::FieldError;
 use serde::{Deserialize, Serialize};
 
-use crate::error::RenderedByHandler;
+use crate::render::{html, rendered};
 use crate::services::accounts::{AccountError, ResetOutcome};
 use crate::{AppState, ClientInfo, RouteTable, WebError};
 
@@ -81,16 +81,6 @@ impl LinkKind {
 struct MessagePage {
     heading: &'static str,
     paragraphs: Vec<&'static str>,
-}
-
-fn html(template: &impl Template) -> Result<Html<String>, WebError> {
-    template.render().map(Html).map_err(WebError::internal)
-}
-
-fn rendered(status: StatusCode, page: Html<String>) -> Response {
-    let mut response = (status, page).into_response();
-    response.extensions_mut().insert(RenderedByHandler);
-    response
 }
 
 fn service_failure(error: AccountError) -> WebError {

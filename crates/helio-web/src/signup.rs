@@ -10,7 +10,7 @@ use helio_core::access::Access;
 use helio_core::values::FieldError;
 use serde::{Deserialize, Serialize};
 
-use crate::error::RenderedByHandler;
+use crate::render::{html, rendered};
 use crate::services::accounts::{AccountError, SignUpForm};
 use crate::{AppState, ClientInfo, RouteTable, WebError};
 
@@ -73,10 +73,6 @@ struct VerifyPage<'a> {
     token: &'a str,
 }
 
-fn html(template: &impl Template) -> Result<Html<String>, WebError> {
-    template.render().map(Html).map_err(WebError::internal)
-}
-
 async fn view_signup_get() -> Result<Html<String>, WebError> {
     html(&SignUpPage {
         name: "",
@@ -123,9 +119,7 @@ async fn view_signup_post(
                 phone: input.phone.as_deref().unwrap_or(""),
                 errors,
             })?;
-            let mut response = (StatusCode::UNPROCESSABLE_ENTITY, page).into_response();
-            response.extensions_mut().insert(RenderedByHandler);
-            Ok(response)
+            Ok(rendered(StatusCode::UNPROCESSABLE_ENTITY, page))
         }
     }
 }
@@ -183,9 +177,7 @@ async fn view_verify_post(
     } else {
         StatusCode::BAD_REQUEST
     };
-    let mut response = (status, html(&page)?).into_response();
-    response.extensions_mut().insert(RenderedByHandler);
-    Ok(response)
+    Ok(rendered(status, html(&page)?))
 }
 
 #[derive(Serialize)]

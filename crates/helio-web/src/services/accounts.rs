@@ -21,6 +21,7 @@ use helio_core::values::{Email, FieldError, PersonName, Phone};
 use helio_store::{AccountRecord, Store, StoreError};
 use tokio::sync::Semaphore;
 
+use super::counters::{self, CounterError};
 use super::keyring::Keyring;
 use super::mail::{self, Mail};
 
@@ -85,6 +86,15 @@ pub enum AccountError {
     /// Stored data did not decrypt (tampering or a missing key).
     #[error("stored account data is unreadable")]
     Unreadable,
+}
+
+impl From<CounterError> for AccountError {
+    fn from(error: CounterError) -> Self {
+        match error {
+            CounterError::Store(error) => Self::Store(error),
+            CounterError::Contended => Self::Busy,
+        }
+    }
 }
 
 /// What a person typed to sign up.
@@ -186,24 +196,19 @@ impl Accounts {
             IndexPurpose::ThrottleSource,
             &format!("requests|{}", source_prefix(ip)),
         );
-        let now = self.clock.now();
-        for _ in 0..8 {
-            let stored = self.store.login_throttle().get(&key).await?;
-            if ThrottlePolicy::REQUESTS.decide(stored.map(|s| s.counter), now) != Decision::Allow {
-                tracing::warn!(target: "helio::security", event = "request_budget_spent", "sign-up or reset request refused: hourly budget of the source spent");
-                return Err(AccountError::TooMany);
-            }
-            let (next, _) = ThrottlePolicy::REQUESTS.after_failure(stored.map(|s| s.counter), now);
-            if self
-                .store
-                .login_throttle()
-                .save(&key, &next, stored.map(|s| s.version))
-                .await?
-            {
-                return Ok(());
-            }
+        if counters::spend(
+            &self.store,
+            &key,
+            ThrottlePolicy::REQUESTS,
+            self.clock.now(),
+        )
+        .await?
+        {
+            Ok(())
+        } else {
+            tracing::warn!(target: "helio::security", event = "request_budget_spent", "sign-up or reset request refused: hourly budget of the source spent");
+            Err(AccountError::TooMany)
         }
-        Err(AccountError::Busy)
     }
 
     /// Signs a customer up. Returns `Ok(())` both for a new account and for an email that is
@@ -552,24 +557,12 @@ impl Accounts {
         let key = self
             .indexer
             .index(IndexPurpose::ThrottleAccount, &format!("mail|{hex}"));
-        let now = self.clock.now();
-        for _ in 0..8 {
-            let stored = self.store.login_throttle().get(&key).await?;
-            if ThrottlePolicy::MAIL.decide(stored.map(|s| s.counter), now) != Decision::Allow {
-                tracing::warn!(target: "helio::security", event = "mail_budget_spent", "mail to an address withheld: hourly budget spent");
-                return Ok(false);
-            }
-            let (next, _) = ThrottlePolicy::MAIL.after_failure(stored.map(|s| s.counter), now);
-            if self
-                .store
-                .login_throttle()
-                .save(&key, &next, stored.map(|s| s.version))
-                .await?
-            {
-                return Ok(true);
-            }
+        let allowed =
+            counters::spend(&self.store, &key, ThrottlePolicy::MAIL, self.clock.now()).await?;
+        if !allowed {
+            tracing::warn!(target: "helio::security", event = "mail_budget_spent", "mail to an address withheld: hourly budget spent");
         }
-        Err(AccountError::Busy)
+        Ok(allowed)
     }
 
     /// Tells the owner that logins from unrecognised devices are paused (once per lock).
@@ -597,25 +590,13 @@ impl Accounts {
         Ok(())
     }
 
-    /// Adds one failure to a key (compare-and-swap, retried); `true` when it locked the key.
+    /// Adds one failure to a key; `true` when it locked the key.
     async fn record_failure(
         &self,
         key: &[u8; 32],
         policy: ThrottlePolicy,
     ) -> Result<bool, AccountError> {
-        for _ in 0..8 {
-            let stored = self.store.login_throttle().get(key).await?;
-            let (next, locked) = policy.after_failure(stored.map(|s| s.counter), self.clock.now());
-            if self
-                .store
-                .login_throttle()
-                .save(key, &next, stored.map(|s| s.version))
-                .await?
-            {
-                return Ok(locked);
-            }
-        }
-        Err(AccountError::Busy)
+        Ok(counters::count(&self.store, key, policy, self.clock.now()).await?)
     }
 
     /// Starts a password reset. Answers the same whatever the address (AU-4): only an

@@ -11,6 +11,7 @@ use helio_core::throttle::{Decision, ThrottlePolicy};
 use helio_core::time::Clock;
 use helio_store::{Store, StoreError};
 
+use super::counters::{self, CounterError};
 use super::keyring::Keyring;
 
 /// Why a second-factor operation failed.
@@ -25,6 +26,9 @@ pub enum MfaError {
     /// A working factor exists already.
     #[error("a second factor is already set up")]
     AlreadyEnrolled,
+    /// Too many concurrent attempts on one account; try again.
+    #[error("second-factor attempts are contended")]
+    Contended,
 }
 
 /// What a person needs to add Helio to an authenticator app.
@@ -203,12 +207,12 @@ impl MfaService {
         if ok {
             self.store.login_throttle().clear(&key).await?;
         } else {
-            let (next, locked) =
-                ThrottlePolicy::ACCOUNT.after_failure(counter.map(|c| c.counter), now);
-            self.store
-                .login_throttle()
-                .save(&key, &next, counter.map(|c| c.version))
-                .await?;
+            let locked = counters::count(&self.store, &key, ThrottlePolicy::ACCOUNT, now)
+                .await
+                .map_err(|error| match error {
+                    CounterError::Store(error) => MfaError::Store(error),
+                    CounterError::Contended => MfaError::Contended,
+                })?;
             tracing::info!(target: "helio::security", event = "mfa_failed", %account, locked, "second factor failed");
         }
         Ok(ok)

@@ -1,0 +1,65 @@
+//! Shared counters in the database (failed logins, mail and request budgets), updated by
+//! compare-and-swap so every replica's events are counted exactly once.
+
+use helio_core::throttle::{Decision, ThrottlePolicy};
+use helio_core::time::Timestamp;
+use helio_store::{Store, StoreError};
+
+/// Why a counter could not be updated.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CounterError {
+    /// The store failed.
+    #[error("store failure")]
+    Store(#[from] StoreError),
+    /// Other writers kept changing the counter; the caller should answer "try again".
+    #[error("the counter is contended")]
+    Contended,
+}
+
+const ATTEMPTS: usize = 8;
+
+/// Adds one event to the counter at `key`; `true` when this event locked it.
+pub(crate) async fn count(
+    store: &Store,
+    key: &[u8; 32],
+    policy: ThrottlePolicy,
+    now: Timestamp,
+) -> Result<bool, CounterError> {
+    for _ in 0..ATTEMPTS {
+        let stored = store.login_throttle().get(key).await?;
+        let (next, locked) = policy.after_failure(stored.map(|s| s.counter), now);
+        if store
+            .login_throttle()
+            .save(key, &next, stored.map(|s| s.version))
+            .await?
+        {
+            return Ok(locked);
+        }
+    }
+    Err(CounterError::Contended)
+}
+
+/// Spends one unit of the budget at `key`: `false` (nothing counted) when the budget is
+/// exhausted, otherwise counts the use and returns `true`.
+pub(crate) async fn spend(
+    store: &Store,
+    key: &[u8; 32],
+    policy: ThrottlePolicy,
+    now: Timestamp,
+) -> Result<bool, CounterError> {
+    for _ in 0..ATTEMPTS {
+        let stored = store.login_throttle().get(key).await?;
+        if policy.decide(stored.map(|s| s.counter), now) != Decision::Allow {
+            return Ok(false);
+        }
+        let (next, _) = policy.after_failure(stored.map(|s| s.counter), now);
+        if store
+            .login_throttle()
+            .save(key, &next, stored.map(|s| s.version))
+            .await?
+        {
+            return Ok(true);
+        }
+    }
+    Err(CounterError::Contended)
+}
