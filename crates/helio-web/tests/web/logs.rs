@@ -62,3 +62,104 @@ helio_store::dual_backend_tests!(
     sm_3_access_log_never_writes_credentials_or_query_strings,
     lm_2_internal_errors_are_logged_with_the_request_id,
 );
+
+mod security_events {
+    use axum::body::Body;
+    use axum::http::Request;
+    use helio_store::Store;
+    use serde_json::{Value, json};
+
+    use crate::support::{LogCapture, form_post, json_post, send, test_app};
+
+    const EMAIL: &str = "ada.log@example.com";
+    const PASSWORD: &str = "heron lanterns above the canal";
+
+    /// LM-1 and SM-3: authentication events are logged as structured security events, and the
+    /// captured log of the whole flow holds no password, token or session ID that was issued.
+    async fn lm_1_auth_events_are_logged_without_secrets(store: Store) {
+        let capture = LogCapture::default();
+        let _guard = capture.install();
+        let app = test_app(store).await;
+        let signup = json!({"name": "Ada Log", "email": EMAIL, "password": PASSWORD});
+        assert_eq!(
+            send(&app.router, json_post("/api/v1/accounts", &signup))
+                .await
+                .status,
+            202
+        );
+        let mail = app.sent_mail().await;
+        let body = &mail[0].body;
+        let token: String = body[body.find("token=").unwrap() + 6..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        assert!(app.accounts.verify_email(&token).await.unwrap());
+        let form = format!(
+            "email=ada.log%40example.com&password={}",
+            PASSWORD.replace(' ', "+")
+        );
+        let wrong = form.replace("canal", "river");
+        assert_eq!(
+            send(&app.router, form_post("/login", &wrong)).await.status,
+            401
+        );
+        let login = send(&app.router, form_post("/login", &form)).await;
+        let cookies: Vec<String> = login
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
+        let value_of = |name: &str| {
+            cookies
+                .iter()
+                .find(|c| c.starts_with(&format!("{name}=")))
+                .map(|c| c[name.len() + 1..c.find(';').unwrap()].to_owned())
+                .unwrap()
+        };
+        let session = value_of("__Host-helio");
+        let device = value_of("__Host-helio-device");
+        let logout = Request::post("/logout")
+            .header("host", "localhost")
+            .header("origin", "http://localhost")
+            .header("cookie", format!("__Host-helio={session}"))
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(send(&app.router, logout).await.status, 303);
+
+        let text = capture.text();
+        let events: Vec<String> = text
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|l| l["target"] == "helio::security")
+            .filter_map(|l| l["event"].as_str().map(str::to_owned))
+            .collect();
+        for expected in [
+            "account_created",
+            "email_verified",
+            "login_failed",
+            "login_succeeded",
+            "session_created",
+            "session_ended",
+        ] {
+            assert!(
+                events.iter().any(|e| e == expected),
+                "{expected} missing from {events:?}"
+            );
+        }
+        for secret in [
+            PASSWORD,
+            token.as_str(),
+            session.as_str(),
+            device.as_str(),
+            EMAIL,
+        ] {
+            assert!(
+                !text.contains(secret),
+                "a secret or personal datum reached the log"
+            );
+        }
+    }
+
+    helio_store::dual_backend_tests!(lm_1_auth_events_are_logged_without_secrets);
+}
