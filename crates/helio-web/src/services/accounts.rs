@@ -189,6 +189,27 @@ impl Accounts {
         self.indexer.index(IndexPurpose::Email, email.as_str())
     }
 
+    /// Issues a single-use token for `purpose`, valid for the purpose's lifetime from `now`;
+    /// only its hash is stored.
+    async fn issue_token(
+        &self,
+        account: AccountId,
+        purpose: TokenPurpose,
+        now: Timestamp,
+    ) -> Result<SecretToken, AccountError> {
+        let token = SecretToken::generate();
+        self.store
+            .account_tokens()
+            .issue(
+                &token.hash(),
+                account,
+                purpose,
+                now.saturating_add(purpose.lifetime()),
+            )
+            .await?;
+        Ok(token)
+    }
+
     /// Counts one unauthenticated, mail-sending request from `ip` against its hourly budget
     /// ([`ThrottlePolicy::REQUESTS`]); [`AccountError::TooMany`] when it is spent.
     async fn request_budget(&self, ip: std::net::IpAddr) -> Result<(), AccountError> {
@@ -304,16 +325,7 @@ impl Accounts {
         if !self.mail_budget(&email).await? {
             return Ok(());
         }
-        let token = SecretToken::generate();
-        self.store
-            .account_tokens()
-            .issue(
-                &token.hash(),
-                id,
-                TokenPurpose::VerifyEmail,
-                now.saturating_add(TokenPurpose::VerifyEmail.lifetime()),
-            )
-            .await?;
+        let token = self.issue_token(id, TokenPurpose::VerifyEmail, now).await?;
         let link = format!("{}/verify-email?token={}", self.public_url, token.expose());
         mail::enqueue(
             &self.store,
@@ -631,14 +643,8 @@ impl Accounts {
         tokens
             .void_all(record.id, TokenPurpose::ResetPassword, now)
             .await?;
-        let token = SecretToken::generate();
-        tokens
-            .issue(
-                &token.hash(),
-                record.id,
-                TokenPurpose::ResetPassword,
-                now.saturating_add(TokenPurpose::ResetPassword.lifetime()),
-            )
+        let token = self
+            .issue_token(record.id, TokenPurpose::ResetPassword, now)
             .await?;
         let link = format!(
             "{}/reset-password?token={}",
@@ -797,16 +803,7 @@ impl Accounts {
             }
             Err(other) => return Err(other.into()),
         }
-        let token = SecretToken::generate();
-        self.store
-            .account_tokens()
-            .issue(
-                &token.hash(),
-                id,
-                TokenPurpose::Invite,
-                now.saturating_add(TokenPurpose::Invite.lifetime()),
-            )
-            .await?;
+        let token = self.issue_token(id, TokenPurpose::Invite, now).await?;
         tracing::info!(target: "helio::security", event = "staff_account_created", account = %id, %role, "staff account created; invitation link issued");
         Ok(format!(
             "{}/welcome?token={}",
