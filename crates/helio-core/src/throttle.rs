@@ -97,6 +97,16 @@ impl ThrottlePolicy {
         window: Duration::from_secs(60 * 60),
     };
 
+    /// Passwordless-login challenges, per source address: 60 in 15 minutes. Each one keeps
+    /// server-side state for five minutes, so the budget bounds what one source can leave.
+    pub const CHALLENGES: Self = Self {
+        free_failures: u32::MAX,
+        max_delay: Duration::ZERO,
+        lock_after: 60,
+        lock_for: Duration::from_secs(15 * 60),
+        window: Duration::from_secs(15 * 60),
+    };
+
     /// The counter as it stands at `now`: expired locks and quiet windows are forgotten.
     #[must_use]
     pub fn current(

@@ -14,6 +14,7 @@ mod login_throttle;
 mod mfa;
 mod migrations;
 mod outbox;
+mod passkeys;
 mod sessions;
 mod store;
 #[cfg(feature = "testing")]
@@ -28,5 +29,6 @@ pub use login_throttle::{LoginThrottle, VersionedCounter};
 pub use mfa::{Mfa, TotpEnrolment};
 pub use migrations::Readiness;
 pub use outbox::{MailRecord, Outbox};
+pub use passkeys::{CeremonyPurpose, NewPasskey, Passkeys, StoredPasskey, TakenCeremony};
 pub use sessions::{ActiveSession, SessionStage, Sessions};
 pub use store::{PoolSettings, Store};

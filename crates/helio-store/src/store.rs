@@ -93,6 +93,12 @@ impl Store {
         crate::Mfa::new(&self.pool)
     }
 
+    /// Passkeys and WebAuthn ceremonies.
+    #[must_use]
+    pub fn passkeys(&self) -> crate::Passkeys<'_> {
+        crate::Passkeys::new(&self.pool)
+    }
+
     /// Server-side sessions.
     #[must_use]
     pub fn sessions(&self) -> crate::Sessions<'_> {

@@ -27,6 +27,7 @@ use helio_core::time::{Clock, SystemClock};
 use helio_store::testing::TestDb;
 use helio_web::services::accounts::{AccountKeys, Accounts, LoginOutcome, LoginSource};
 use helio_web::services::mfa::MfaService;
+use helio_web::services::passkeys::Passkeys;
 use helio_web::services::sessions::Sessions;
 use helio_web::services::{keyring, mail};
 use helio_web::{AppState, ConnectionInfo, HttpSettings};
@@ -81,6 +82,13 @@ async fn main() {
         accounts.clone(),
         Sessions::new(store.clone(), Arc::clone(&clock)),
         mfa,
+        Passkeys::new(
+            store.clone(),
+            "http://localhost",
+            Arc::new(BlindIndexer::new(&index)),
+            Arc::clone(&clock),
+        )
+        .unwrap(),
     ));
 
     // Raw Argon2id verifications per second on one core.

@@ -9,6 +9,7 @@ use crate::RouteTable;
 
 const STYLESHEET: &str = include_str!("../static/helio.css");
 const ICON: &str = include_str!("../static/icon.svg");
+const PASSKEYS_SCRIPT: &str = include_str!("../static/passkeys.js");
 
 /// Assets change only with a release; an hour of caching is safe and saves every page view
 /// a request.
@@ -18,6 +19,7 @@ pub(crate) fn routes() -> RouteTable {
     RouteTable::new()
         .get("/static/helio.css", Access::Public, stylesheet_get)
         .get("/static/icon.svg", Access::Public, icon_get)
+        .get("/static/passkeys.js", Access::Public, passkeys_script_get)
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
@@ -34,4 +36,8 @@ async fn stylesheet_get() -> Response {
 
 async fn icon_get() -> Response {
     asset("image/svg+xml", ICON)
+}
+
+async fn passkeys_script_get() -> Response {
+    asset("text/javascript; charset=utf-8", PASSKEYS_SCRIPT)
 }

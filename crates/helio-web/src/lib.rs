@@ -17,6 +17,7 @@ mod login;
 mod mfa;
 mod middleware;
 mod pages;
+mod passkeys;
 mod render;
 mod request_id;
 mod reset;
@@ -47,6 +48,7 @@ pub fn route_table() -> RouteTable {
         .merge(login::routes())
         .merge(reset::routes())
         .merge(mfa::routes())
+        .merge(passkeys::routes())
 }
 
 /// The complete application: every route behind the hardened middleware stack.

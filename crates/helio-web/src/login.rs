@@ -6,12 +6,13 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use helio_core::access::Access;
+use helio_core::time::Timestamp;
 use helio_store::SessionStage;
 use serde::Deserialize;
 
 use crate::auth::SignedIn;
 use crate::render::{html, rendered};
-use crate::services::accounts::{AccountError, LoginOutcome, LoginSource};
+use crate::services::accounts::{AccountError, LoggedIn, LoginOutcome, LoginSource};
 use crate::{AppState, ClientInfo, RouteTable, WebError, cookies};
 
 pub(crate) fn routes() -> RouteTable {
@@ -36,7 +37,22 @@ struct AccountPage<'a> {
     name: &'a str,
     email: &'a str,
     role: &'a str,
-    mfa: bool,
+    totp: bool,
+    passkeys: Vec<PasskeyRow>,
+}
+
+/// A passkey as the account page lists it.
+struct PasskeyRow {
+    id: String,
+    added: String,
+    last_used: Option<String>,
+}
+
+/// A date as the account page shows it.
+fn shown(at: Timestamp) -> String {
+    jiff::Timestamp::from_microsecond(at.unix_micros())
+        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
 }
 
 /// The login fields. No `Debug`: it carries a password.
@@ -74,14 +90,6 @@ async fn view_login_post(
         })?;
     match outcome {
         LoginOutcome::Success(login) => {
-            // SM-15: a new authentication replaces whatever session this browser held.
-            if let Some(previous) = cookies::presented_session(&headers) {
-                state
-                    .sessions()
-                    .end(previous, "replaced_by_login")
-                    .await
-                    .map_err(WebError::internal)?;
-            }
             let enrolled = state
                 .mfa()
                 .is_enrolled(login.who.account)
@@ -94,13 +102,7 @@ async fn view_login_post(
             } else {
                 (SessionStage::Full, "/account")
             };
-            let token = state
-                .sessions()
-                .start(login.who, stage)
-                .await
-                .map_err(WebError::internal)?;
-            let cookie = cookies::session(token.expose(), login.who.role.is_staff())
-                .ok_or_else(|| WebError::internal(std::io::Error::other("cookie value")))?;
+            let cookie = start_session(&state, &headers, login.who, stage).await?;
             let mut response = Redirect::to(next).into_response();
             response.headers_mut().append(header::SET_COOKIE, cookie);
             if let Some(device) = login.new_device_cookie.as_deref().and_then(cookies::device) {
@@ -118,6 +120,30 @@ async fn view_login_post(
     }
 }
 
+/// Starts a session for someone who just authenticated and returns its cookie. Whatever
+/// session this browser held before ends first (SM-15).
+pub(crate) async fn start_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    who: LoggedIn,
+    stage: SessionStage,
+) -> Result<HeaderValue, WebError> {
+    if let Some(previous) = cookies::presented_session(headers) {
+        state
+            .sessions()
+            .end(previous, "replaced_by_login")
+            .await
+            .map_err(WebError::internal)?;
+    }
+    let token = state
+        .sessions()
+        .start(who, stage)
+        .await
+        .map_err(WebError::internal)?;
+    cookies::session(token.expose(), who.role.is_staff())
+        .ok_or_else(|| WebError::internal(std::io::Error::other("cookie value")))
+}
+
 async fn view_account_get(
     State(state): State<AppState>,
     who: SignedIn,
@@ -128,16 +154,29 @@ async fn view_account_get(
         .await
         .map_err(WebError::internal)?
         .ok_or(WebError::NotFound)?;
-    let mfa = state
+    let factors = state
         .mfa()
-        .is_enrolled(who.account)
+        .factors(who.account)
         .await
         .map_err(WebError::internal)?;
+    let passkeys = state
+        .passkeys()
+        .list(who.account)
+        .await
+        .map_err(WebError::internal)?
+        .into_iter()
+        .map(|p| PasskeyRow {
+            id: p.id,
+            added: shown(p.created_at),
+            last_used: p.last_used_at.map(shown),
+        })
+        .collect();
     html(&AccountPage {
         name: &profile.name,
         email: &profile.email,
         role: profile.role.as_str(),
-        mfa,
+        totp: factors.totp,
+        passkeys,
     })
 }
 

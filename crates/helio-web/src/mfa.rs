@@ -30,6 +30,25 @@ pub(crate) fn routes() -> RouteTable {
 #[template(path = "mfa.html")]
 struct ChallengePage {
     failed: bool,
+    totp: bool,
+    passkeys: bool,
+}
+
+async fn challenge_page(
+    state: &AppState,
+    who: SignedIn,
+    failed: bool,
+) -> Result<Html<String>, WebError> {
+    let factors = state
+        .mfa()
+        .factors(who.account)
+        .await
+        .map_err(WebError::internal)?;
+    html(&ChallengePage {
+        failed,
+        totp: factors.totp,
+        passkeys: factors.passkeys > 0,
+    })
 }
 
 #[derive(Template)]
@@ -54,7 +73,7 @@ pub(crate) struct CodeInput {
 }
 
 /// Replaces the half-finished session with a full one under a new ID (SM-4).
-async fn promote(
+pub(crate) async fn promote(
     state: &AppState,
     headers: &HeaderMap,
     who: SignedIn,
@@ -78,8 +97,11 @@ async fn promote(
     Ok(response)
 }
 
-async fn view_mfa_get() -> Result<Html<String>, WebError> {
-    html(&ChallengePage { failed: false })
+async fn view_mfa_get(
+    State(state): State<AppState>,
+    who: SignedIn,
+) -> Result<Html<String>, WebError> {
+    challenge_page(&state, who, false).await
 }
 
 async fn view_mfa_post(
@@ -96,7 +118,7 @@ async fn view_mfa_post(
     if !ok {
         return Ok(rendered(
             StatusCode::UNAUTHORIZED,
-            html(&ChallengePage { failed: true })?,
+            challenge_page(&state, who, true).await?,
         ));
     }
     promote(

@@ -10,6 +10,14 @@ use crate::{RouteTable, WebError};
 #[template(path = "landing.html")]
 struct LandingPage;
 
+/// A page of a heading and a few paragraphs: confirmations and refusals.
+#[derive(Template)]
+#[template(path = "message.html")]
+pub(crate) struct MessagePage {
+    pub(crate) heading: &'static str,
+    pub(crate) paragraphs: Vec<&'static str>,
+}
+
 pub(crate) fn routes() -> RouteTable {
     RouteTable::new().get("/", Access::Public, view_landing_get)
 }

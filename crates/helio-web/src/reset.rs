@@ -9,6 +9,7 @@ use helio_core::access::Access;
 use helio_core::values::FieldError;
 use serde::{Deserialize, Serialize};
 
+use crate::pages::MessagePage;
 use crate::render::{html, rendered};
 use crate::services::accounts::{AccountError, ResetOutcome};
 use crate::{AppState, ClientInfo, RouteTable, WebError};
@@ -74,13 +75,6 @@ impl LinkKind {
             },
         }
     }
-}
-
-#[derive(Template)]
-#[template(path = "message.html")]
-struct MessagePage {
-    heading: &'static str,
-    paragraphs: Vec<&'static str>,
 }
 
 fn service_failure(error: AccountError) -> WebError {

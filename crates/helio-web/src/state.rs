@@ -7,6 +7,7 @@ use helio_store::Store;
 use crate::HttpSettings;
 use crate::services::accounts::Accounts;
 use crate::services::mfa::MfaService;
+use crate::services::passkeys::Passkeys;
 use crate::services::sessions::Sessions;
 
 /// Shared application state. Cheap to clone.
@@ -17,6 +18,7 @@ pub struct AppState {
     accounts: Accounts,
     sessions: Sessions,
     mfa: MfaService,
+    passkeys: Passkeys,
 }
 
 impl AppState {
@@ -28,10 +30,12 @@ impl AppState {
         accounts: Accounts,
         sessions: Sessions,
         mfa: MfaService,
+        passkeys: Passkeys,
     ) -> Self {
         Self {
             sessions,
             mfa,
+            passkeys,
             store,
             settings: Arc::new(settings),
             accounts,
@@ -48,6 +52,10 @@ impl AppState {
 
     pub(crate) fn mfa(&self) -> &MfaService {
         &self.mfa
+    }
+
+    pub(crate) fn passkeys(&self) -> &Passkeys {
+        &self.passkeys
     }
 
     pub(crate) fn store(&self) -> &Store {

@@ -19,6 +19,7 @@ use helio_web::services::accounts::{AccountKeys, Accounts};
 use helio_web::services::keyring::Keyring;
 use helio_web::services::mail;
 use helio_web::services::mfa::MfaService;
+use helio_web::services::passkeys::Passkeys;
 use helio_web::services::sessions::Sessions;
 use secrecy::ExposeSecret as _;
 use tokio::net::TcpListener;
@@ -60,11 +61,7 @@ pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
     let listener = TcpListener::bind(settings.bind)
         .await
         .with_context(|| format!("cannot listen on {}", settings.bind))?;
-    let url = format!(
-        "{}://{}",
-        if tls.is_some() { "https" } else { "http" },
-        listener.local_addr()?
-    );
+    let url = listening_url(tls.is_some(), listener.local_addr()?);
     let public_url = settings.public_url.clone().unwrap_or_else(|| url.clone());
     let state = application(&settings, &store, master_keys, &public_url).await?;
     tracing::info!(%url, mode = %settings.mode, backend = %store.backend(), "listening");
@@ -80,6 +77,18 @@ pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The address the service answers on, as people should type it. A loopback listener is
+/// named `localhost`: browsers treat it as a secure context and accept it as a passkey
+/// domain, which they refuse for a bare IP address.
+pub(crate) fn listening_url(tls: bool, local: std::net::SocketAddr) -> String {
+    let scheme = if tls { "https" } else { "http" };
+    if local.ip().is_loopback() || local.ip().is_unspecified() {
+        format!("{scheme}://localhost:{}", local.port())
+    } else {
+        format!("{scheme}://{local}")
+    }
 }
 
 /// Dev mode only: the SQLite file and any missing local master key.
@@ -114,6 +123,7 @@ pub(crate) struct Services {
     pub(crate) accounts: Accounts,
     pub(crate) sessions: Sessions,
     pub(crate) mfa: MfaService,
+    pub(crate) passkeys: Passkeys,
     pub(crate) keys: Arc<Keyring>,
 }
 
@@ -150,16 +160,22 @@ pub(crate) async fn services(
         public_url,
         Arc::clone(&clock),
     );
+    let indexer = Arc::new(BlindIndexer::new(&blind_index));
     let mfa = MfaService::new(
         store.clone(),
         Arc::clone(&keys),
-        Arc::new(BlindIndexer::new(&blind_index)),
+        Arc::clone(&indexer),
         Arc::clone(&clock),
     );
+    let passkeys = Passkeys::new(store.clone(), public_url, indexer, Arc::clone(&clock))
+        .with_context(|| {
+            format!("passkeys need server.public_url to name a domain; it is {public_url}")
+        })?;
     Ok(Services {
         accounts,
         sessions: Sessions::new(store.clone(), clock),
         mfa,
+        passkeys,
         keys,
     })
 }
@@ -192,6 +208,7 @@ async fn application(
         services.accounts,
         services.sessions,
         services.mfa,
+        services.passkeys,
     ))
 }
 

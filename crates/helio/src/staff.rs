@@ -35,7 +35,7 @@ pub(crate) async fn create(
     let public_url = settings
         .public_url
         .clone()
-        .unwrap_or_else(|| format!("http://{}", settings.bind));
+        .unwrap_or_else(|| serve::listening_url(settings.tls.is_some(), settings.bind));
     let services = serve::services(&settings, &store, master_keys, &public_url).await?;
     let link = match services.accounts.create_staff(&email, &name, role).await {
         Ok(link) => link,

@@ -21,7 +21,7 @@ use helio_core::values::{Email, FieldError, PersonName, Phone};
 use helio_store::{AccountRecord, Store, StoreError};
 use tokio::sync::Semaphore;
 
-use super::counters::{self, CounterError};
+use super::counters::{self, CounterError, source_prefix};
 use super::keyring::Keyring;
 use super::mail::{self, Mail};
 
@@ -336,6 +336,53 @@ impl Accounts {
                 subject: "Confirm your email address for Helio",
                 body: format!(
                     "Welcome to Helio.\n\nConfirm your email address by opening this link within 24 hours:\n\n{link}\n\nIf you did not sign up, ignore this message: no account is usable without this step.\n"
+                ),
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The role of an account that may sign in now, or `None` if it is unknown or not
+    /// active (unverified, disabled): for logins that prove who someone is without a
+    /// password, such as a passkey.
+    pub async fn active_role(&self, account: AccountId) -> Result<Option<Role>, AccountError> {
+        Ok(self
+            .store
+            .accounts()
+            .by_id(account)
+            .await?
+            .filter(|record| record.status == AccountStatus::Active)
+            .map(|record| record.role))
+    }
+
+    /// Tells the account holder about a change to how their account is protected, so a
+    /// change they did not make (someone else holding their session) does not go unnoticed.
+    pub async fn notify_security_change(
+        &self,
+        account: AccountId,
+        notice: SecurityNotice,
+    ) -> Result<(), AccountError> {
+        let Some(record) = self.store.accounts().by_id(account).await? else {
+            return Ok(());
+        };
+        let email = self
+            .keys
+            .decrypt(&record.email_ct, field(&account, "email"))
+            .await
+            .map_err(|_| AccountError::Unreadable)?;
+        let email = Email::parse(&email).map_err(|_| AccountError::Unreadable)?;
+        let (kind, subject, change) = notice.describe();
+        mail::enqueue(
+            &self.store,
+            &self.keys.current(),
+            Mail {
+                kind,
+                to: email,
+                subject,
+                body: format!(
+                    "{change}\n\nIf this was you, there is nothing to do. If it was not, reset your password at {}/forgot-password and review the passkeys on your account page.\n",
+                    self.public_url
                 ),
             },
         )
@@ -835,6 +882,33 @@ impl Accounts {
     }
 }
 
+/// A change to an account's protection that its holder is told about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecurityNotice {
+    /// A passkey was added.
+    PasskeyAdded,
+    /// A passkey was removed.
+    PasskeyRemoved,
+}
+
+impl SecurityNotice {
+    /// Mail kind (for logs), subject and the sentence saying what happened.
+    const fn describe(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Self::PasskeyAdded => (
+                "passkey_added",
+                "A passkey was added to your Helio account",
+                "A passkey was just added to your Helio account. It can now be used to log in.",
+            ),
+            Self::PasskeyRemoved => (
+                "passkey_removed",
+                "A passkey was removed from your Helio account",
+                "A passkey was just removed from your Helio account. It can no longer be used to log in.",
+            ),
+        }
+    }
+}
+
 /// How a password reset ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResetOutcome {
@@ -842,17 +916,6 @@ pub enum ResetOutcome {
     Done,
     /// The link is wrong, used, expired or voided.
     InvalidLink,
-}
-
-/// Sources count by IPv4 host or IPv6 /64 (one customer's whole IPv6 network).
-fn source_prefix(ip: std::net::IpAddr) -> String {
-    match ip {
-        std::net::IpAddr::V4(v4) => v4.to_string(),
-        std::net::IpAddr::V6(v6) => {
-            let [a, b, c, d, ..] = v6.segments();
-            format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

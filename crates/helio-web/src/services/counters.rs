@@ -63,3 +63,14 @@ pub(crate) async fn spend(
     }
     Err(CounterError::Contended)
 }
+
+/// Sources count by IPv4 host or IPv6 /64 (one customer's whole IPv6 network).
+pub(crate) fn source_prefix(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => {
+            let [a, b, c, d, ..] = v6.segments();
+            format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
+        }
+    }
+}

@@ -8,7 +8,7 @@ use helio_core::crypto::blind_index::{BlindIndexer, IndexPurpose};
 use helio_core::crypto::field::FieldContext;
 use helio_core::mfa::{RecoveryCode, TotpSecret};
 use helio_core::throttle::{Decision, ThrottlePolicy};
-use helio_core::time::Clock;
+use helio_core::time::{Clock, Timestamp};
 use helio_store::{Store, StoreError};
 
 use super::counters::{self, CounterError};
@@ -38,6 +38,23 @@ pub struct Enrolment {
     pub uri: String,
     /// The secret in base32, for typing by hand.
     pub secret_base32: String,
+}
+
+/// Which second factors an account has working.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Factors {
+    /// An authenticator app (TOTP), confirmed.
+    pub totp: bool,
+    /// How many passkeys.
+    pub passkeys: u32,
+}
+
+impl Factors {
+    /// Whether there is any second factor.
+    #[must_use]
+    pub fn any(self) -> bool {
+        self.totp || self.passkeys > 0
+    }
 }
 
 /// Second-factor operations.
@@ -74,14 +91,56 @@ impl MfaService {
         }
     }
 
-    /// Whether the account has a confirmed second factor.
+    /// The account's working second factors.
+    pub async fn factors(&self, account: AccountId) -> Result<Factors, MfaError> {
+        Ok(Factors {
+            totp: self
+                .store
+                .mfa()
+                .totp(account)
+                .await?
+                .is_some_and(|t| t.confirmed_at.is_some()),
+            passkeys: self.store.passkeys().count(account).await?,
+        })
+    }
+
+    /// Whether the account has a working second factor (an app or a passkey).
     pub async fn is_enrolled(&self, account: AccountId) -> Result<bool, MfaError> {
-        Ok(self
-            .store
+        Ok(self.factors(account).await?.any())
+    }
+
+    /// Ten new recovery codes, replacing any old ones; only their keyed hashes are stored.
+    async fn issue_recovery_codes(
+        &self,
+        account: AccountId,
+        now: Timestamp,
+    ) -> Result<Vec<RecoveryCode>, MfaError> {
+        let codes = RecoveryCode::generate_set();
+        let hashes: Vec<[u8; 32]> = codes
+            .iter()
+            .filter_map(|c| RecoveryCode::normalise(c.expose()))
+            .map(|n| self.indexer.index(IndexPurpose::RecoveryCode, &n))
+            .collect();
+        self.store
             .mfa()
-            .totp(account)
-            .await?
-            .is_some_and(|t| t.confirmed_at.is_some()))
+            .replace_recovery_codes(account, &hashes, now)
+            .await?;
+        Ok(codes)
+    }
+
+    /// Recovery codes for an account that just got its first second factor other than an
+    /// app (a passkey), so losing that device does not lock the person out; `None` when
+    /// unused codes exist already.
+    pub async fn recovery_codes_if_none(
+        &self,
+        account: AccountId,
+    ) -> Result<Option<Vec<RecoveryCode>>, MfaError> {
+        if self.store.mfa().recovery_codes_left(account).await? > 0 {
+            return Ok(None);
+        }
+        Ok(Some(
+            self.issue_recovery_codes(account, self.clock.now()).await?,
+        ))
     }
 
     /// Starts enrolment, or shows the unfinished one again (so a mistyped code does not mean
@@ -157,16 +216,7 @@ impl MfaService {
         if !self.store.mfa().use_step(account, step, true, now).await? {
             return Ok(None);
         }
-        let codes = RecoveryCode::generate_set();
-        let hashes: Vec<[u8; 32]> = codes
-            .iter()
-            .filter_map(|c| RecoveryCode::normalise(c.expose()))
-            .map(|n| self.indexer.index(IndexPurpose::RecoveryCode, &n))
-            .collect();
-        self.store
-            .mfa()
-            .replace_recovery_codes(account, &hashes, now)
-            .await?;
+        let codes = self.issue_recovery_codes(account, now).await?;
         tracing::info!(target: "helio::security", event = "mfa_enrolled", %account, "TOTP enrolled");
         Ok(Some(codes))
     }

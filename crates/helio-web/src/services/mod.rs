@@ -7,5 +7,6 @@ mod counters;
 pub mod keyring;
 pub mod mail;
 pub mod mfa;
+pub mod passkeys;
 pub mod rotation;
 pub mod sessions;

@@ -13,6 +13,7 @@ mod headers;
 mod limits;
 mod logs;
 mod mfa;
+mod passkeys;
 mod probes;
 mod reset;
 mod rotation;

@@ -14,6 +14,7 @@ const REVIEWED_PUBLIC_ROUTES: &[(&str, &str)] = &[
     ("GET", "/"),
     ("GET", "/static/helio.css"),
     ("GET", "/static/icon.svg"),
+    ("GET", "/static/passkeys.js"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/signup"),
@@ -25,6 +26,10 @@ const REVIEWED_PUBLIC_ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/accounts/verify-email"),
     ("GET", "/login"),
     ("POST", "/login"),
+    // Passwordless login: challenges are budgeted per source and expire in five minutes;
+    // the answer signs nobody in without a valid signature from a registered passkey.
+    ("POST", "/login/passkey/options"),
+    ("POST", "/login/passkey"),
     ("GET", "/forgot-password"),
     ("POST", "/forgot-password"),
     ("GET", "/forgot-password/sent"),

@@ -18,6 +18,7 @@ use helio_web::services::accounts::{AccountKeys, Accounts, LoginSource};
 use helio_web::services::keyring::Keyring;
 use helio_web::services::mail::{self, Deliver, Delivery, Outgoing};
 use helio_web::services::mfa::MfaService;
+use helio_web::services::passkeys::Passkeys;
 use helio_web::services::sessions::Sessions;
 use helio_web::{AppState, ConnectionInfo, HttpSettings};
 use tower::ServiceExt;
@@ -108,12 +109,20 @@ async fn build(store: Store, settings: HttpSettings, master: TestKeys) -> TestAp
         Arc::new(BlindIndexer::new(&index_key)),
         Arc::clone(&clock) as Arc<dyn Clock>,
     );
+    let passkeys = Passkeys::new(
+        store.clone(),
+        "http://localhost",
+        Arc::new(BlindIndexer::new(&index_key)),
+        Arc::clone(&clock) as Arc<dyn Clock>,
+    )
+    .unwrap();
     let router = helio_web::app(AppState::new(
         store.clone(),
         settings,
         accounts.clone(),
         sessions,
         mfa,
+        passkeys,
     ));
     TestApp {
         router,

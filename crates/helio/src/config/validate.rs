@@ -354,8 +354,9 @@ pub(crate) fn validate(raw: RawConfig, scope: Scope) -> Result<Settings, Vec<Pro
     }
 }
 
-/// The base of links in mail. Production must name an `https://` origin (links must not
-/// downgrade to plain HTTP); dev mode may leave it out.
+/// The base of links in mail and the domain passkeys are bound to. Production must name an
+/// `https://` origin (links must not downgrade to plain HTTP); dev mode may leave it out.
+/// An IP address is refused: browsers accept only a domain as a passkey relying party.
 fn check_public_url(
     configured: Option<String>,
     production: bool,
@@ -374,13 +375,13 @@ fn check_public_url(
             if parsed.path() == "/"
                 && parsed.query().is_none()
                 && parsed.username().is_empty()
-                && parsed.host().is_some()
+                && parsed.domain().is_some()
                 && (parsed.scheme() == "https" || (!production && parsed.scheme() == "http")) => {}
         Ok(_) if production => problems.push(Problem::PublicUrl {
-            reason: "must be an https:// origin with no path, query or credentials",
+            reason: "must be an https:// origin naming a domain (passkeys are bound to it), with no path, query or credentials",
         }),
         _ => problems.push(Problem::PublicUrl {
-            reason: "must be an http(s):// origin with no path, query or credentials",
+            reason: "must be an http(s):// origin naming a domain (passkeys are bound to it), with no path, query or credentials",
         }),
     }
     Some(url.trim_end_matches('/').to_owned())
@@ -724,13 +725,15 @@ mod tests {
     }
 
     #[test]
-    fn production_links_must_be_https() {
+    fn production_links_must_be_https_on_a_domain() {
         let fixture = Fixture::new();
         for bad in [
             None,
             Some("http://helio.example"),
             Some("https://helio.example/app"),
             Some("https://u:p@helio.example"),
+            Some("https://203.0.113.7"),
+            Some("https://[2001:db8::1]"),
         ] {
             let mut raw = fixture.production();
             raw.server.public_url = bad.map(str::to_owned);

@@ -134,7 +134,7 @@ fn au_3_staff_create_prints_a_one_time_link_and_never_a_password() {
     let links: Vec<&str> = stdout.lines().filter(|l| l.starts_with("http")).collect();
     assert_eq!(links.len(), 1, "{stdout}");
     assert!(
-        links[0].starts_with("http://127.0.0.1:8080/welcome?token="),
+        links[0].starts_with("http://localhost:8080/welcome?token="),
         "{}",
         links[0]
     );
