@@ -72,7 +72,7 @@ pub enum TokenPurpose {
     VerifyEmail,
     /// Lets the holder set a new password (30 minutes).
     ResetPassword,
-    /// Lets an invited staff member set their first password (72 hours).
+    /// Lets an invited staff member or installer set their first password (72 hours).
     Invite,
 }
 

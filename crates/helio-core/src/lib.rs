@@ -9,6 +9,7 @@ pub mod account;
 pub mod crypto;
 pub mod keys;
 pub mod mfa;
+pub mod partner;
 pub mod password;
 pub mod role;
 pub mod session;

@@ -68,29 +68,7 @@ impl<'a> Accounts<'a> {
 
     /// Creates an account. [`StoreError::Conflict`] when the email (by blind index) is taken.
     pub async fn insert(&self, account: &AccountRecord) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO accounts (id, role, status, email_ct, email_bidx, name_ct, phone_ct, \
-             phone_bidx, address_ct, city_ct, password_hash, data_key_version, email_verified_at, \
-             created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(account.id.as_bytes().to_vec())
-        .bind(account.role.as_str())
-        .bind(account.status.as_str())
-        .bind(account.email_ct.clone())
-        .bind(account.email_bidx.to_vec())
-        .bind(account.name_ct.clone())
-        .bind(account.phone_ct.clone())
-        .bind(account.phone_bidx.map(|b| b.to_vec()))
-        .bind(account.address_ct.clone())
-        .bind(account.city_ct.clone())
-        .bind(account.password_hash.clone())
-        .bind(i64::from(account.data_key_version.get()))
-        .bind(account.email_verified_at.map(Timestamp::unix_micros))
-        .bind(account.created_at.unix_micros())
-        .bind(account.updated_at.unix_micros())
-        .execute(self.pool)
-        .await?;
-        Ok(())
+        insert_account(self.pool, account).await
     }
 
     /// The account whose email has this blind index.
@@ -265,4 +243,38 @@ fn decode(row: &AnyRow) -> Result<AccountRecord, StoreError> {
         created_at: Timestamp::from_unix_micros(row.try_get(13)?),
         updated_at: Timestamp::from_unix_micros(row.try_get(14)?),
     })
+}
+
+/// The one INSERT of an account, for the repository and for transactions that create an
+/// account together with something that belongs to it.
+pub(crate) async fn insert_account<'e, E>(
+    executor: E,
+    account: &AccountRecord,
+) -> Result<(), StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(
+        "INSERT INTO accounts (id, role, status, email_ct, email_bidx, name_ct, phone_ct, \
+             phone_bidx, address_ct, city_ct, password_hash, data_key_version, email_verified_at, \
+             created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(account.id.as_bytes().to_vec())
+    .bind(account.role.as_str())
+    .bind(account.status.as_str())
+    .bind(account.email_ct.clone())
+    .bind(account.email_bidx.to_vec())
+    .bind(account.name_ct.clone())
+    .bind(account.phone_ct.clone())
+    .bind(account.phone_bidx.map(|b| b.to_vec()))
+    .bind(account.address_ct.clone())
+    .bind(account.city_ct.clone())
+    .bind(account.password_hash.clone())
+    .bind(i64::from(account.data_key_version.get()))
+    .bind(account.email_verified_at.map(Timestamp::unix_micros))
+    .bind(account.created_at.unix_micros())
+    .bind(account.updated_at.unix_micros())
+    .execute(executor)
+    .await?;
+    Ok(())
 }

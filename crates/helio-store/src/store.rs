@@ -93,6 +93,12 @@ impl Store {
         crate::Mfa::new(&self.pool)
     }
 
+    /// Partner companies, crews and crew membership.
+    #[must_use]
+    pub fn partners(&self) -> crate::Partners<'_> {
+        crate::Partners::new(&self.pool)
+    }
+
     /// Passkeys and WebAuthn ceremonies.
     #[must_use]
     pub fn passkeys(&self) -> crate::Passkeys<'_> {

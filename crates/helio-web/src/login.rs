@@ -37,6 +37,7 @@ struct AccountPage<'a> {
     name: &'a str,
     email: &'a str,
     role: &'a str,
+    crew: Option<String>,
     totp: bool,
     passkeys: Vec<PasskeyRow>,
 }
@@ -175,6 +176,10 @@ async fn view_account_get(
         name: &profile.name,
         email: &profile.email,
         role: profile.role.as_str(),
+        crew: profile
+            .crew
+            .as_ref()
+            .map(|crew| format!("{} · {}", crew.name, crew.company_name)),
         totp: factors.totp,
         passkeys,
     })

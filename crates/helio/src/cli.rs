@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use helio_core::partner::{CompanyId, CrewId};
 use helio_core::role::Role;
 
 /// Helio: solar-panel installations, ordered through an app and dispatched to local crews.
@@ -37,9 +38,53 @@ pub(crate) enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// Manage partner installer companies, their crews and installer invitations.
+    #[command(subcommand)]
+    Partners(PartnersCommand),
     /// Manage data keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PartnersCommand {
+    /// Add a partner installer company; prints its ID.
+    AddCompany {
+        /// The company's name.
+        #[arg(long)]
+        name: String,
+    },
+    /// Add a crew to a company; prints its ID.
+    AddCrew {
+        /// The company's ID.
+        #[arg(long, value_parser = parse_company)]
+        company: CompanyId,
+        /// The crew's name.
+        #[arg(long)]
+        name: String,
+    },
+    /// List every crew: company ID, company, crew ID, crew (tab-separated).
+    List,
+    /// Invite an installer into a crew: the one-time link goes to their mailbox, never here.
+    InviteInstaller {
+        /// The crew's ID.
+        #[arg(long, value_parser = parse_crew)]
+        crew: CrewId,
+        /// The installer's email address.
+        #[arg(long)]
+        email: String,
+        /// Their name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+fn parse_company(text: &str) -> Result<CompanyId, String> {
+    CompanyId::parse(text).ok_or_else(|| "not a company ID (see `helio partners list`)".to_owned())
+}
+
+fn parse_crew(text: &str) -> Result<CrewId, String> {
+    CrewId::parse(text).ok_or_else(|| "not a crew ID (see `helio partners list`)".to_owned())
 }
 
 #[derive(Debug, Subcommand)]

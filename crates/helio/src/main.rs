@@ -6,6 +6,7 @@ mod config;
 mod keys;
 mod migrate;
 mod output;
+mod partners;
 mod rotate;
 mod serve;
 mod staff;
@@ -27,9 +28,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let scope = match cli.command {
         Command::Migrate => config::Scope::Database,
-        Command::Serve | Command::Config(_) | Command::Staff(_) | Command::Keys(_) => {
-            config::Scope::Everything
-        }
+        Command::Serve
+        | Command::Config(_)
+        | Command::Staff(_)
+        | Command::Partners(_)
+        | Command::Keys(_) => config::Scope::Everything,
     };
     let settings = match read_settings(&cli, scope) {
         Ok(settings) => settings,
@@ -45,6 +48,9 @@ fn main() -> ExitCode {
             run(settings, move |settings| {
                 staff::create(settings, email, name, role)
             })
+        }
+        Command::Partners(command) => {
+            run(settings, move |settings| partners::run(settings, command))
         }
         Command::Config(ConfigCommand::Check) => {
             output::out(&Report::new(&settings).to_string());

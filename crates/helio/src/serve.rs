@@ -19,6 +19,7 @@ use helio_web::services::accounts::{AccountKeys, Accounts};
 use helio_web::services::keyring::Keyring;
 use helio_web::services::mail;
 use helio_web::services::mfa::MfaService;
+use helio_web::services::partners::PartnerService;
 use helio_web::services::passkeys::Passkeys;
 use helio_web::services::sessions::Sessions;
 use secrecy::ExposeSecret as _;
@@ -118,12 +119,41 @@ pub(crate) async fn migrate_at_start(settings: &Settings) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// The store and services for a one-shot operator command (`staff`, `partners`): the same
+/// keys, migrations and wiring as `serve`, without listening.
+pub(crate) async fn open_for_command(settings: &Settings) -> anyhow::Result<(Store, Services)> {
+    let keys_dir = settings
+        .keys_dir
+        .as_deref()
+        .context("keys.dir is not set")?;
+    if settings.mode == Mode::Dev {
+        prepare_dev(settings, keys_dir)?;
+    }
+    let master_keys = keys::load(keys_dir).map_err(|problems| {
+        let text: Vec<_> = problems.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("master keys unusable: {}", text.join("; "))
+    })?;
+    if settings.migrate_on_start {
+        migrate_at_start(settings).await?;
+    }
+    let store = Store::connect(&settings.database_url, &settings.pool)
+        .await
+        .context("cannot connect to the database")?;
+    let public_url = settings
+        .public_url
+        .clone()
+        .unwrap_or_else(|| listening_url(settings.tls.is_some(), settings.bind));
+    let services = services(settings, &store, master_keys, &public_url).await?;
+    Ok((store, services))
+}
+
 /// The application services, built once at start.
 pub(crate) struct Services {
     pub(crate) accounts: Accounts,
     pub(crate) sessions: Sessions,
     pub(crate) mfa: MfaService,
     pub(crate) passkeys: Passkeys,
+    pub(crate) partners: PartnerService,
     pub(crate) keys: Arc<Keyring>,
 }
 
@@ -173,6 +203,7 @@ pub(crate) async fn services(
         })?;
     Ok(Services {
         accounts,
+        partners: PartnerService::new(store.clone(), Arc::clone(&clock)),
         sessions: Sessions::new(store.clone(), clock),
         mfa,
         passkeys,

@@ -29,7 +29,11 @@ impl fmt::Display for FieldError {
 }
 
 /// Text a person typed: trimmed, NFKC-normalised, with no control characters.
-fn clean_text(field: &'static str, raw: &str, max_chars: usize) -> Result<String, FieldError> {
+pub(crate) fn clean_text(
+    field: &'static str,
+    raw: &str,
+    max_chars: usize,
+) -> Result<String, FieldError> {
     use unicode_normalization::UnicodeNormalization as _;
     let text: String = raw.trim().nfkc().collect();
     if text.is_empty() {

@@ -13,12 +13,13 @@ use helio_core::crypto::device::DeviceCookies;
 use helio_core::crypto::field::FieldContext;
 use helio_core::crypto::password::{PasswordHash, PasswordHasher, Verification};
 use helio_core::crypto::token::SecretToken;
+use helio_core::partner::CrewId;
 use helio_core::password::{NewPassword, PasswordRejection, PersonalDetails, PlainPassword};
 use helio_core::role::Role;
 use helio_core::throttle::{Decision, ThrottlePolicy};
 use helio_core::time::{Clock, Timestamp};
 use helio_core::values::{Email, FieldError, PersonName, Phone};
-use helio_store::{AccountRecord, Store, StoreError};
+use helio_store::{AccountRecord, CrewRecord, Store, StoreError};
 use tokio::sync::Semaphore;
 
 use super::counters::{self, CounterError, source_prefix};
@@ -799,9 +800,8 @@ impl Accounts {
         Ok(ResetOutcome::Done)
     }
 
-    /// Creates a staff account with no password and returns the one-time invitation link
-    /// (72 hours) through which its holder sets one. There are no default credentials: the
-    /// link is the only way in, and enrolment of a second factor follows at first login.
+    /// Creates a staff account with no password and returns its one-time invitation link
+    /// (72 hours), which the holder uses to set a password. There is no default credential.
     pub async fn create_staff(
         &self,
         email: &str,
@@ -809,14 +809,77 @@ impl Accounts {
         role: Role,
     ) -> Result<String, AccountError> {
         let mut errors = Vec::new();
-        let email = Email::parse(email).map_err(|e| errors.push(e)).ok();
-        let name = PersonName::parse(name).map_err(|e| errors.push(e)).ok();
         if !role.is_staff() {
             errors.push(FieldError {
                 field: "role",
                 message: "Staff roles are support, sales, engineer and admin.",
             });
         }
+        let (id, token) = self.invite(email, name, role, None, errors).await?;
+        tracing::info!(target: "helio::security", event = "staff_account_created", account = %id, %role, "staff account created; invitation link issued");
+        Ok(format!(
+            "{}/welcome?token={}",
+            self.public_url,
+            token.expose()
+        ))
+    }
+
+    /// Invites an installer as a member of `crew`: the account is created with no password,
+    /// in the crew, and the invitation link goes to the installer's mailbox (never to the
+    /// person who invited them). Returns the new account's ID.
+    pub async fn invite_installer(
+        &self,
+        email: &str,
+        name: &str,
+        crew: CrewId,
+    ) -> Result<AccountId, AccountError> {
+        let mut errors = Vec::new();
+        let found = self.store.partners().crew(crew).await?;
+        if found.is_none() {
+            errors.push(FieldError {
+                field: "crew",
+                message: "There is no crew with this ID.",
+            });
+        }
+        let (id, token) = self
+            .invite(email, name, Role::Installer, Some(crew), errors)
+            .await?;
+        let crew = found.ok_or(AccountError::Unreadable)?;
+        let to = Email::parse(email).map_err(|_| AccountError::Unreadable)?;
+        mail::enqueue(
+            &self.store,
+            &self.keys.current(),
+            Mail {
+                kind: "installer_invitation",
+                to,
+                subject: "You are invited to Helio",
+                body: format!(
+                    "{} added you to its crew \"{}\" on Helio, where you will receive installation jobs.\n\nChoose your password here (the link works once, for 72 hours):\n{}/welcome?token={}\n\nAt your first login you will also set up two-step verification (an authenticator app or a passkey).\n",
+                    crew.company_name,
+                    crew.name,
+                    self.public_url,
+                    token.expose()
+                ),
+            },
+        )
+        .await?;
+        tracing::info!(target: "helio::security", event = "installer_invited", account = %id, crew = %crew.id, company = %crew.company, "installer account created; invitation mailed");
+        Ok(id)
+    }
+
+    /// Creates an account with no password for an invited person (in `crew`, for an
+    /// installer) and issues its invitation token. `errors` holds the caller's own findings,
+    /// reported together with the email and name checks.
+    async fn invite(
+        &self,
+        email: &str,
+        name: &str,
+        role: Role,
+        crew: Option<CrewId>,
+        mut errors: Vec<FieldError>,
+    ) -> Result<(AccountId, SecretToken), AccountError> {
+        let email = Email::parse(email).map_err(|e| errors.push(e)).ok();
+        let name = PersonName::parse(name).map_err(|e| errors.push(e)).ok();
         let (Some(email), Some(name), true) = (email, name, errors.is_empty()) else {
             return Err(AccountError::Invalid(errors));
         };
@@ -840,7 +903,16 @@ impl Accounts {
             created_at: now,
             updated_at: now,
         };
-        match self.store.accounts().insert(&record).await {
+        let inserted = match crew {
+            Some(crew) => {
+                self.store
+                    .partners()
+                    .insert_installer(&record, crew, now)
+                    .await
+            }
+            None => self.store.accounts().insert(&record).await,
+        };
+        match inserted {
             Ok(()) => {}
             Err(StoreError::Conflict) => {
                 return Err(AccountError::Invalid(vec![FieldError {
@@ -851,12 +923,7 @@ impl Accounts {
             Err(other) => return Err(other.into()),
         }
         let token = self.issue_token(id, TokenPurpose::Invite, now).await?;
-        tracing::info!(target: "helio::security", event = "staff_account_created", account = %id, %role, "staff account created; invitation link issued");
-        Ok(format!(
-            "{}/welcome?token={}",
-            self.public_url,
-            token.expose()
-        ))
+        Ok((id, token))
     }
 
     /// The account's name and email, decrypted, for its own account page.
@@ -874,10 +941,16 @@ impl Accounts {
             .decrypt(&record.email_ct, field(&id, "email"))
             .await
             .map_err(|_| AccountError::Unreadable)?;
+        let crew = if record.role == Role::Installer {
+            self.store.partners().crew_of(id).await?
+        } else {
+            None
+        };
         Ok(Some(Profile {
             name: name.to_string(),
             email: email.to_string(),
             role: record.role,
+            crew,
         }))
     }
 }
@@ -933,4 +1006,6 @@ pub struct Profile {
     pub email: String,
     /// Their role.
     pub role: Role,
+    /// For an installer, their crew and its company.
+    pub crew: Option<CrewRecord>,
 }

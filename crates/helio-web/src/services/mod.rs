@@ -7,6 +7,7 @@ mod counters;
 pub mod keyring;
 pub mod mail;
 pub mod mfa;
+pub mod partners;
 pub mod passkeys;
 pub mod rotation;
 pub mod sessions;

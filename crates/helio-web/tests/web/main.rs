@@ -10,6 +10,7 @@
 mod accounts;
 mod errors;
 mod headers;
+mod installers;
 mod limits;
 mod logs;
 mod mfa;

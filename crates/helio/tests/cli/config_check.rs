@@ -231,3 +231,89 @@ fn cr_4_keys_rotate_creates_a_version_and_re_encrypts_everything() {
         "the rotated blind index still finds the account"
     );
 }
+
+#[test]
+fn au_3_installers_are_invited_into_a_crew_and_no_link_is_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    // Logs are JSON lines on stdout too; the command's own output is the rest.
+    let ok = |args: &[&str]| {
+        let output = run(dir.path(), args, &[]);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let printed: Vec<String> = text(&output.stdout)
+            .lines()
+            .filter(|line| !line.starts_with('{'))
+            .map(str::to_owned)
+            .collect();
+        let everything = format!("{}{}", text(&output.stdout), text(&output.stderr));
+        (printed.join("\n"), everything)
+    };
+    let (company, _) = ok(&["partners", "add-company", "--name", "Sol y Tejado S.L."]);
+    let company = company.trim().to_owned();
+    let (crew, _) = ok(&[
+        "partners",
+        "add-crew",
+        "--company",
+        &company,
+        "--name",
+        "Crew Norte",
+    ]);
+    let crew = crew.trim().to_owned();
+    let (listing, _) = ok(&["partners", "list"]);
+    assert_eq!(
+        listing.trim(),
+        format!("{company}\tSol y Tejado S.L.\t{crew}\tCrew Norte")
+    );
+    let (account, everything) = ok(&[
+        "partners",
+        "invite-installer",
+        "--crew",
+        &crew,
+        "--email",
+        "pau.roca@example.com",
+        "--name",
+        "Pau Roca",
+    ]);
+    assert_eq!(account.trim().len(), 36, "the account ID: {account}");
+    assert!(
+        !everything.contains("token="),
+        "the link goes to the mailbox only, not to the terminal or the log"
+    );
+
+    let refused = run(
+        dir.path(),
+        &[
+            "partners",
+            "invite-installer",
+            "--crew",
+            "00000000-0000-4000-8000-000000000000",
+            "--email",
+            "not-an-email",
+            "--name",
+            "X",
+        ],
+        &[],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = text(&refused.stderr);
+    assert!(
+        stderr.contains("crew: There is no crew with this ID."),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("email:"),
+        "every problem is named: {stderr}"
+    );
+    let junk = run(
+        dir.path(),
+        &[
+            "partners",
+            "add-crew",
+            "--company",
+            "'; DROP TABLE crews; --",
+            "--name",
+            "X",
+        ],
+        &[],
+    );
+    assert_eq!(junk.status.code(), Some(2), "clap refuses a malformed ID");
+}
