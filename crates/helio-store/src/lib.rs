@@ -7,6 +7,7 @@
 
 mod account_tokens;
 mod accounts;
+mod api_tokens;
 mod backend;
 mod data_keys;
 mod error;
@@ -23,6 +24,7 @@ pub mod testing;
 
 pub use account_tokens::AccountTokens;
 pub use accounts::{AccountRecord, Accounts};
+pub use api_tokens::{ApiTokens, NewToken, Refreshed, TokenKind};
 pub use backend::Backend;
 pub use data_keys::DataKeys;
 pub use error::StoreError;
@@ -32,5 +34,5 @@ pub use migrations::Readiness;
 pub use outbox::{MailRecord, Outbox};
 pub use partners::{CrewRecord, Partners};
 pub use passkeys::{CeremonyPurpose, NewPasskey, Passkeys, StoredPasskey, TakenCeremony};
-pub use sessions::{ActiveSession, SessionStage, Sessions};
+pub use sessions::{ActiveSession, NewSession, SessionClient, SessionStage, Sessions};
 pub use store::{PoolSettings, Store};

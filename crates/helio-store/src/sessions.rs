@@ -21,7 +21,7 @@ pub enum SessionStage {
 }
 
 impl SessionStage {
-    const fn as_str(self) -> &'static str {
+    pub(crate) const fn as_str(self) -> &'static str {
         match self {
             Self::Full => "full",
             Self::MfaPending => "mfa",
@@ -33,6 +33,24 @@ impl SessionStage {
         [Self::Full, Self::MfaPending, Self::EnrolmentPending]
             .into_iter()
             .find(|s| s.as_str() == stored)
+    }
+}
+
+/// What holds a session: a browser (the cookie) or a mobile app (bearer tokens).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionClient {
+    /// A browser, through the `__Host-helio` cookie.
+    Browser,
+    /// An app, through access and refresh tokens.
+    Api,
+}
+
+impl SessionClient {
+    pub(crate) const fn as_str(self) -> &'static str {
+        match self {
+            Self::Browser => "browser",
+            Self::Api => "api",
+        }
     }
 }
 
@@ -49,6 +67,50 @@ pub struct ActiveSession {
     pub stage: SessionStage,
 }
 
+/// A session about to be stored.
+#[derive(Debug, Clone, Copy)]
+pub struct NewSession<'a> {
+    /// SHA-256 of its ID.
+    pub id: &'a TokenHash,
+    /// Whose.
+    pub account: AccountId,
+    /// How far the login has got.
+    pub stage: SessionStage,
+    /// When it starts.
+    pub now: Timestamp,
+    /// Longest quiet spell before it ends.
+    pub idle_timeout_secs: u32,
+    /// Its absolute end.
+    pub expires_at: Timestamp,
+}
+
+/// The one INSERT of a session, for browser sessions and inside an app session's
+/// transaction.
+pub(crate) async fn insert_session<'e, E>(
+    executor: E,
+    session: &NewSession<'_>,
+    client: SessionClient,
+) -> Result<(), StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, account_id, stage, created_at, last_seen_at, \
+         idle_timeout_secs, expires_at, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(session.id.0.to_vec())
+    .bind(session.account.as_bytes().to_vec())
+    .bind(session.stage.as_str())
+    .bind(session.now.unix_micros())
+    .bind(session.now.unix_micros())
+    .bind(i64::from(session.idle_timeout_secs))
+    .bind(session.expires_at.unix_micros())
+    .bind(client.as_str())
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
 /// Reads and writes sessions.
 #[derive(Debug, Clone, Copy)]
 pub struct Sessions<'a> {
@@ -60,45 +122,28 @@ impl<'a> Sessions<'a> {
         Self { pool }
     }
 
-    /// Records a new session.
-    pub async fn create(
-        &self,
-        id: &TokenHash,
-        account: AccountId,
-        stage: SessionStage,
-        now: Timestamp,
-        idle_timeout_secs: u32,
-        expires_at: Timestamp,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO sessions (id_hash, account_id, stage, created_at, last_seen_at, \
-             idle_timeout_secs, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(id.0.to_vec())
-        .bind(account.as_bytes().to_vec())
-        .bind(stage.as_str())
-        .bind(now.unix_micros())
-        .bind(now.unix_micros())
-        .bind(i64::from(idle_timeout_secs))
-        .bind(expires_at.unix_micros())
-        .execute(self.pool)
-        .await?;
-        Ok(())
+    /// Records a new browser session.
+    pub async fn create(&self, session: &NewSession<'_>) -> Result<(), StoreError> {
+        insert_session(self.pool, session, SessionClient::Browser).await
     }
 
     /// The session if it is live at `now` (not ended, not idle too long, not past its absolute
-    /// lifetime, account active), and marks it seen. Anything else is `None`.
+    /// lifetime, account active) and held by `client`, and marks it seen. Anything else is
+    /// `None`: a cookie never reaches an app's session, nor a token a browser's.
     pub async fn touch(
         &self,
         id: &TokenHash,
+        client: SessionClient,
         now: Timestamp,
     ) -> Result<Option<ActiveSession>, StoreError> {
         let touched = sqlx::query(
-            "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ? AND ended_at IS NULL \
-             AND expires_at > ? AND last_seen_at + idle_timeout_secs * 1000000 > ?",
+            "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ? AND client = ? \
+             AND ended_at IS NULL AND expires_at > ? \
+             AND last_seen_at + idle_timeout_secs * 1000000 > ?",
         )
         .bind(now.unix_micros())
         .bind(id.0.to_vec())
+        .bind(client.as_str())
         .bind(now.unix_micros())
         .bind(now.unix_micros())
         .execute(self.pool)

@@ -105,6 +105,12 @@ impl Store {
         crate::Passkeys::new(&self.pool)
     }
 
+    /// Bearer tokens of app sessions.
+    #[must_use]
+    pub fn api_tokens(&self) -> crate::ApiTokens<'_> {
+        crate::ApiTokens::new(&self.pool)
+    }
+
     /// Server-side sessions.
     #[must_use]
     pub fn sessions(&self) -> crate::Sessions<'_> {

@@ -26,11 +26,12 @@ use helio_core::password::PlainPassword;
 use helio_core::time::{Clock, SystemClock};
 use helio_store::testing::TestDb;
 use helio_web::services::accounts::{AccountKeys, Accounts, LoginOutcome, LoginSource};
+use helio_web::services::app_sessions::AppSessions;
 use helio_web::services::mfa::MfaService;
 use helio_web::services::passkeys::Passkeys;
 use helio_web::services::sessions::Sessions;
 use helio_web::services::{keyring, mail};
-use helio_web::{AppState, ConnectionInfo, HttpSettings};
+use helio_web::{AppServices, AppState, ConnectionInfo, HttpSettings};
 use tower::ServiceExt;
 
 const PASSWORD: &str = "violet kettle orbits quietly";
@@ -79,16 +80,19 @@ async fn main() {
     let router = helio_web::app(AppState::new(
         store.clone(),
         HttpSettings::default(),
-        accounts.clone(),
-        Sessions::new(store.clone(), Arc::clone(&clock)),
-        mfa,
-        Passkeys::new(
-            store.clone(),
-            "http://localhost",
-            Arc::new(BlindIndexer::new(&index)),
-            Arc::clone(&clock),
-        )
-        .unwrap(),
+        AppServices {
+            accounts: accounts.clone(),
+            sessions: Sessions::new(store.clone(), Arc::clone(&clock)),
+            app_sessions: AppSessions::new(store.clone(), Arc::clone(&clock)),
+            mfa,
+            passkeys: Passkeys::new(
+                store.clone(),
+                "http://localhost",
+                Arc::new(BlindIndexer::new(&index)),
+                Arc::clone(&clock),
+            )
+            .unwrap(),
+        },
     ));
 
     // Raw Argon2id verifications per second on one core.

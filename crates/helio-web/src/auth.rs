@@ -76,20 +76,51 @@ fn home_of(stage: SessionStage) -> &'static str {
     }
 }
 
+/// The bearer token of an API request: `Authorization: Bearer <token>`, nothing else.
+fn bearer(request: &Request) -> Option<&str> {
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
 /// Lets the request through with [`SignedIn`] when its session is live and at an allowed
-/// stage; sends a browser at another stage to that stage's page, a browser with no live
-/// session to the login page (forgetting a dead cookie), and an API client 401.
+/// stage. Browser routes find the session by cookie: a browser at another stage is sent to
+/// that stage's page, one with no live session to the login page (forgetting a dead
+/// cookie). API routes find it by bearer token only and never read cookies (DS-3): no live
+/// session, or one at another stage, is 401.
 async fn guard(mut request: Request, next: Next, allowed: &[SessionStage]) -> Response {
     let Some(state) = request.extensions().get::<AppState>().cloned() else {
         return WebError::internal(std::io::Error::other("application state missing"))
             .into_response();
     };
+    if request.uri().path().starts_with("/api/") {
+        let session = match bearer(&request) {
+            Some(token) => state.app_sessions().authenticate(token).await,
+            None => Ok(None),
+        };
+        return match session {
+            Ok(Some((handle, active))) if allowed.contains(&active.stage) => {
+                request.extensions_mut().insert(SignedIn {
+                    account: active.account,
+                    role: active.role,
+                    stage: active.stage,
+                });
+                request.extensions_mut().insert(handle);
+                next.run(request).await
+            }
+            Ok(_) => WebError::Unauthorized.into_response(),
+            Err(error) => WebError::internal(error).into_response(),
+        };
+    }
     let presented = cookies::presented_session(request.headers()).map(str::to_owned);
     let session = match &presented {
         Some(id) => state.sessions().authenticate(id).await,
         None => Ok(None),
     };
-    let api = request.uri().path().starts_with("/api/");
     match session {
         Ok(Some(active)) if allowed.contains(&active.stage) => {
             request.extensions_mut().insert(SignedIn {
@@ -99,8 +130,7 @@ async fn guard(mut request: Request, next: Next, allowed: &[SessionStage]) -> Re
             });
             next.run(request).await
         }
-        Ok(Some(active)) if !api => Redirect::to(home_of(active.stage)).into_response(),
-        Ok(_) if api => WebError::Unauthorized.into_response(),
+        Ok(Some(active)) => Redirect::to(home_of(active.stage)).into_response(),
         Ok(_) => {
             let mut response = Redirect::to("/login").into_response();
             if presented.is_some() {

@@ -100,6 +100,12 @@ impl IntoResponse for WebError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
         }
+        if status == StatusCode::UNAUTHORIZED {
+            // RFC 6750: API credentials are bearer tokens.
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         let detail = match self {
             Self::BadRequest(detail) | Self::Forbidden(detail) => Some(PublicDetail {
                 detail,
@@ -223,7 +229,7 @@ pub(crate) async fn render(request: Request, next: Next) -> Response {
                 .collect()
         })
         .unwrap_or_default();
-    let kept_headers: Vec<_> = [header::ALLOW, header::RETRY_AFTER]
+    let kept_headers: Vec<_> = [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE]
         .into_iter()
         .filter_map(|name| response.headers().get(&name).map(|v| (name, v.clone())))
         .collect();

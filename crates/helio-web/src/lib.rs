@@ -6,12 +6,14 @@
 //! can wrap their own probe routes in exactly the stack production uses.
 #![forbid(unsafe_code)]
 
+mod api_session;
 mod assets;
 mod auth;
 mod client;
 mod cookies;
 mod error;
 mod health;
+mod json_body;
 pub mod logging;
 mod login;
 mod mfa;
@@ -33,7 +35,7 @@ pub use error::WebError;
 pub use request_id::{REQUEST_ID_HEADER, RequestId};
 pub use routes::{RouteEntry, RouteTable};
 pub use settings::HttpSettings;
-pub use state::AppState;
+pub use state::{AppServices, AppState};
 
 use axum::Router;
 
@@ -49,6 +51,7 @@ pub fn route_table() -> RouteTable {
         .merge(reset::routes())
         .merge(mfa::routes())
         .merge(passkeys::routes())
+        .merge(api_session::routes())
 }
 
 /// The complete application: every route behind the hardened middleware stack.

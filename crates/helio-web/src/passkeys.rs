@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
 use crate::auth::SignedIn;
+use crate::json_body::JsonObject;
 use crate::pages::MessagePage;
 use crate::render::{html, rendered};
 use crate::services::accounts::{LoggedIn, SecurityNotice};
@@ -108,7 +109,7 @@ async fn register_post(
     State(state): State<AppState>,
     who: SignedIn,
     headers: HeaderMap,
-    Json(answer): Json<Answer<RegisterPublicKeyCredential>>,
+    JsonObject(answer): JsonObject<Answer<RegisterPublicKeyCredential>>,
 ) -> Result<Response, WebError> {
     state
         .passkeys()
@@ -191,7 +192,7 @@ async fn second_factor_post(
     State(state): State<AppState>,
     who: SignedIn,
     headers: HeaderMap,
-    Json(answer): Json<Answer<PublicKeyCredential>>,
+    JsonObject(answer): JsonObject<Answer<PublicKeyCredential>>,
 ) -> Result<Response, WebError> {
     state
         .passkeys()
@@ -223,7 +224,7 @@ async fn login_options_post(
 async fn login_post(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Json(answer): Json<Answer<PublicKeyCredential>>,
+    JsonObject(answer): JsonObject<Answer<PublicKeyCredential>>,
 ) -> Result<Response, WebError> {
     let account = state
         .passkeys()

@@ -9,6 +9,7 @@ use helio_core::access::Access;
 use helio_core::values::FieldError;
 use serde::{Deserialize, Serialize};
 
+use crate::json_body::JsonObject;
 use crate::pages::MessagePage;
 use crate::render::{html, rendered};
 use crate::services::accounts::{AccountError, ResetOutcome};
@@ -203,7 +204,7 @@ struct Accepted {
 async fn api_request_post(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
-    Json(input): Json<EmailInput>,
+    JsonObject(input): JsonObject<EmailInput>,
 ) -> Result<(StatusCode, Json<Accepted>), WebError> {
     state
         .accounts()
@@ -220,7 +221,7 @@ async fn api_request_post(
 
 async fn api_complete_post(
     State(state): State<AppState>,
-    Json(input): Json<CompleteInput>,
+    JsonObject(input): JsonObject<CompleteInput>,
 ) -> Result<Json<Accepted>, WebError> {
     match state
         .accounts()

@@ -10,6 +10,7 @@ use helio_core::access::Access;
 use helio_core::values::FieldError;
 use serde::{Deserialize, Serialize};
 
+use crate::json_body::JsonObject;
 use crate::render::{html, rendered};
 use crate::services::accounts::{AccountError, SignUpForm};
 use crate::{AppState, ClientInfo, RouteTable, WebError};
@@ -188,7 +189,7 @@ struct Accepted {
 async fn api_signup_post(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
-    Json(input): Json<SignUpInput>,
+    JsonObject(input): JsonObject<SignUpInput>,
 ) -> Result<(StatusCode, Json<Accepted>), WebError> {
     match state.accounts().sign_up(input.as_form(), client.ip).await {
         Ok(()) => Ok((
@@ -203,7 +204,7 @@ async fn api_signup_post(
 
 async fn api_verify_post(
     State(state): State<AppState>,
-    Json(input): Json<TokenInput>,
+    JsonObject(input): JsonObject<TokenInput>,
 ) -> Result<Json<Accepted>, WebError> {
     let verified = state
         .accounts()

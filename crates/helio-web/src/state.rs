@@ -6,56 +6,63 @@ use helio_store::Store;
 
 use crate::HttpSettings;
 use crate::services::accounts::Accounts;
+use crate::services::app_sessions::AppSessions;
 use crate::services::mfa::MfaService;
 use crate::services::passkeys::Passkeys;
 use crate::services::sessions::Sessions;
+
+/// The application services the routes call, built once at start.
+#[derive(Debug, Clone)]
+pub struct AppServices {
+    /// Accounts, login, sign-up, resets, invitations.
+    pub accounts: Accounts,
+    /// Browser sessions.
+    pub sessions: Sessions,
+    /// App (bearer-token) sessions.
+    pub app_sessions: AppSessions,
+    /// TOTP and recovery codes.
+    pub mfa: MfaService,
+    /// Passkeys.
+    pub passkeys: Passkeys,
+}
 
 /// Shared application state. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AppState {
     store: Store,
     settings: Arc<HttpSettings>,
-    accounts: Accounts,
-    sessions: Sessions,
-    mfa: MfaService,
-    passkeys: Passkeys,
+    services: AppServices,
 }
 
 impl AppState {
     /// State over an open store.
     #[must_use]
-    pub fn new(
-        store: Store,
-        settings: HttpSettings,
-        accounts: Accounts,
-        sessions: Sessions,
-        mfa: MfaService,
-        passkeys: Passkeys,
-    ) -> Self {
+    pub fn new(store: Store, settings: HttpSettings, services: AppServices) -> Self {
         Self {
-            sessions,
-            mfa,
-            passkeys,
             store,
             settings: Arc::new(settings),
-            accounts,
+            services,
         }
     }
 
     pub(crate) fn accounts(&self) -> &Accounts {
-        &self.accounts
+        &self.services.accounts
     }
 
     pub(crate) fn sessions(&self) -> &Sessions {
-        &self.sessions
+        &self.services.sessions
+    }
+
+    pub(crate) fn app_sessions(&self) -> &AppSessions {
+        &self.services.app_sessions
     }
 
     pub(crate) fn mfa(&self) -> &MfaService {
-        &self.mfa
+        &self.services.mfa
     }
 
     pub(crate) fn passkeys(&self) -> &Passkeys {
-        &self.passkeys
+        &self.services.passkeys
     }
 
     pub(crate) fn store(&self) -> &Store {

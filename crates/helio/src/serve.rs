@@ -13,15 +13,16 @@ use helio_core::crypto::password::PasswordHasher;
 use helio_core::keys::MasterKeys;
 use helio_core::time::{Clock, SystemClock};
 use helio_store::{Backend, Readiness, Store};
-use helio_web::AppState;
 use helio_web::server::{self, tls_acceptor};
 use helio_web::services::accounts::{AccountKeys, Accounts};
+use helio_web::services::app_sessions::AppSessions;
 use helio_web::services::keyring::Keyring;
 use helio_web::services::mail;
 use helio_web::services::mfa::MfaService;
 use helio_web::services::partners::PartnerService;
 use helio_web::services::passkeys::Passkeys;
 use helio_web::services::sessions::Sessions;
+use helio_web::{AppServices, AppState};
 use secrecy::ExposeSecret as _;
 use tokio::net::TcpListener;
 
@@ -236,10 +237,13 @@ async fn application(
     Ok(AppState::new(
         store.clone(),
         settings.http.clone(),
-        services.accounts,
-        services.sessions,
-        services.mfa,
-        services.passkeys,
+        AppServices {
+            accounts: services.accounts,
+            sessions: services.sessions,
+            app_sessions: AppSessions::new(store.clone(), Arc::new(SystemClock)),
+            mfa: services.mfa,
+            passkeys: services.passkeys,
+        },
     ))
 }
 

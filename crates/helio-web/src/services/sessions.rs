@@ -7,12 +7,27 @@ use helio_core::session::SessionPolicy;
 use std::sync::Arc;
 
 use helio_core::time::Clock;
-use helio_store::{ActiveSession, SessionStage, Store, StoreError};
+use helio_store::{ActiveSession, NewSession, SessionClient, SessionStage, Store, StoreError};
 
 use super::accounts::LoggedIn;
 
 /// Longest a login may stay half-finished (password done, second factor pending).
-const PENDING_LIFETIME: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+pub(crate) const PENDING_LIFETIME: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// Idle and absolute lifetime of a session at `stage`: the role's for a full session, five
+/// minutes for a half-finished login.
+pub(crate) fn lifetimes(
+    who: LoggedIn,
+    stage: SessionStage,
+) -> (std::time::Duration, std::time::Duration) {
+    let policy = SessionPolicy::for_role(who.role);
+    match stage {
+        SessionStage::Full => (policy.idle, policy.absolute),
+        SessionStage::MfaPending | SessionStage::EnrolmentPending => {
+            (PENDING_LIFETIME, PENDING_LIFETIME)
+        }
+    }
+}
 
 /// Starts, checks and ends sessions.
 #[derive(Debug, Clone)]
@@ -36,25 +51,19 @@ impl Sessions {
         who: LoggedIn,
         stage: SessionStage,
     ) -> Result<SecretToken, StoreError> {
-        let policy = SessionPolicy::for_role(who.role);
-        let (idle, absolute) = match stage {
-            SessionStage::Full => (policy.idle, policy.absolute),
-            SessionStage::MfaPending | SessionStage::EnrolmentPending => {
-                (PENDING_LIFETIME, PENDING_LIFETIME)
-            }
-        };
+        let (idle, absolute) = lifetimes(who, stage);
         let token = SecretToken::generate();
         let now = self.clock.now();
         self.store
             .sessions()
-            .create(
-                &token.hash(),
-                who.account,
+            .create(&NewSession {
+                id: &token.hash(),
+                account: who.account,
                 stage,
                 now,
-                u32::try_from(idle.as_secs()).unwrap_or(u32::MAX),
-                now.saturating_add(absolute),
-            )
+                idle_timeout_secs: u32::try_from(idle.as_secs()).unwrap_or(u32::MAX),
+                expires_at: now.saturating_add(absolute),
+            })
             .await?;
         tracing::info!(target: "helio::security", event = "session_created", account = %who.account, stage = ?stage, "session created");
         Ok(token)
@@ -75,7 +84,7 @@ impl Sessions {
         };
         self.store
             .sessions()
-            .touch(&token.hash(), self.clock.now())
+            .touch(&token.hash(), SessionClient::Browser, self.clock.now())
             .await
     }
 

@@ -8,6 +8,7 @@
 )]
 
 mod accounts;
+mod api_sessions;
 mod errors;
 mod headers;
 mod installers;

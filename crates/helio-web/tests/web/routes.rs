@@ -39,6 +39,9 @@ const REVIEWED_PUBLIC_ROUTES: &[(&str, &str)] = &[
     ("POST", "/welcome"),
     ("POST", "/api/v1/password-resets"),
     ("POST", "/api/v1/password-resets/complete"),
+    // App login (throttled like the page) and refresh (needs a live, unspent refresh token).
+    ("POST", "/api/v1/sessions"),
+    ("POST", "/api/v1/sessions/refresh"),
 ];
 
 #[test]
@@ -95,7 +98,7 @@ async fn ac_1_public_routes_answer_anonymous_visitors(store: Store) {
 }
 
 /// Deny by default: every route that is not public sends an anonymous browser to the login
-/// page (and never runs its handler).
+/// page, or answers an API client 401 (and never runs its handler).
 async fn ac_1_every_other_route_refuses_anonymous_visitors(store: Store) {
     let app = app(store).await;
     let guarded: Vec<_> = helio_web::route_table()
@@ -111,6 +114,16 @@ async fn ac_1_every_other_route_refuses_anonymous_visitors(store: Store) {
         } else {
             send(&app, form_post(entry.path, "")).await
         };
+        if entry.path.starts_with("/api/") {
+            assert_eq!(
+                (answer.status, answer.header("www-authenticate")),
+                (401, Some("Bearer")),
+                "{} {}",
+                entry.method,
+                entry.path
+            );
+            continue;
+        }
         assert_eq!(answer.status, 303, "{} {}", entry.method, entry.path);
         assert_eq!(
             answer.header("location"),

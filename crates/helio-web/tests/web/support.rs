@@ -15,12 +15,13 @@ use helio_core::keys::MasterKey;
 use helio_core::time::{Clock, Timestamp};
 use helio_store::Store;
 use helio_web::services::accounts::{AccountKeys, Accounts, LoginSource};
+use helio_web::services::app_sessions::AppSessions;
 use helio_web::services::keyring::Keyring;
 use helio_web::services::mail::{self, Deliver, Delivery, Outgoing};
 use helio_web::services::mfa::MfaService;
 use helio_web::services::passkeys::Passkeys;
 use helio_web::services::sessions::Sessions;
-use helio_web::{AppState, ConnectionInfo, HttpSettings};
+use helio_web::{AppServices, AppState, ConnectionInfo, HttpSettings};
 use tower::ServiceExt;
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -119,10 +120,13 @@ async fn build(store: Store, settings: HttpSettings, master: TestKeys) -> TestAp
     let router = helio_web::app(AppState::new(
         store.clone(),
         settings,
-        accounts.clone(),
-        sessions,
-        mfa,
-        passkeys,
+        AppServices {
+            accounts: accounts.clone(),
+            sessions,
+            app_sessions: AppSessions::new(store.clone(), Arc::clone(&clock) as Arc<dyn Clock>),
+            mfa,
+            passkeys,
+        },
     ));
     TestApp {
         router,

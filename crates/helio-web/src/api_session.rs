@@ -1,0 +1,324 @@
+//! Login, the second step, enrolment, refresh and logout in the JSON API, for the mobile apps
+//! (AU-1, AU-4, SM-8). The same rules as the web pages: one generic failure, throttling, the
+//! second factor before anything else, forced enrolment for staff and installers. Sessions
+//! are reached with bearer tokens and never with cookies.
+
+use axum::Json;
+use axum::extract::{Extension, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use helio_core::access::Access;
+use helio_store::SessionStage;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::SignedIn;
+use crate::json_body::JsonObject;
+use crate::services::accounts::{AccountError, LoggedIn, LoginOutcome, LoginSource};
+use crate::services::app_sessions::{AppSession, AppTokens, RefreshOutcome};
+use crate::services::mfa::MfaError;
+use crate::{AppState, ClientInfo, RouteTable, WebError};
+
+pub(crate) fn routes() -> RouteTable {
+    RouteTable::new()
+        .post("/api/v1/sessions", Access::Public, login_post)
+        .post("/api/v1/sessions/refresh", Access::Public, refresh_post)
+        .post(
+            "/api/v1/sessions/mfa",
+            Access::MfaChallenge,
+            second_factor_post,
+        )
+        .post("/api/v1/sessions/end", Access::SignedIn, end_post)
+        .post("/api/v1/sessions/cancel", Access::LoginInProgress, end_post)
+        .post("/api/v1/mfa/totp", Access::MfaEnrolment, totp_begin_post)
+        .post(
+            "/api/v1/mfa/totp/confirm",
+            Access::MfaEnrolment,
+            totp_confirm_post,
+        )
+        .get("/api/v1/account", Access::SignedIn, account_get)
+}
+
+/// Login fields. No `Debug`: it carries a password.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LoginInput {
+    email: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CodeInput {
+    code: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RefreshInput {
+    refresh_token: String,
+}
+
+/// Where a login stands and the tokens for its next step (IN-4: nothing else).
+#[derive(Serialize)]
+struct SessionDto {
+    /// `signed_in`, `mfa_required` or `mfa_enrolment_required`.
+    status: &'static str,
+    access_token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+    token_type: &'static str,
+    expires_in: u64,
+}
+
+impl SessionDto {
+    fn new(stage: SessionStage, tokens: &AppTokens) -> Self {
+        Self {
+            status: match stage {
+                SessionStage::Full => "signed_in",
+                SessionStage::MfaPending => "mfa_required",
+                SessionStage::EnrolmentPending => "mfa_enrolment_required",
+            },
+            access_token: tokens.access.expose().to_owned(),
+            refresh_token: tokens.refresh.as_ref().map(|t| t.expose().to_owned()),
+            token_type: "Bearer",
+            expires_in: tokens.expires_in,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct EnrolmentDto {
+    otpauth_uri: String,
+    secret: String,
+}
+
+#[derive(Serialize)]
+struct EnrolledDto {
+    recovery_codes: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session: Option<SessionDto>,
+}
+
+#[derive(Serialize)]
+struct CrewDto {
+    id: String,
+    name: String,
+    company: String,
+}
+
+#[derive(Serialize)]
+struct SecondFactorsDto {
+    authenticator_app: bool,
+    passkeys: u32,
+}
+
+/// The account as its holder sees it (IN-4: no hashes, indexes or key versions).
+#[derive(Serialize)]
+struct AccountDto {
+    name: String,
+    email: String,
+    role: &'static str,
+    crew: Option<CrewDto>,
+    second_factors: SecondFactorsDto,
+}
+
+fn session_from(extensions: Option<Extension<AppSession>>) -> Result<AppSession, WebError> {
+    extensions
+        .map(|Extension(session)| session)
+        .ok_or_else(|| WebError::internal(std::io::Error::other("app session missing")))
+}
+
+async fn login_post(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
+    JsonObject(input): JsonObject<LoginInput>,
+) -> Result<Response, WebError> {
+    let source = LoginSource {
+        ip: client.ip,
+        device_cookie: None,
+    };
+    let outcome = state
+        .accounts()
+        .login(&input.email, &input.password, source)
+        .await
+        .map_err(|error| match error {
+            AccountError::Busy => WebError::Unavailable,
+            other => WebError::internal(other),
+        })?;
+    let LoginOutcome::Success(login) = outcome else {
+        return Err(WebError::Unauthorized);
+    };
+    let stage = if state
+        .mfa()
+        .is_enrolled(login.who.account)
+        .await
+        .map_err(WebError::internal)?
+    {
+        SessionStage::MfaPending
+    } else if login.who.role.requires_mfa() {
+        SessionStage::EnrolmentPending
+    } else {
+        SessionStage::Full
+    };
+    let tokens = state
+        .app_sessions()
+        .start(login.who, stage)
+        .await
+        .map_err(WebError::internal)?;
+    Ok(Json(SessionDto::new(stage, &tokens)).into_response())
+}
+
+async fn refresh_post(
+    State(state): State<AppState>,
+    JsonObject(input): JsonObject<RefreshInput>,
+) -> Result<Response, WebError> {
+    match state
+        .app_sessions()
+        .refresh(&input.refresh_token)
+        .await
+        .map_err(WebError::internal)?
+    {
+        RefreshOutcome::Rotated(tokens) => {
+            Ok(Json(SessionDto::new(SessionStage::Full, &tokens)).into_response())
+        }
+        RefreshOutcome::Reused | RefreshOutcome::Invalid => Err(WebError::Unauthorized),
+    }
+}
+
+async fn second_factor_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+    session: Option<Extension<AppSession>>,
+    JsonObject(input): JsonObject<CodeInput>,
+) -> Result<Response, WebError> {
+    let session = session_from(session)?;
+    let ok = state
+        .mfa()
+        .verify(who.account, &input.code)
+        .await
+        .map_err(WebError::internal)?;
+    if !ok {
+        return Err(WebError::Unauthorized);
+    }
+    let tokens = state
+        .app_sessions()
+        .promote(
+            session,
+            LoggedIn {
+                account: who.account,
+                role: who.role,
+            },
+        )
+        .await
+        .map_err(WebError::internal)?;
+    Ok(Json(SessionDto::new(SessionStage::Full, &tokens)).into_response())
+}
+
+async fn end_post(
+    State(state): State<AppState>,
+    _who: SignedIn,
+    session: Option<Extension<AppSession>>,
+) -> Result<Response, WebError> {
+    state
+        .app_sessions()
+        .end(session_from(session)?, "logout")
+        .await
+        .map_err(WebError::internal)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn totp_begin_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+) -> Result<Response, WebError> {
+    let profile = state
+        .accounts()
+        .profile(who.account)
+        .await
+        .map_err(WebError::internal)?
+        .ok_or(WebError::NotFound)?;
+    match state.mfa().begin(who.account, &profile.email).await {
+        Ok(enrolment) => Ok(Json(EnrolmentDto {
+            otpauth_uri: enrolment.uri,
+            secret: enrolment.secret_base32,
+        })
+        .into_response()),
+        Err(MfaError::AlreadyEnrolled) => Err(WebError::BadRequest(
+            "An authenticator app is already set up for this account.",
+        )),
+        Err(other) => Err(WebError::internal(other)),
+    }
+}
+
+async fn totp_confirm_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+    session: Option<Extension<AppSession>>,
+    JsonObject(input): JsonObject<CodeInput>,
+) -> Result<Response, WebError> {
+    let codes = match state.mfa().confirm(who.account, &input.code).await {
+        Ok(Some(codes)) => codes,
+        Ok(None) => {
+            return Err(WebError::Invalid(vec![helio_core::values::FieldError {
+                field: "code",
+                message: "That code is not right. Check the time on the phone and try the next code.",
+            }]));
+        }
+        Err(MfaError::AlreadyEnrolled) => {
+            return Err(WebError::BadRequest(
+                "An authenticator app is already set up for this account.",
+            ));
+        }
+        Err(other) => return Err(WebError::internal(other)),
+    };
+    let session = if who.stage == SessionStage::EnrolmentPending {
+        let tokens = state
+            .app_sessions()
+            .promote(
+                session_from(session)?,
+                LoggedIn {
+                    account: who.account,
+                    role: who.role,
+                },
+            )
+            .await
+            .map_err(WebError::internal)?;
+        Some(SessionDto::new(SessionStage::Full, &tokens))
+    } else {
+        None
+    };
+    Ok(Json(EnrolledDto {
+        recovery_codes: codes.iter().map(|c| c.expose().to_owned()).collect(),
+        session,
+    })
+    .into_response())
+}
+
+async fn account_get(State(state): State<AppState>, who: SignedIn) -> Result<Response, WebError> {
+    let profile = state
+        .accounts()
+        .profile(who.account)
+        .await
+        .map_err(WebError::internal)?
+        .ok_or(WebError::NotFound)?;
+    let factors = state
+        .mfa()
+        .factors(who.account)
+        .await
+        .map_err(WebError::internal)?;
+    Ok(Json(AccountDto {
+        name: profile.name,
+        email: profile.email,
+        role: profile.role.as_str(),
+        crew: profile.crew.map(|crew| CrewDto {
+            id: crew.id.to_string(),
+            name: crew.name,
+            company: crew.company_name,
+        }),
+        second_factors: SecondFactorsDto {
+            authenticator_app: factors.totp,
+            passkeys: factors.passkeys,
+        },
+    })
+    .into_response())
+}

@@ -1,0 +1,400 @@
+//! The JSON API for the mobile apps: login (AU-4), the second factor and forced enrolment
+//! (AU-1), bearer tokens with refresh rotation and reuse detection (SM-8), and no cookies.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::Request;
+use helio_core::mfa::TotpSecret;
+use helio_core::time::Clock as _;
+use helio_store::Store;
+use helio_store::testing::execute_raw;
+use serde_json::{Value, json};
+
+use crate::support::{Answer, TestApp, form_post, json_post, send, test_app};
+
+const EMAIL: &str = "lucia.mora@example.com";
+const PASSWORD: &str = "violet tram bells in the fog";
+
+async fn verified(app: &TestApp) {
+    let answer = send(
+        &app.router,
+        json_post(
+            "/api/v1/accounts",
+            &json!({"name": "Lucía Mora", "email": EMAIL, "password": PASSWORD}),
+        ),
+    )
+    .await;
+    assert_eq!(answer.status, 202);
+    let mail = app.sent_mail().await;
+    let body = &mail[0].body;
+    let token: String = body[body.find("token=").unwrap() + 6..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    assert!(app.accounts.verify_email(&token).await.unwrap());
+}
+
+fn json(answer: &Answer) -> Value {
+    serde_json::from_str(&answer.body).unwrap_or_else(|_| panic!("not JSON: {}", answer.body))
+}
+
+async fn api_login(app: &TestApp, password: &str) -> Answer {
+    send(
+        &app.router,
+        json_post(
+            "/api/v1/sessions",
+            &json!({"email": EMAIL, "password": password}),
+        ),
+    )
+    .await
+}
+
+fn with_bearer(method: &str, path: &str, token: &str, body: Option<&Value>) -> Request<Body> {
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("authorization", format!("Bearer {token}"))
+        .header("accept", "application/json");
+    match body {
+        Some(body) => request
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+        None => request.body(Body::empty()).unwrap(),
+    }
+}
+
+async fn account_status(app: &TestApp, access: &str) -> u16 {
+    send(
+        &app.router,
+        with_bearer("GET", "/api/v1/account", access, None),
+    )
+    .await
+    .status
+}
+
+async fn refresh(app: &TestApp, refresh: &str) -> Answer {
+    send(
+        &app.router,
+        json_post(
+            "/api/v1/sessions/refresh",
+            &json!({"refresh_token": refresh}),
+        ),
+    )
+    .await
+}
+
+fn tokens(answer: &Answer) -> (String, String) {
+    let body = json(answer);
+    (
+        body["access_token"].as_str().unwrap().to_owned(),
+        body["refresh_token"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn au_4_api_login_failures_look_the_same(store: Store) {
+    let app = test_app(store).await;
+    verified(&app).await;
+    let wrong = api_login(&app, "violet tram bells in the smog").await;
+    let unknown = send(
+        &app.router,
+        json_post(
+            "/api/v1/sessions",
+            &json!({"email": "nobody@example.com", "password": PASSWORD}),
+        ),
+    )
+    .await;
+    assert_eq!((wrong.status, unknown.status), (401, 401));
+    assert_eq!(wrong.header("www-authenticate"), Some("Bearer"));
+    let strip = |answer: &Answer| {
+        let mut body = json(answer);
+        body.as_object_mut().unwrap().remove("request_id");
+        body
+    };
+    assert_eq!(
+        strip(&wrong),
+        strip(&unknown),
+        "one failure, whatever went wrong"
+    );
+}
+
+async fn sm_8_refresh_rotates_both_tokens_and_reuse_ends_the_session(store: Store) {
+    let app = test_app(store).await;
+    verified(&app).await;
+    let login = api_login(&app, PASSWORD).await;
+    assert_eq!(login.status, 200, "{}", login.body);
+    let body = json(&login);
+    assert_eq!(body["status"], "signed_in");
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 600);
+    assert!(
+        login.header("set-cookie").is_none(),
+        "the API sets no cookie"
+    );
+    let (access, refresh_token) = tokens(&login);
+    assert_ne!(access, refresh_token);
+
+    let account = send(
+        &app.router,
+        with_bearer("GET", "/api/v1/account", &access, None),
+    )
+    .await;
+    assert_eq!(account.status, 200, "{}", account.body);
+    let dto = json(&account);
+    assert_eq!(
+        (dto["email"].as_str(), dto["role"].as_str()),
+        (Some(EMAIL), Some("customer"))
+    );
+    for leak in ["hash", "bidx", "ciphertext", "key_version", "password"] {
+        assert!(
+            !account.body.contains(leak),
+            "IN-4: no {leak} in {}",
+            account.body
+        );
+    }
+
+    let rotated = refresh(&app, &refresh_token).await;
+    assert_eq!(rotated.status, 200, "{}", rotated.body);
+    let (access2, refresh2) = tokens(&rotated);
+    assert_ne!(
+        (&access2, &refresh2),
+        (&access, &refresh_token),
+        "both rotate"
+    );
+    assert_eq!(
+        account_status(&app, &access).await,
+        401,
+        "the old access token is gone"
+    );
+    assert_eq!(account_status(&app, &access2).await, 200);
+
+    let replayed = refresh(&app, &refresh_token).await;
+    assert_eq!(replayed.status, 401, "a spent refresh token is refused");
+    assert_eq!(
+        account_status(&app, &access2).await,
+        401,
+        "and its whole session ends, thief and owner alike"
+    );
+    assert_eq!(refresh(&app, &refresh2).await.status, 401);
+}
+
+async fn sm_8_access_tokens_expire_and_logout_ends_the_session(store: Store) {
+    let app = test_app(store).await;
+    verified(&app).await;
+    let (access, refresh_token) = tokens(&api_login(&app, PASSWORD).await);
+    app.clock.advance(Duration::from_secs(10 * 60 + 1));
+    assert_eq!(
+        account_status(&app, &access).await,
+        401,
+        "10 minutes at most"
+    );
+    let (access, refresh_token) = tokens(&refresh(&app, &refresh_token).await);
+    assert_eq!(account_status(&app, &access).await, 200);
+
+    app.clock.advance(Duration::from_secs(31 * 60));
+    assert_eq!(
+        refresh(&app, &refresh_token).await.status,
+        401,
+        "a session idle past its role's limit cannot be refreshed"
+    );
+
+    let (access, refresh_token) = tokens(&api_login(&app, PASSWORD).await);
+    let end = send(
+        &app.router,
+        with_bearer("POST", "/api/v1/sessions/end", &access, None),
+    )
+    .await;
+    assert_eq!(end.status, 204);
+    assert_eq!(account_status(&app, &access).await, 401);
+    assert_eq!(refresh(&app, &refresh_token).await.status, 401);
+
+    let (access, _) = tokens(&api_login(&app, PASSWORD).await);
+    execute_raw(&app.store, "UPDATE accounts SET status = 'disabled'").await;
+    assert_eq!(
+        account_status(&app, &access).await,
+        401,
+        "a disabled account is out"
+    );
+}
+
+async fn ds_3_the_api_ignores_cookies_and_pages_ignore_bearer_tokens(store: Store) {
+    let app = test_app(store).await;
+    verified(&app).await;
+    let browser = send(
+        &app.router,
+        form_post(
+            "/login",
+            &format!(
+                "email=lucia.mora%40example.com&password={}",
+                PASSWORD.replace(' ', "+")
+            ),
+        ),
+    )
+    .await;
+    let cookie = browser.header("set-cookie").unwrap();
+    let cookie = cookie[..cookie.find(';').unwrap()].to_owned();
+    let with_cookie = send(
+        &app.router,
+        Request::get("/api/v1/account")
+            .header("cookie", &cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(with_cookie.status, 401, "a cookie opens nothing in the API");
+
+    let (access, _) = tokens(&api_login(&app, PASSWORD).await);
+    let page = send(&app.router, with_bearer("GET", "/account", &access, None)).await;
+    assert_eq!(
+        (page.status, page.header("location")),
+        (303, Some("/login")),
+        "a bearer token opens no page"
+    );
+    for junk in ["", "x", &"A".repeat(43), &"é".repeat(40), &"A".repeat(5000)] {
+        assert_eq!(account_status(&app, junk).await, 401, "{junk:?}");
+    }
+    let basic = send(
+        &app.router,
+        Request::get("/api/v1/account")
+            .header("authorization", format!("Basic {access}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(basic.status, 401, "only the Bearer scheme");
+}
+
+async fn au_1_the_api_asks_for_the_second_factor_and_forces_enrolment(store: Store) {
+    let app = test_app(store).await;
+    verified(&app).await;
+    execute_raw(&app.store, "UPDATE accounts SET role = 'installer'").await;
+    let login = api_login(&app, PASSWORD).await;
+    let body = json(&login);
+    assert_eq!(body["status"], "mfa_enrolment_required");
+    assert!(
+        body.get("refresh_token").is_none(),
+        "no refresh before the second factor"
+    );
+    let pending = body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        account_status(&app, &pending).await,
+        401,
+        "nothing before enrolment"
+    );
+
+    let begin = send(
+        &app.router,
+        with_bearer("POST", "/api/v1/mfa/totp", &pending, None),
+    )
+    .await;
+    assert_eq!(begin.status, 200, "{}", begin.body);
+    let secret = TotpSecret::from_base32(json(&begin)["secret"].as_str().unwrap()).unwrap();
+    let wrong = send(
+        &app.router,
+        with_bearer(
+            "POST",
+            "/api/v1/mfa/totp/confirm",
+            &pending,
+            Some(&json!({"code": "000000"})),
+        ),
+    )
+    .await;
+    assert_eq!(wrong.status, 422);
+    let code = secret.code_at(app.clock.now()).unwrap();
+    let confirmed = send(
+        &app.router,
+        with_bearer(
+            "POST",
+            "/api/v1/mfa/totp/confirm",
+            &pending,
+            Some(&json!({"code": code})),
+        ),
+    )
+    .await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+    let enrolled = json(&confirmed);
+    assert_eq!(enrolled["recovery_codes"].as_array().unwrap().len(), 10);
+    let full = enrolled["session"]["access_token"].as_str().unwrap();
+    assert_eq!(account_status(&app, full).await, 200);
+    assert_eq!(
+        account_status(&app, &pending).await,
+        401,
+        "SM-4: the pending token is dead"
+    );
+
+    app.clock.advance(Duration::from_secs(60));
+    let login = json(&api_login(&app, PASSWORD).await);
+    assert_eq!(login["status"], "mfa_required");
+    let pending = login["access_token"].as_str().unwrap().to_owned();
+    let guess = send(
+        &app.router,
+        with_bearer(
+            "POST",
+            "/api/v1/sessions/mfa",
+            &pending,
+            Some(&json!({"code": "123456"})),
+        ),
+    )
+    .await;
+    assert_eq!(guess.status, 401);
+    let code = secret.code_at(app.clock.now()).unwrap();
+    let passed = send(
+        &app.router,
+        with_bearer(
+            "POST",
+            "/api/v1/sessions/mfa",
+            &pending,
+            Some(&json!({"code": code})),
+        ),
+    )
+    .await;
+    assert_eq!(passed.status, 200, "{}", passed.body);
+    let (access, _) = tokens(&passed);
+    assert_eq!(account_status(&app, &access).await, 200);
+}
+
+async fn in_2_hostile_api_input_gets_a_clear_4xx(store: Store) {
+    let app = test_app(store).await;
+    verified(&app).await;
+    for body in [
+        json!({"email": EMAIL}),
+        json!({"email": EMAIL, "password": PASSWORD, "admin": true}),
+        json!({"email": 7, "password": []}),
+        json!([EMAIL, PASSWORD]),
+    ] {
+        let answer = send(&app.router, json_post("/api/v1/sessions", &body)).await;
+        assert!(
+            (400..500).contains(&answer.status),
+            "{body}: {}",
+            answer.status
+        );
+        assert!(
+            answer
+                .header("content-type")
+                .unwrap()
+                .contains("problem+json")
+        );
+    }
+    for body in [
+        json!({}),
+        json!({"refresh_token": "\u{0000}"}),
+        json!({"refresh_token": "A".repeat(9000)}),
+    ] {
+        let answer = send(&app.router, json_post("/api/v1/sessions/refresh", &body)).await;
+        assert!(
+            (400..500).contains(&answer.status),
+            "{body}: {}",
+            answer.status
+        );
+    }
+}
+
+helio_store::dual_backend_tests!(
+    au_4_api_login_failures_look_the_same,
+    sm_8_refresh_rotates_both_tokens_and_reuse_ends_the_session,
+    sm_8_access_tokens_expire_and_logout_ends_the_session,
+    ds_3_the_api_ignores_cookies_and_pages_ignore_bearer_tokens,
+    au_1_the_api_asks_for_the_second_factor_and_forces_enrolment,
+    in_2_hostile_api_input_gets_a_clear_4xx,
+);
