@@ -7,9 +7,9 @@ use helio_core::role::Role;
 use helio_core::time::Timestamp;
 use helio_store::{AccountRecord, MailRecord, Store, StoreError};
 
-const T0: Timestamp = Timestamp::from_unix_micros(1_790_000_000_000_000);
+pub(crate) const T0: Timestamp = Timestamp::from_unix_micros(1_790_000_000_000_000);
 
-fn account(email_bidx: u8) -> AccountRecord {
+pub(crate) fn account(email_bidx: u8) -> AccountRecord {
     AccountRecord {
         id: AccountId::random(),
         role: Role::Customer,

@@ -10,4 +10,5 @@
 mod accounts;
 mod data_keys;
 mod in_1_queries_are_parameterised;
+mod passkeys;
 mod readiness;

@@ -24,17 +24,21 @@ fn origin() -> Url {
 }
 
 async fn verified(app: &TestApp) {
+    verified_as(app, EMAIL, "Inés Vidal").await;
+}
+
+async fn verified_as(app: &TestApp, email: &str, name: &str) {
     let answer = send(
         &app.router,
         json_post(
             "/api/v1/accounts",
-            &json!({"name": "Inés Vidal", "email": EMAIL, "password": PASSWORD}),
+            &json!({"name": name, "email": email, "password": PASSWORD}),
         ),
     )
     .await;
     assert_eq!(answer.status, 202);
     let mail = app.sent_mail().await;
-    let body = &mail[0].body;
+    let body = &mail.iter().find(|m| m.to == email).unwrap().body;
     let token: String = body[body.find("token=").unwrap() + 6..]
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
@@ -353,6 +357,46 @@ async fn au_1_hostile_passkey_requests_are_refused_and_change_nothing(store: Sto
     )
     .await;
     assert!((400..500).contains(&other.status));
+
+    // Someone else's ceremony: started by this account, finished by another account.
+    verified_as(&app, "otro@example.com", "Otro").await;
+    let intruder = cookie_of(
+        &send(
+            &app.router,
+            form_post(
+                "/login",
+                &format!(
+                    "email=otro%40example.com&password={}",
+                    PASSWORD.replace(' ', "+")
+                ),
+            ),
+        )
+        .await,
+    );
+    let start = send(
+        &app.router,
+        script_post("/passkeys/register/options", Some(&full), &json!({})),
+    )
+    .await;
+    let challenge = json(&start);
+    let options: CreationChallengeResponse =
+        serde_json::from_value(challenge["options"].clone()).unwrap();
+    let credential = SoftPasskey::new(true)
+        .do_registration(origin(), options)
+        .unwrap();
+    let stolen = send(
+        &app.router,
+        script_post(
+            "/passkeys/register",
+            Some(&intruder),
+            &json!({"ceremony": challenge["ceremony"], "credential": credential}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        stolen.status, 400,
+        "a ceremony belongs to the account that started it"
+    );
 
     let cross_site = send(
         &app.router,
