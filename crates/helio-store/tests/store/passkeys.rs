@@ -88,6 +88,23 @@ async fn sm_8_a_refresh_token_is_spent_once_under_concurrency(store: Store) {
         )
         .await
         .unwrap();
+    assert_eq!(
+        store
+            .sessions()
+            .touch(&session, SessionClient::Browser, T0)
+            .await
+            .unwrap(),
+        None,
+        "an app's session is never a browser's"
+    );
+    assert!(
+        store
+            .sessions()
+            .touch(&session, SessionClient::Api, T0)
+            .await
+            .unwrap()
+            .is_some()
+    );
     let attempts: Vec<_> = (0..8)
         .map(|_| {
             let store = store.clone();
