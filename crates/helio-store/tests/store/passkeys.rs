@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use helio_core::crypto::token::{SecretToken, TokenHash};
 use helio_store::{
-    CeremonyPurpose, NewSession, NewToken, Refreshed, SessionStage, Store, TokenKind,
+    CeremonyPurpose, NewSession, NewToken, Refreshed, SessionClient, SessionStage, Store, TokenKind,
 };
 
 use crate::accounts::{T0, account};
