@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use helio_core::account::AccountStatus;
 use helio_core::crypto::token::{SecretToken, TokenHash};
 use helio_store::{
     CeremonyPurpose, NewSession, NewToken, Refreshed, SessionClient, SessionStage, Store, TokenKind,
@@ -64,7 +65,8 @@ async fn au_1_a_ceremony_is_taken_once_under_concurrency(store: Store) {
 }
 
 async fn sm_8_a_refresh_token_is_spent_once_under_concurrency(store: Store) {
-    let owner = account(40);
+    let mut owner = account(40);
+    owner.status = AccountStatus::Active;
     store.accounts().insert(&owner).await.unwrap();
     let session = TokenHash(helio_core::crypto::random_bytes());
     let refresh = SecretToken::generate().hash();
@@ -118,6 +120,15 @@ async fn sm_8_a_refresh_token_is_spent_once_under_concurrency(store: Store) {
         }
     }
     assert!(rotated <= 1, "at most one request gets new tokens");
+    assert_eq!(
+        store
+            .sessions()
+            .touch(&session, SessionClient::Api, T0)
+            .await
+            .unwrap(),
+        None,
+        "the losers' attempts count as reuse and end the session"
+    );
     assert_eq!(
         store.api_tokens().refresh(&refresh, T0).await.unwrap(),
         Refreshed::Reused
