@@ -11,7 +11,7 @@ use helio_core::access::Access;
 use helio_store::SessionStage;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::SignedIn;
+use crate::auth::{LOG_IN_AGAIN, SignedIn};
 use crate::json_body::JsonObject;
 use crate::services::accounts::{AccountError, LoggedIn, LoginOutcome, LoginSource};
 use crate::services::app_sessions::{AppSession, AppTokens, RefreshOutcome};
@@ -231,6 +231,9 @@ async fn totp_begin_post(
     State(state): State<AppState>,
     who: SignedIn,
 ) -> Result<Response, WebError> {
+    if !who.may_change_factors(&state) {
+        return Err(WebError::Forbidden(LOG_IN_AGAIN));
+    }
     let profile = state
         .accounts()
         .profile(who.account)
@@ -256,6 +259,9 @@ async fn totp_confirm_post(
     session: Option<Extension<AppSession>>,
     JsonObject(input): JsonObject<CodeInput>,
 ) -> Result<Response, WebError> {
+    if !who.may_change_factors(&state) {
+        return Err(WebError::Forbidden(LOG_IN_AGAIN));
+    }
     let codes = match state.mfa().confirm(who.account, &input.code).await {
         Ok(Some(codes)) => codes,
         Ok(None) => {

@@ -13,6 +13,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use helio_core::account::AccountId;
 use helio_core::role::Role;
+use helio_core::time::Timestamp;
 use helio_store::SessionStage;
 
 use crate::{AppState, WebError, cookies};
@@ -24,6 +25,8 @@ pub(crate) struct SignedIn {
     pub(crate) account: AccountId,
     pub(crate) role: Role,
     pub(crate) stage: SessionStage,
+    /// When this session's holder last proved who they are (login or second step).
+    pub(crate) authenticated_at: Timestamp,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
@@ -35,6 +38,18 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
                 "SignedIn requested on a route without a session guard",
             ))
         })
+    }
+}
+
+/// A message for a session too old to change how the account logs in.
+pub(crate) const LOG_IN_AGAIN: &str = "For your safety, log out and log in again (within the last 10 minutes) before changing how you log in.";
+
+impl SignedIn {
+    /// Whether this session may change the account's second factors: a half-finished login
+    /// enrolling its first factor, or a full session whose login is recent.
+    pub(crate) fn may_change_factors(&self, state: &AppState) -> bool {
+        self.stage == SessionStage::EnrolmentPending
+            || state.sessions().is_recent(self.authenticated_at)
     }
 }
 
@@ -108,6 +123,7 @@ async fn guard(mut request: Request, next: Next, allowed: &[SessionStage]) -> Re
                     account: active.account,
                     role: active.role,
                     stage: active.stage,
+                    authenticated_at: active.created_at,
                 });
                 request.extensions_mut().insert(handle);
                 next.run(request).await
@@ -127,6 +143,7 @@ async fn guard(mut request: Request, next: Next, allowed: &[SessionStage]) -> Re
                 account: active.account,
                 role: active.role,
                 stage: active.stage,
+                authenticated_at: active.created_at,
             });
             next.run(request).await
         }

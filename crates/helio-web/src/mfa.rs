@@ -12,7 +12,8 @@ use qrcode::QrCode;
 use qrcode::render::svg;
 use serde::Deserialize;
 
-use crate::auth::SignedIn;
+use crate::auth::{LOG_IN_AGAIN, SignedIn};
+use crate::pages::MessagePage;
 use crate::render::{html, rendered};
 use crate::services::accounts::LoggedIn;
 use crate::services::mfa::MfaError;
@@ -131,6 +132,9 @@ async fn view_mfa_post(
 }
 
 async fn enrol_page(state: &AppState, who: SignedIn, failed: bool) -> Result<Response, WebError> {
+    if !who.may_change_factors(state) {
+        return log_in_again();
+    }
     let profile = state
         .accounts()
         .profile(who.account)
@@ -161,6 +165,17 @@ async fn enrol_page(state: &AppState, who: SignedIn, failed: bool) -> Result<Res
     Ok(rendered(status, page))
 }
 
+/// The refusal for a session whose login is too old to change second factors.
+fn log_in_again() -> Result<Response, WebError> {
+    Ok(rendered(
+        StatusCode::FORBIDDEN,
+        html(&MessagePage {
+            heading: "Log in again first",
+            paragraphs: vec![LOG_IN_AGAIN],
+        })?,
+    ))
+}
+
 async fn view_enrol_get(
     State(state): State<AppState>,
     who: SignedIn,
@@ -174,6 +189,9 @@ async fn view_enrol_post(
     headers: HeaderMap,
     Form(input): Form<CodeInput>,
 ) -> Result<Response, WebError> {
+    if !who.may_change_factors(&state) {
+        return log_in_again();
+    }
     let codes = match state.mfa().confirm(who.account, &input.code).await {
         Ok(Some(codes)) => codes,
         Ok(None) => return enrol_page(&state, who, true).await,

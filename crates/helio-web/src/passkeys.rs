@@ -14,7 +14,7 @@ use helio_store::SessionStage;
 use serde::{Deserialize, Serialize};
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
-use crate::auth::SignedIn;
+use crate::auth::{LOG_IN_AGAIN, SignedIn};
 use crate::json_body::JsonObject;
 use crate::pages::MessagePage;
 use crate::render::{html, rendered};
@@ -91,6 +91,9 @@ async fn register_options_post(
     State(state): State<AppState>,
     who: SignedIn,
 ) -> Result<Response, WebError> {
+    if !who.may_change_factors(&state) {
+        return Err(WebError::Forbidden(LOG_IN_AGAIN));
+    }
     let profile = state
         .accounts()
         .profile(who.account)
@@ -111,6 +114,9 @@ async fn register_post(
     headers: HeaderMap,
     JsonObject(answer): JsonObject<Answer<RegisterPublicKeyCredential>>,
 ) -> Result<Response, WebError> {
+    if !who.may_change_factors(&state) {
+        return Err(WebError::Forbidden(LOG_IN_AGAIN));
+    }
     state
         .passkeys()
         .finish_registration(who.account, &answer.ceremony, &answer.credential)
@@ -145,6 +151,15 @@ async fn remove_post(
     who: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
+    if !who.may_change_factors(&state) {
+        return Ok(rendered(
+            StatusCode::FORBIDDEN,
+            html(&MessagePage {
+                heading: "Log in again first",
+                paragraphs: vec![LOG_IN_AGAIN],
+            })?,
+        ));
+    }
     let factors = state
         .mfa()
         .factors(who.account)

@@ -6,7 +6,7 @@ use helio_core::crypto::token::SecretToken;
 use helio_core::session::SessionPolicy;
 use std::sync::Arc;
 
-use helio_core::time::Clock;
+use helio_core::time::{Clock, Timestamp};
 use helio_store::{ActiveSession, NewSession, SessionClient, SessionStage, Store, StoreError};
 
 use super::accounts::LoggedIn;
@@ -28,6 +28,11 @@ pub(crate) fn lifetimes(
         }
     }
 }
+
+/// How long after a login (or second step) a session may add or change a second factor.
+/// Past this, the person logs in again first, so a session taken over by someone else cannot
+/// quietly give them a lasting way in.
+const RECENT_LOGIN: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
 /// Starts, checks and ends sessions.
 #[derive(Debug, Clone)]
@@ -67,6 +72,13 @@ impl Sessions {
             .await?;
         tracing::info!(target: "helio::security", event = "session_created", account = %who.account, stage = ?stage, "session created");
         Ok(token)
+    }
+
+    /// Whether a session authenticated at `authenticated_at` is recent enough for a change to
+    /// the account's second factors.
+    #[must_use]
+    pub fn is_recent(&self, authenticated_at: Timestamp) -> bool {
+        self.clock.now().unix_micros() < authenticated_at.saturating_add(RECENT_LOGIN).unix_micros()
     }
 
     /// Finishes a half-finished login: the pending session ends and a full one with a new ID

@@ -415,6 +415,50 @@ async fn au_1_hostile_passkey_requests_are_refused_and_change_nothing(store: Sto
     assert_eq!(dump(&app.store, "SELECT * FROM passkeys").await, before);
 }
 
+async fn au_1_changing_second_factors_needs_a_recent_login(store: Store) {
+    let app = test_app(store).await;
+    verified(&app).await;
+    let session = cookie_of(&log_in(&app).await);
+    let mut authenticator = SoftPasskey::new(true);
+    let (done, _, _) = register(&app, &mut authenticator, &session).await;
+    assert_eq!(done.status, 200, "a fresh login may add a passkey");
+    let page = send(&app.router, get_as("/account", &session)).await;
+    let start = page.body.find("/passkeys/").unwrap() + "/passkeys/".len();
+    let id = page.body[start..start + 32].to_owned();
+
+    app.clock.advance(std::time::Duration::from_secs(11 * 60));
+    assert_signed_in(&app, &session).await;
+    let stale = send(
+        &app.router,
+        script_post("/passkeys/register/options", Some(&session), &json!({})),
+    )
+    .await;
+    assert_eq!(stale.status, 403, "{}", stale.body);
+    assert!(
+        json(&stale)["detail"]
+            .as_str()
+            .unwrap()
+            .contains("log in again")
+    );
+    let enrol = send(&app.router, get_as("/mfa/enrol", &session)).await;
+    assert_eq!(enrol.status, 403, "nor an authenticator app");
+    let remove = send(
+        &app.router,
+        Request::post(format!("/passkeys/{id}/remove"))
+            .header("host", "localhost")
+            .header("origin", "http://localhost")
+            .header("cookie", format!("__Host-helio={session}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(remove.status, 403, "nor remove a passkey");
+    assert!(!dump(&app.store, "SELECT id FROM passkeys").await.is_empty());
+
+    let fresh = log_in(&app).await;
+    assert_eq!(fresh.header("location"), Some("/mfa"));
+}
+
 async fn au_1_passwordless_challenges_are_budgeted_per_source(store: Store) {
     let app = test_app(store).await;
     let mut last = 0;
@@ -435,4 +479,5 @@ helio_store::dual_backend_tests!(
     au_1_staff_may_enrol_a_passkey_and_cannot_remove_their_only_factor,
     au_1_hostile_passkey_requests_are_refused_and_change_nothing,
     au_1_passwordless_challenges_are_budgeted_per_source,
+    au_1_changing_second_factors_needs_a_recent_login,
 );
