@@ -44,6 +44,10 @@ pub(crate) fn routes() -> RouteTable {
 pub(crate) struct LoginInput {
     email: String,
     password: String,
+    /// The device token an earlier login on this device returned: like the browser's device
+    /// cookie, it keeps this device out of a lock aimed at unknown sources.
+    #[serde(default)]
+    device_token: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -68,11 +72,15 @@ struct SessionDto {
     refresh_token: Option<String>,
     token_type: &'static str,
     expires_in: u64,
+    /// Given once per device, at its first successful password login; names no one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device_token: Option<String>,
 }
 
 impl SessionDto {
     fn new(stage: SessionStage, tokens: &AppTokens) -> Self {
         Self {
+            device_token: None,
             status: match stage {
                 SessionStage::Full => "signed_in",
                 SessionStage::MfaPending => "mfa_required",
@@ -135,7 +143,7 @@ async fn login_post(
 ) -> Result<Response, WebError> {
     let source = LoginSource {
         ip: client.ip,
-        device_cookie: None,
+        device_cookie: input.device_token.as_deref(),
     };
     let outcome = state
         .accounts()
@@ -165,7 +173,9 @@ async fn login_post(
         .start(login.who, stage)
         .await
         .map_err(WebError::internal)?;
-    Ok(Json(SessionDto::new(stage, &tokens)).into_response())
+    let mut dto = SessionDto::new(stage, &tokens);
+    dto.device_token = login.new_device_cookie;
+    Ok(Json(dto).into_response())
 }
 
 async fn refresh_post(

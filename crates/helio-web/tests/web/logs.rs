@@ -69,7 +69,7 @@ mod security_events {
     use helio_store::Store;
     use serde_json::{Value, json};
 
-    use crate::support::{LogCapture, form_post, json_post, send, test_app};
+    use crate::support::{LogCapture, form_post, json_post, over, send, test_app};
 
     const EMAIL: &str = "ada.log@example.com";
     const PASSWORD: &str = "heron lanterns above the canal";
@@ -161,5 +161,127 @@ mod security_events {
         }
     }
 
-    helio_store::dual_backend_tests!(lm_1_auth_events_are_logged_without_secrets);
+    fn security_events(text: &str) -> Vec<String> {
+        text.lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|l| l["target"] == "helio::security")
+            .filter_map(|l| l["event"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// LM-1, SM-9: a lock, an app login, a token refresh and a replayed refresh token are
+    /// security events, and no access or refresh token reaches the log.
+    async fn lm_1_lock_and_app_token_events_are_logged_without_secrets(store: Store) {
+        let capture = LogCapture::default();
+        let _guard = capture.install();
+        let app = test_app(store).await;
+        let signup = json!({"name": "Ada Log", "email": EMAIL, "password": PASSWORD});
+        send(&app.router, json_post("/api/v1/accounts", &signup)).await;
+        let mail = app.sent_mail().await;
+        let body = &mail[0].body;
+        let token: String = body[body.find("token=").unwrap() + 6..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        assert!(app.accounts.verify_email(&token).await.unwrap());
+        let right = json!({"email": EMAIL, "password": PASSWORD});
+        let first = send(&app.router, json_post("/api/v1/sessions", &right)).await;
+        let first: Value = serde_json::from_str(&first.body).unwrap();
+        let device = first["device_token"].as_str().unwrap().to_owned();
+        let wrong = json!({"email": EMAIL, "password": "heron lanterns above the river"});
+        for _ in 0..10 {
+            let answer = send(
+                &app.router,
+                over(
+                    "203.0.113.9:4000",
+                    false,
+                    json_post("/api/v1/sessions", &wrong),
+                ),
+            )
+            .await;
+            assert_eq!(answer.status, 401);
+            app.clock.advance(std::time::Duration::from_secs(31));
+        }
+        let locked = send(
+            &app.router,
+            over(
+                "198.51.100.7:4000",
+                false,
+                json_post("/api/v1/sessions", &right),
+            ),
+        )
+        .await;
+        assert_eq!(
+            locked.status, 401,
+            "unknown sources are locked out together"
+        );
+        let known = json!({"email": EMAIL, "password": PASSWORD, "device_token": device});
+        let login = send(
+            &app.router,
+            over(
+                "198.51.100.7:4000",
+                false,
+                json_post("/api/v1/sessions", &known),
+            ),
+        )
+        .await;
+        assert_eq!(login.status, 200, "the owner's known device still gets in");
+        let tokens: Value = serde_json::from_str(&login.body).unwrap();
+        let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+        let access = tokens["access_token"].as_str().unwrap().to_owned();
+        let rotated = send(
+            &app.router,
+            json_post(
+                "/api/v1/sessions/refresh",
+                &json!({"refresh_token": refresh}),
+            ),
+        )
+        .await;
+        assert_eq!(rotated.status, 200);
+        let next: Value = serde_json::from_str(&rotated.body).unwrap();
+        let replay = send(
+            &app.router,
+            json_post(
+                "/api/v1/sessions/refresh",
+                &json!({"refresh_token": refresh}),
+            ),
+        )
+        .await;
+        assert_eq!(replay.status, 401);
+
+        let text = capture.text();
+        let events = security_events(&text);
+        for expected in [
+            "login_failed",
+            "account_source_locked",
+            "login_succeeded",
+            "session_created",
+            "session_refreshed",
+            "refresh_token_reused",
+        ] {
+            assert!(
+                events.iter().any(|e| e == expected),
+                "{expected} missing from {events:?}"
+            );
+        }
+        for secret in [
+            PASSWORD,
+            refresh.as_str(),
+            access.as_str(),
+            next["refresh_token"].as_str().unwrap(),
+            next["access_token"].as_str().unwrap(),
+            device.as_str(),
+            EMAIL,
+        ] {
+            assert!(
+                !text.contains(secret),
+                "a secret or personal datum reached the log"
+            );
+        }
+    }
+
+    helio_store::dual_backend_tests!(
+        lm_1_auth_events_are_logged_without_secrets,
+        lm_1_lock_and_app_token_events_are_logged_without_secrets,
+    );
 }
