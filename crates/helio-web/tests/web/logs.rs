@@ -50,12 +50,14 @@ async fn lm_2_internal_errors_are_logged_with_the_request_id(store: Store) {
     assert_eq!(answer.status, 503);
     let id = answer.header("x-request-id").unwrap();
     let text = capture.text();
-    let warning = text
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .find(|l| l["level"] == "WARN")
-        .unwrap_or_else(|| panic!("no warning logged:\n{text}"));
-    assert_eq!(warning["request_id"], id);
+    // The driver may warn on its own about the closed pool; the request's warning must carry
+    // the request's ID.
+    assert!(
+        text.lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .any(|l| l["level"] == "WARN" && l["request_id"] == id),
+        "no warning with request ID {id}:\n{text}"
+    );
 }
 
 helio_store::dual_backend_tests!(
