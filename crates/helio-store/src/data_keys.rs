@@ -7,8 +7,8 @@ use sqlx::{AnyPool, Row};
 
 use crate::StoreError;
 
-/// Reads and appends data keys. Keys are never updated or deleted: a retired version must stay
-/// readable until rotation has re-encrypted every row that names it.
+/// Reads and appends data keys. Keys are never updated; an old version is deleted only by
+/// [`DataKeys::retire_below`], once rotation has re-encrypted every row that named it.
 #[derive(Debug, Clone, Copy)]
 pub struct DataKeys<'a> {
     pool: &'a AnyPool,
@@ -62,6 +62,16 @@ impl<'a> DataKeys<'a> {
             .iter()
             .map(decode)
             .collect()
+    }
+
+    /// Deletes every version older than `current`; returns how many. The caller has checked
+    /// that no row still names one: after this, such a row could never be decrypted.
+    pub async fn retire_below(&self, current: KeyVersion) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM data_keys WHERE version < ?")
+            .bind(i64::from(current.get()))
+            .execute(self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 }
 

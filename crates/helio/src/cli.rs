@@ -99,6 +99,9 @@ pub(crate) enum KeysCommand {
         #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=10_000))]
         batch_size: u32,
     },
+    /// Delete data key versions older than the newest, once a rotation has finished and the
+    /// newest version is ten minutes old. Backups taken before then no longer decrypt.
+    Retire,
 }
 
 #[derive(Debug, Subcommand)]

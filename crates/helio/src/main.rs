@@ -44,6 +44,7 @@ fn main() -> ExitCode {
                 rotate::rotate(settings, resume, batch_size)
             })
         }
+        Command::Keys(KeysCommand::Retire) => run(settings, rotate::retire),
         Command::Staff(StaffCommand::Create { email, name, role }) => {
             run(settings, move |settings| {
                 staff::create(settings, email, name, role)

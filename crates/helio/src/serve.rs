@@ -16,7 +16,7 @@ use helio_store::{Backend, Readiness, Store};
 use helio_web::server::{self, tls_acceptor};
 use helio_web::services::accounts::{AccountKeys, Accounts};
 use helio_web::services::app_sessions::AppSessions;
-use helio_web::services::keyring::Keyring;
+use helio_web::services::keyring::{self, Keyring};
 use helio_web::services::mail;
 use helio_web::services::mfa::MfaService;
 use helio_web::services::partners::PartnerService;
@@ -228,6 +228,7 @@ async fn application(
         // Validation refuses production without SMTP; dev mode shows mail in the log.
         None => Arc::new(mail::LogDelivery),
     };
+    tokio::spawn(keyring::run_refresher(Arc::clone(&services.keys)));
     tokio::spawn(mail::run_sender(
         store.clone(),
         Arc::clone(&services.keys),

@@ -55,6 +55,23 @@ pub async fn load_or_create(store: &Store, kek: &MasterKey) -> Result<FieldCiphe
     }
 }
 
+/// How often a running process reloads the data keys, so that even a replica that only
+/// writes (and so never meets a newer ciphertext) moves to a new version within a minute.
+pub const KEY_REFRESH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Reloads `keys` every [`KEY_REFRESH_INTERVAL`] for as long as the process runs. A failed
+/// reload keeps the keys already loaded and is tried again at the next tick.
+pub async fn run_refresher(keys: Arc<Keyring>) {
+    let mut ticks = tokio::time::interval(KEY_REFRESH_INTERVAL);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        if let Err(error) = keys.refresh().await {
+            tracing::warn!(%error, "data keys could not be reloaded; keeping the loaded ones");
+        }
+    }
+}
+
 /// The data keys of a running process, refreshed from the database when a ciphertext names a
 /// version this process has not loaded yet (another replica or `helio keys rotate` created
 /// it). Rotation therefore needs no restart and no coordination between replicas (CR-4).

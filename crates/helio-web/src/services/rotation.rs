@@ -4,14 +4,15 @@
 //! Each row is rewritten only if it is still on the version it was read at (compare-and-swap),
 //! so a row changed meanwhile is simply picked up by a later batch; running again resumes
 //! where an interrupted run stopped. Old key versions stay in the database, still able to
-//! decrypt, until an operator retires them after a complete run.
+//! decrypt, until an operator retires them ([`retire_old_keys`]) after a complete run.
 
 use helio_core::account::AccountId;
 use helio_core::crypto::field::{FieldCipher, FieldContext};
 use helio_core::keys::KeyVersion;
+use helio_core::time::Timestamp;
 use helio_store::{Store, StoreError};
 
-use super::keyring::Keyring;
+use super::keyring::{KEY_REFRESH_INTERVAL, Keyring};
 
 /// Why a rotation batch stopped.
 #[derive(Debug, thiserror::Error)]
@@ -194,4 +195,55 @@ pub async fn reencrypt_all(
             return Ok((keys.current().current_version(), total));
         }
     }
+}
+
+/// How long the newest data key must have existed before older ones may be deleted: ten key
+/// reloads, so every running replica writes under it by then.
+pub const RETIRE_GRACE: std::time::Duration = KEY_REFRESH_INTERVAL.saturating_mul(10);
+
+/// What an attempt to retire old data keys did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retirement {
+    /// The versions older than `current` are deleted (`count` of them, perhaps none).
+    Retired {
+        /// The version every row is on.
+        current: KeyVersion,
+        /// How many older versions were deleted.
+        count: u64,
+    },
+    /// The newest version is younger than [`RETIRE_GRACE`]: a replica may still be writing
+    /// under an older one.
+    TooSoon,
+    /// Rows still name an older version; finish the rotation first.
+    StillInUse,
+}
+
+/// Deletes data-key versions older than the newest, once no row names them and the newest has
+/// existed for `grace`. Old keys are what an attacker with an old database backup and the KEK
+/// would need; retiring them also means such backups no longer decrypt, by design.
+pub async fn retire_old_keys(
+    store: &Store,
+    keys: &Keyring,
+    grace: std::time::Duration,
+    now: Timestamp,
+) -> Result<Retirement, RotationError> {
+    keys.refresh()
+        .await
+        .map_err(|_| RotationError::Unreadable { table: "data_keys" })?;
+    let Some(newest) = store.data_keys().latest().await? else {
+        return Ok(Retirement::StillInUse);
+    };
+    if now.unix_micros() < newest.created_at.saturating_add(grace).unix_micros() {
+        return Ok(Retirement::TooSoon);
+    }
+    let current = newest.version;
+    if !store.accounts().on_older_key(current, 1).await?.is_empty()
+        || !store.outbox().on_older_key(current, 1).await?.is_empty()
+        || !store.mfa().totp_on_older_key(current, 1).await?.is_empty()
+    {
+        return Ok(Retirement::StillInUse);
+    }
+    let count = store.data_keys().retire_below(current).await?;
+    tracing::warn!(target: "helio::security", event = "data_keys_retired", current = current.get(), count, "older data key versions deleted");
+    Ok(Retirement::Retired { current, count })
 }

@@ -7,7 +7,9 @@ use helio_core::keys::KeyVersion;
 use helio_store::Store;
 use helio_store::testing::dump;
 use helio_web::services::accounts::LoginOutcome;
-use helio_web::services::rotation::{reencrypt_all, reencrypt_batch};
+use helio_web::services::rotation::{
+    RETIRE_GRACE, Retirement, reencrypt_all, reencrypt_batch, retire_old_keys,
+};
 use serde_json::json;
 
 use crate::support::{from_ip, json_post, send, test_app};
@@ -111,4 +113,71 @@ async fn cr_4_key_rotation_mid_run_loses_nothing(store: Store) {
     }
 }
 
-helio_store::dual_backend_tests!(cr_4_key_rotation_mid_run_loses_nothing);
+/// CR-4: old data keys are deleted only after every row is re-encrypted and the newest key has
+/// existed long enough for every replica to write under it; nothing becomes unreadable.
+async fn cr_4_old_keys_are_retired_only_when_nothing_uses_them(store: Store) {
+    let app = test_app(store).await;
+    let body = json!({"name": "Retiring Person", "email": "retire@example.com", "phone": "+34600000999", "password": PASSWORD});
+    assert_eq!(
+        send(&app.router, json_post("/api/v1/accounts", &body))
+            .await
+            .status,
+        202
+    );
+    let later = |minutes: u64| {
+        helio_core::time::Timestamp::now()
+            .saturating_add(std::time::Duration::from_secs(minutes * 60))
+    };
+    app.keys.add_version().await.unwrap();
+    assert_eq!(
+        retire_old_keys(&app.store, &app.keys, RETIRE_GRACE, later(0))
+            .await
+            .unwrap(),
+        Retirement::TooSoon
+    );
+    assert_eq!(
+        retire_old_keys(&app.store, &app.keys, RETIRE_GRACE, later(11))
+            .await
+            .unwrap(),
+        Retirement::StillInUse,
+        "rows still name version 1"
+    );
+    let versions = dump(&app.store, "SELECT version FROM data_keys").await;
+    reencrypt_all(&app.store, &app.keys, 50).await.unwrap();
+    assert_eq!(
+        dump(&app.store, "SELECT version FROM data_keys").await,
+        versions
+    );
+    let retired = retire_old_keys(&app.store, &app.keys, RETIRE_GRACE, later(11))
+        .await
+        .unwrap();
+    assert_eq!(
+        retired,
+        Retirement::Retired {
+            current: KeyVersion::new(2).unwrap(),
+            count: 1
+        }
+    );
+    // A replica starting now loads only version 2 and still reads and logs everyone in.
+    let replica = crate::support::replica_of(&app).await;
+    let mail = replica.sent_mail().await;
+    assert!(mail.iter().all(|m| m.to == "retire@example.com"));
+    let token: String = mail[0].body[mail[0].body.find("token=").unwrap() + 6..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    assert!(replica.accounts.verify_email(&token).await.unwrap());
+    assert!(matches!(
+        replica
+            .accounts
+            .login("retire@example.com", PASSWORD, from_ip("192.0.2.44"))
+            .await
+            .unwrap(),
+        LoginOutcome::Success(_)
+    ));
+}
+
+helio_store::dual_backend_tests!(
+    cr_4_key_rotation_mid_run_loses_nothing,
+    cr_4_old_keys_are_retired_only_when_nothing_uses_them,
+);

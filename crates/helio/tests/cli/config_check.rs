@@ -230,6 +230,13 @@ fn cr_4_keys_rotate_creates_a_version_and_re_encrypts_everything() {
         text(&after.stderr).contains("exists already"),
         "the rotated blind index still finds the account"
     );
+    let retire = run(dir.path(), &["keys", "retire"], &[]);
+    assert_eq!(retire.status.code(), Some(1));
+    assert!(
+        text(&retire.stderr).contains("less than 10 minutes old"),
+        "{}",
+        text(&retire.stderr)
+    );
 }
 
 #[test]
