@@ -17,22 +17,7 @@ const EMAIL: &str = "lucia.mora@example.com";
 const PASSWORD: &str = "violet tram bells in the fog";
 
 async fn verified(app: &TestApp) {
-    let answer = send(
-        &app.router,
-        json_post(
-            "/api/v1/accounts",
-            &json!({"name": "Lucía Mora", "email": EMAIL, "password": PASSWORD}),
-        ),
-    )
-    .await;
-    assert_eq!(answer.status, 202);
-    let mail = app.sent_mail().await;
-    let body = &mail[0].body;
-    let token: String = body[body.find("token=").unwrap() + 6..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect();
-    assert!(app.accounts.verify_email(&token).await.unwrap());
+    app.verified_customer("Lucía Mora", EMAIL, PASSWORD).await;
 }
 
 fn json(answer: &Answer) -> Value {

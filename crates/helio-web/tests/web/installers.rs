@@ -11,7 +11,7 @@ use helio_store::testing::dump;
 use helio_web::services::accounts::AccountError;
 use helio_web::services::partners::{PartnerError, PartnerService};
 
-use crate::support::{TestApp, form_post, get, send, test_app};
+use crate::support::{TestApp, form_post, get, link_token, send, test_app};
 
 const EMAIL: &str = "pau.roca@example.com";
 const PASSWORD: &str = "seven herons over the salt flats";
@@ -56,10 +56,7 @@ async fn au_3_an_installer_joins_a_crew_through_a_mailed_invitation(store: Store
         String::from_utf8_lossy(&dump(&app.store, "SELECT * FROM accounts").await).into_owned();
     assert!(!raw.contains(EMAIL) && !raw.contains("Pau Roca"), "CR-3");
 
-    let token: String = invitation.body[invitation.body.find("token=").unwrap() + 6..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect();
+    let token = link_token(&invitation.body);
     assert_eq!(
         get(&app.router, &format!("/welcome?token={token}"))
             .await

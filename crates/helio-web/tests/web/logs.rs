@@ -71,7 +71,7 @@ mod security_events {
     use helio_store::Store;
     use serde_json::{Value, json};
 
-    use crate::support::{LogCapture, form_post, json_post, over, send, test_app};
+    use crate::support::{LogCapture, form_post, json_post, link_token, over, send, test_app};
 
     const EMAIL: &str = "ada.log@example.com";
     const PASSWORD: &str = "heron lanterns above the canal";
@@ -91,10 +91,7 @@ mod security_events {
         );
         let mail = app.sent_mail().await;
         let body = &mail[0].body;
-        let token: String = body[body.find("token=").unwrap() + 6..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-            .collect();
+        let token = link_token(body);
         assert!(app.accounts.verify_email(&token).await.unwrap());
         let form = format!(
             "email=ada.log%40example.com&password={}",
@@ -181,10 +178,7 @@ mod security_events {
         send(&app.router, json_post("/api/v1/accounts", &signup)).await;
         let mail = app.sent_mail().await;
         let body = &mail[0].body;
-        let token: String = body[body.find("token=").unwrap() + 6..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-            .collect();
+        let token = link_token(body);
         assert!(app.accounts.verify_email(&token).await.unwrap());
         let right = json!({"email": EMAIL, "password": PASSWORD});
         let first = send(&app.router, json_post("/api/v1/sessions", &right)).await;

@@ -9,30 +9,14 @@ use helio_core::mfa::TotpSecret;
 use helio_core::time::Clock as _;
 use helio_store::Store;
 use helio_store::testing::{dump, execute_raw};
-use serde_json::json;
 
-use crate::support::{Answer, TestApp, form_post, json_post, send, test_app};
+use crate::support::{Answer, TestApp, form_post, send, test_app};
 
 const EMAIL: &str = "noa.sanz@example.com";
 const PASSWORD: &str = "quartz pebbles in a blue bowl";
 
 async fn verified(app: &TestApp) {
-    let answer = send(
-        &app.router,
-        json_post(
-            "/api/v1/accounts",
-            &json!({"name": "Noa Sanz", "email": EMAIL, "password": PASSWORD}),
-        ),
-    )
-    .await;
-    assert_eq!(answer.status, 202);
-    let mail = app.sent_mail().await;
-    let body = &mail[0].body;
-    let token: String = body[body.find("token=").unwrap() + 6..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect();
-    assert!(app.accounts.verify_email(&token).await.unwrap());
+    app.verified_customer("Noa Sanz", EMAIL, PASSWORD).await;
 }
 
 fn cookie_of(answer: &Answer) -> String {

@@ -14,7 +14,7 @@ use webauthn_rs_proto::{
     AllowCredentials, CreationChallengeResponse, PublicKeyCredential, RequestChallengeResponse,
 };
 
-use crate::support::{Answer, TestApp, form_post, json_post, send, test_app};
+use crate::support::{Answer, TestApp, form_post, send, test_app};
 
 const EMAIL: &str = "ines.vidal@example.com";
 const PASSWORD: &str = "copper kettles sing at dawn";
@@ -28,22 +28,7 @@ async fn verified(app: &TestApp) {
 }
 
 async fn verified_as(app: &TestApp, email: &str, name: &str) {
-    let answer = send(
-        &app.router,
-        json_post(
-            "/api/v1/accounts",
-            &json!({"name": name, "email": email, "password": PASSWORD}),
-        ),
-    )
-    .await;
-    assert_eq!(answer.status, 202);
-    let mail = app.sent_mail().await;
-    let body = &mail.iter().find(|m| m.to == email).unwrap().body;
-    let token: String = body[body.find("token=").unwrap() + 6..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect();
-    assert!(app.accounts.verify_email(&token).await.unwrap());
+    app.verified_customer(name, email, PASSWORD).await;
 }
 
 fn cookie_of(answer: &Answer) -> String {

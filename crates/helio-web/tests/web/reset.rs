@@ -9,18 +9,11 @@ use helio_store::testing::dump;
 use helio_web::services::accounts::LoginOutcome;
 use serde_json::json;
 
-use crate::support::{TestApp, form_post, from_ip, json_post, send, test_app};
+use crate::support::{TestApp, form_post, from_ip, json_post, link_token, send, test_app};
 
 const EMAIL: &str = "lucia.moreno@example.com";
 const OLD: &str = "granite steps under the olive tree";
 const NEW: &str = "harbour bells ring at low tide";
-
-fn token_in(body: &str) -> String {
-    body[body.find("token=").unwrap() + 6..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect()
-}
 
 async fn active_account(app: &TestApp) {
     let answer = send(
@@ -35,7 +28,7 @@ async fn active_account(app: &TestApp) {
     let mail = app.sent_mail().await;
     assert!(
         app.accounts
-            .verify_email(&token_in(&mail[0].body))
+            .verify_email(&link_token(&mail[0].body))
             .await
             .unwrap()
     );
@@ -54,7 +47,7 @@ async fn reset_link(app: &TestApp) -> String {
         .rev()
         .find(|m| m.kind == "reset_password")
         .expect("a reset mail");
-    token_in(&reset.body)
+    link_token(&reset.body)
 }
 
 async fn au_4_reset_requests_answer_the_same_for_any_address(store: Store) {

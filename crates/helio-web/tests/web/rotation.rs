@@ -12,7 +12,7 @@ use helio_web::services::rotation::{
 };
 use serde_json::json;
 
-use crate::support::{from_ip, json_post, send, test_app};
+use crate::support::{from_ip, json_post, link_token, send, test_app};
 
 const PASSWORD: &str = "walnut shells in the autumn rain";
 
@@ -32,10 +32,7 @@ async fn cr_4_key_rotation_mid_run_loses_nothing(store: Store) {
         expected.insert(email, name);
     }
     for mail in app.sent_mail().await {
-        let token: String = mail.body[mail.body.find("token=").unwrap() + 6..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-            .collect();
+        let token = link_token(&mail.body);
         assert!(app.accounts.verify_email(&token).await.unwrap());
     }
     // A second replica, started before the rotation, with its own copy of the old keys.
@@ -162,10 +159,7 @@ async fn cr_4_old_keys_are_retired_only_when_nothing_uses_them(store: Store) {
     let replica = crate::support::replica_of(&app).await;
     let mail = replica.sent_mail().await;
     assert!(mail.iter().all(|m| m.to == "retire@example.com"));
-    let token: String = mail[0].body[mail[0].body.find("token=").unwrap() + 6..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect();
+    let token = link_token(&mail[0].body);
     assert!(replica.accounts.verify_email(&token).await.unwrap());
     assert!(matches!(
         replica

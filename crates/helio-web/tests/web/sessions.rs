@@ -4,30 +4,15 @@ use axum::body::Body;
 use axum::http::Request;
 use helio_store::Store;
 use helio_store::testing::dump;
-use serde_json::json;
 
-use crate::support::{Answer, TestApp, form_post, get, json_post, send, test_app};
+use crate::support::{Answer, TestApp, form_post, get, send, test_app};
 
 const EMAIL: &str = "ines.ferreira@example.com";
 const PASSWORD: &str = "amber lanterns over quiet harbours";
 
 async fn verified_account(app: &TestApp) {
-    let answer = send(
-        &app.router,
-        json_post(
-            "/api/v1/accounts",
-            &json!({"name": "Inês Ferreira", "email": EMAIL, "password": PASSWORD}),
-        ),
-    )
-    .await;
-    assert_eq!(answer.status, 202);
-    let mail = app.sent_mail().await;
-    let body = &mail[0].body;
-    let token: String = body[body.find("token=").unwrap() + 6..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect();
-    assert!(app.accounts.verify_email(&token).await.unwrap());
+    app.verified_customer("Inês Ferreira", EMAIL, PASSWORD)
+        .await;
 }
 
 async fn log_in(app: &TestApp, email: &str, password: &str) -> Answer {

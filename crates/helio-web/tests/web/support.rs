@@ -170,7 +170,32 @@ impl Deliver for MailCapture {
     }
 }
 
+/// The single-use token of the first `token=` link in a mail body.
+pub(crate) fn link_token(body: &str) -> String {
+    body[body.find("token=").unwrap() + "token=".len()..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
 impl TestApp {
+    /// Signs a customer up through the API and confirms the address with the link mailed to
+    /// it, as a person would.
+    pub(crate) async fn verified_customer(&self, name: &str, email: &str, password: &str) {
+        let answer = send(
+            &self.router,
+            json_post(
+                "/api/v1/accounts",
+                &serde_json::json!({"name": name, "email": email, "password": password}),
+            ),
+        )
+        .await;
+        assert_eq!(answer.status, 202, "{}", answer.body);
+        let mail = self.sent_mail().await;
+        let body = &mail.iter().find(|m| m.to == email).unwrap().body;
+        assert!(self.accounts.verify_email(&link_token(body)).await.unwrap());
+    }
+
     /// Delivers the outbox into a capture and returns what was sent.
     pub(crate) async fn sent_mail(&self) -> Vec<Outgoing> {
         let capture = MailCapture::default();

@@ -5,9 +5,8 @@ use std::time::Duration;
 
 use helio_store::Store;
 use helio_web::services::accounts::{LoginOutcome, LoginSource};
-use serde_json::json;
 
-use crate::support::{TestApp, from_ip, json_post, send, test_app};
+use crate::support::{TestApp, from_ip, test_app};
 
 const EMAIL: &str = "carmen.vidal@example.com";
 const PASSWORD: &str = "seven herons fishing at dawn";
@@ -15,22 +14,7 @@ const WRONG: &str = "seven herons fishing at dusk";
 const ATTACKER: &str = "203.0.113.66";
 
 async fn verified(app: &TestApp, email: &str) {
-    let answer = send(
-        &app.router,
-        json_post(
-            "/api/v1/accounts",
-            &json!({"name": "Carmen Vidal", "email": email, "password": PASSWORD}),
-        ),
-    )
-    .await;
-    assert_eq!(answer.status, 202);
-    let mail = app.sent_mail().await;
-    let body = &mail.iter().find(|m| m.to == email).unwrap().body;
-    let token: String = body[body.find("token=").unwrap() + 6..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect();
-    assert!(app.accounts.verify_email(&token).await.unwrap());
+    app.verified_customer("Carmen Vidal", email, PASSWORD).await;
 }
 
 /// Fails `count` logins from `source`, waiting out each delay on the manual clock.
