@@ -1,38 +1,10 @@
 //! Accounts as the domain sees them: identifiers, lifecycle states and single-use token kinds.
 
-use std::fmt;
-
-use uuid::Uuid;
-
-/// An account's public identifier: 128 random bits, never sequential (no enumeration by ID).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct AccountId(Uuid);
-
-impl AccountId {
-    /// A fresh random identifier.
-    #[must_use]
-    pub fn random() -> Self {
-        Self(Uuid::new_v4())
-    }
-
-    /// From its stored 16 bytes.
-    #[must_use]
-    pub fn from_bytes(bytes: [u8; 16]) -> Self {
-        Self(Uuid::from_bytes(bytes))
-    }
-
-    /// The stored form, also the row identity bound into field ciphertexts.
-    #[must_use]
-    pub fn as_bytes(&self) -> &[u8; 16] {
-        self.0.as_bytes()
-    }
-}
-
-impl fmt::Display for AccountId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
+crate::random_id!(
+    /// An account's public identifier; its 16 bytes are also the row identity bound into
+    /// field ciphertexts.
+    AccountId
+);
 
 /// Where an account is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod account;
 pub mod crypto;
+pub mod id;
 pub mod keys;
 pub mod mfa;
 pub mod partner;

@@ -2,51 +2,8 @@
 //! to. A crew is the unit jobs are offered to ([Marketplace]); an installer is a member of
 //! exactly one crew, and so of one company.
 
-use std::fmt;
-
-use uuid::Uuid;
-
+use crate::random_id;
 use crate::values::{FieldError, clean_text};
-
-macro_rules! random_id {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(Uuid);
-
-        impl $name {
-            /// A fresh random identifier.
-            #[must_use]
-            pub fn random() -> Self {
-                Self(Uuid::new_v4())
-            }
-
-            /// From its stored 16 bytes.
-            #[must_use]
-            pub fn from_bytes(bytes: [u8; 16]) -> Self {
-                Self(Uuid::from_bytes(bytes))
-            }
-
-            /// The stored form.
-            #[must_use]
-            pub fn as_bytes(&self) -> &[u8; 16] {
-                self.0.as_bytes()
-            }
-
-            /// Parses the printed form (a hyphenated UUID), as an operator types it.
-            #[must_use]
-            pub fn parse(text: &str) -> Option<Self> {
-                Uuid::try_parse(text.trim()).ok().map(Self)
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                self.0.fmt(f)
-            }
-        }
-    };
-}
 
 random_id!(
     /// A partner company's identifier: 128 random bits.

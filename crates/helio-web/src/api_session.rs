@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::{LOG_IN_AGAIN, SignedIn};
 use crate::json_body::JsonObject;
-use crate::services::accounts::{AccountError, LoggedIn, LoginOutcome, LoginSource};
+use crate::services::accounts::{AccountError, LoginOutcome, LoginSource};
 use crate::services::app_sessions::{AppSession, AppTokens, RefreshOutcome};
 use crate::services::mfa::MfaError;
 use crate::{AppState, ClientInfo, RouteTable, WebError};
@@ -212,13 +212,7 @@ async fn second_factor_post(
     }
     let tokens = state
         .app_sessions()
-        .promote(
-            session,
-            LoggedIn {
-                account: who.account,
-                role: who.role,
-            },
-        )
+        .promote(session, who.logged_in())
         .await
         .map_err(WebError::internal)?;
     Ok(Json(SessionDto::new(SessionStage::Full, &tokens)).into_response())
@@ -244,12 +238,7 @@ async fn totp_begin_post(
     if !who.may_change_factors(&state) {
         return Err(WebError::Forbidden(LOG_IN_AGAIN));
     }
-    let profile = state
-        .accounts()
-        .profile(who.account)
-        .await
-        .map_err(WebError::internal)?
-        .ok_or(WebError::NotFound)?;
+    let profile = who.profile(&state).await?;
     match state.mfa().begin(who.account, &profile.email).await {
         Ok(enrolment) => Ok(Json(EnrolmentDto {
             otpauth_uri: enrolment.uri,
@@ -290,13 +279,7 @@ async fn totp_confirm_post(
     let session = if who.stage == SessionStage::EnrolmentPending {
         let tokens = state
             .app_sessions()
-            .promote(
-                session_from(session)?,
-                LoggedIn {
-                    account: who.account,
-                    role: who.role,
-                },
-            )
+            .promote(session_from(session)?, who.logged_in())
             .await
             .map_err(WebError::internal)?;
         Some(SessionDto::new(SessionStage::Full, &tokens))
@@ -311,12 +294,7 @@ async fn totp_confirm_post(
 }
 
 async fn account_get(State(state): State<AppState>, who: SignedIn) -> Result<Response, WebError> {
-    let profile = state
-        .accounts()
-        .profile(who.account)
-        .await
-        .map_err(WebError::internal)?
-        .ok_or(WebError::NotFound)?;
+    let profile = who.profile(&state).await?;
     let factors = state
         .mfa()
         .factors(who.account)

@@ -16,6 +16,7 @@ use helio_core::role::Role;
 use helio_core::time::Timestamp;
 use helio_store::SessionStage;
 
+use crate::services::accounts::{LoggedIn, Profile};
 use crate::{AppState, WebError, cookies};
 
 /// The account of this request, and how far its login has got. Only routes registered with a
@@ -45,6 +46,24 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
 pub(crate) const LOG_IN_AGAIN: &str = "For your safety, log out and log in again (within the last 10 minutes) before changing how you log in.";
 
 impl SignedIn {
+    /// Who this is, as the account services name a signed-in person.
+    pub(crate) fn logged_in(&self) -> LoggedIn {
+        LoggedIn {
+            account: self.account,
+            role: self.role,
+        }
+    }
+
+    /// The account's own profile (decrypted name and email, role, crew).
+    pub(crate) async fn profile(&self, state: &AppState) -> Result<Profile, WebError> {
+        state
+            .accounts()
+            .profile(self.account)
+            .await
+            .map_err(WebError::internal)?
+            .ok_or(WebError::NotFound)
+    }
+
     /// Whether this session may change the account's second factors: a half-finished login
     /// enrolling its first factor, or a full session whose login is recent.
     pub(crate) fn may_change_factors(&self, state: &AppState) -> bool {

@@ -149,12 +149,7 @@ async fn view_account_get(
     State(state): State<AppState>,
     who: SignedIn,
 ) -> Result<Html<String>, WebError> {
-    let profile = state
-        .accounts()
-        .profile(who.account)
-        .await
-        .map_err(WebError::internal)?
-        .ok_or(WebError::NotFound)?;
+    let profile = who.profile(&state).await?;
     let factors = state
         .mfa()
         .factors(who.account)

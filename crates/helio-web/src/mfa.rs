@@ -15,7 +15,6 @@ use serde::Deserialize;
 use crate::auth::{LOG_IN_AGAIN, SignedIn};
 use crate::pages::MessagePage;
 use crate::render::{html, rendered};
-use crate::services::accounts::LoggedIn;
 use crate::services::mfa::MfaError;
 use crate::{AppState, RouteTable, WebError, cookies};
 
@@ -83,13 +82,7 @@ pub(crate) async fn promote(
     let presented = cookies::presented_session(headers).unwrap_or_default();
     let token = state
         .sessions()
-        .promote(
-            presented,
-            LoggedIn {
-                account: who.account,
-                role: who.role,
-            },
-        )
+        .promote(presented, who.logged_in())
         .await
         .map_err(WebError::internal)?;
     let cookie = cookies::session(token.expose(), who.role.is_staff())
@@ -135,12 +128,7 @@ async fn enrol_page(state: &AppState, who: SignedIn, failed: bool) -> Result<Res
     if !who.may_change_factors(state) {
         return log_in_again();
     }
-    let profile = state
-        .accounts()
-        .profile(who.account)
-        .await
-        .map_err(WebError::internal)?
-        .ok_or(WebError::NotFound)?;
+    let profile = who.profile(state).await?;
     let enrolment = match state.mfa().begin(who.account, &profile.email).await {
         Ok(enrolment) => enrolment,
         Err(MfaError::AlreadyEnrolled) => return Ok(Redirect::to("/account").into_response()),

@@ -94,12 +94,7 @@ async fn register_options_post(
     if !who.may_change_factors(&state) {
         return Err(WebError::Forbidden(LOG_IN_AGAIN));
     }
-    let profile = state
-        .accounts()
-        .profile(who.account)
-        .await
-        .map_err(WebError::internal)?
-        .ok_or(WebError::NotFound)?;
+    let profile = who.profile(&state).await?;
     let started = state
         .passkeys()
         .begin_registration(who.account, &profile.email, &profile.name)
