@@ -1,5 +1,6 @@
 //! `helio staff create`: the only way the first admin (or any staff member) comes to exist.
 //! It prints a one-time invitation link, never a password: there are no default credentials.
+//! Run again for an invitation not yet accepted, it prints a fresh link for the same account.
 
 use helio_core::role::Role;
 use helio_web::services::accounts::AccountError;
@@ -14,8 +15,8 @@ pub(crate) async fn create(
     role: Role,
 ) -> anyhow::Result<()> {
     let (store, services) = serve::open_for_command(&settings).await?;
-    let link = match services.accounts.create_staff(&email, &name, role).await {
-        Ok(link) => link,
+    let (id, link) = match services.accounts.create_staff(&email, &name, role).await {
+        Ok(created) => created,
         Err(AccountError::Invalid(errors)) => {
             let text: Vec<_> = errors.iter().map(ToString::to_string).collect();
             anyhow::bail!("refused: {}", text.join("; "));
@@ -24,7 +25,7 @@ pub(crate) async fn create(
     };
     store.close().await;
     crate::output::err(&format!(
-        "Created a {role} account. Give this link to its holder over a trusted channel; it works once, for 72 hours, and sets the password (two-step verification follows at first login):"
+        "Invitation for the {role} account {id} (any earlier link for it is now void). Give this link to its holder over a trusted channel; it works once, for 72 hours, and sets the password (two-step verification follows at first login):"
     ));
     crate::output::out(&link);
     Ok(())

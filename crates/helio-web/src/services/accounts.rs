@@ -800,14 +800,16 @@ impl Accounts {
         Ok(ResetOutcome::Done)
     }
 
-    /// Creates a staff account with no password and returns its one-time invitation link
-    /// (72 hours), which the holder uses to set a password. There is no default credential.
+    /// Creates a staff account with no password and returns it with its one-time invitation
+    /// link (72 hours), which the holder uses to set a password. There is no default
+    /// credential. Asked again for an invitation not yet accepted, it issues a fresh link
+    /// and voids the earlier one.
     pub async fn create_staff(
         &self,
         email: &str,
         name: &str,
         role: Role,
-    ) -> Result<String, AccountError> {
+    ) -> Result<(AccountId, String), AccountError> {
         let mut errors = Vec::new();
         if !role.is_staff() {
             errors.push(FieldError {
@@ -816,11 +818,10 @@ impl Accounts {
             });
         }
         let (id, token) = self.invite(email, name, role, None, errors).await?;
-        tracing::info!(target: "helio::security", event = "staff_account_created", account = %id, %role, "staff account created; invitation link issued");
-        Ok(format!(
-            "{}/welcome?token={}",
-            self.public_url,
-            token.expose()
+        tracing::info!(target: "helio::security", event = "staff_invitation_issued", account = %id, %role, "staff invitation link issued");
+        Ok((
+            id,
+            format!("{}/welcome?token={}", self.public_url, token.expose()),
         ))
     }
 
@@ -912,18 +913,61 @@ impl Accounts {
             }
             None => self.store.accounts().insert(&record).await,
         };
-        match inserted {
-            Ok(()) => {}
-            Err(StoreError::Conflict) => {
-                return Err(AccountError::Invalid(vec![FieldError {
-                    field: "email",
-                    message: "An account with this email address exists already.",
-                }]));
-            }
+        let id = match inserted {
+            Ok(()) => id,
+            Err(StoreError::Conflict) => self.pending_invitation(&record, crew).await?,
             Err(other) => return Err(other.into()),
-        }
+        };
+        // A repeated invitation voids the earlier link: only the newest one works.
+        self.store
+            .account_tokens()
+            .void_all(id, TokenPurpose::Invite, now)
+            .await?;
         let token = self.issue_token(id, TokenPurpose::Invite, now).await?;
         Ok((id, token))
+    }
+
+    /// The account an earlier, unaccepted invitation created for the same address, role and
+    /// crew, so that inviting again sends a fresh link (the old one may have expired or been
+    /// lost). Any other account at the address is a refusal: an invitation never touches an
+    /// account that is in use.
+    async fn pending_invitation(
+        &self,
+        wanted: &AccountRecord,
+        crew: Option<CrewId>,
+    ) -> Result<AccountId, AccountError> {
+        let exists = || {
+            AccountError::Invalid(vec![FieldError {
+                field: "email",
+                message: "An account with this email address exists already.",
+            }])
+        };
+        let Some(existing) = self
+            .store
+            .accounts()
+            .by_email_index(&wanted.email_bidx)
+            .await?
+        else {
+            return Err(exists());
+        };
+        let unaccepted = existing.role == wanted.role
+            && existing.status == AccountStatus::Unverified
+            && existing.password_hash.is_none();
+        let same_crew = match crew {
+            Some(crew) => self
+                .store
+                .partners()
+                .crew_of(existing.id)
+                .await?
+                .is_some_and(|member| member.id == crew),
+            None => true,
+        };
+        if unaccepted && same_crew {
+            tracing::info!(target: "helio::security", event = "invitation_renewed", account = %existing.id, "invitation sent again; the earlier link is void");
+            Ok(existing.id)
+        } else {
+            Err(exists())
+        }
     }
 
     /// The account's name and email, decrypted, for its own account page.

@@ -56,7 +56,31 @@ async fn au_3_an_installer_joins_a_crew_through_a_mailed_invitation(store: Store
         String::from_utf8_lossy(&dump(&app.store, "SELECT * FROM accounts").await).into_owned();
     assert!(!raw.contains(EMAIL) && !raw.contains("Pau Roca"), "CR-3");
 
-    let token = link_token(&invitation.body);
+    let lost = link_token(&invitation.body);
+    let again = app
+        .accounts
+        .invite_installer(EMAIL, "Pau Roca", crew)
+        .await
+        .unwrap();
+    assert_eq!(
+        again, id,
+        "inviting again sends a fresh link to the same account"
+    );
+    let renewed = app.sent_mail().await;
+    let token = link_token(&renewed[0].body);
+    assert_eq!(
+        send(
+            &app.router,
+            form_post(
+                "/welcome",
+                &format!("token={lost}&password=a+perfectly+long+passphrase")
+            ),
+        )
+        .await
+        .status,
+        400,
+        "the earlier link is void"
+    );
     assert_eq!(
         get(&app.router, &format!("/welcome?token={token}"))
             .await
@@ -109,8 +133,11 @@ async fn au_3_a_refused_invitation_leaves_nothing_behind(store: Store) {
         .unwrap();
     let accounts = dump(&app.store, "SELECT * FROM accounts").await;
     let members = dump(&app.store, "SELECT * FROM crew_members").await;
+    let partners = PartnerService::new(app.store.clone(), Arc::clone(&app.clock) as Arc<dyn Clock>);
+    let company = partners.add_company("Otra Empresa").await.unwrap();
+    let other_crew = partners.add_crew(company, "Crew Sur").await.unwrap();
     for (email, name, crew) in [
-        (EMAIL, "Pau Roca", crew),
+        (EMAIL, "Pau Roca", other_crew),
         ("other@example.com", "Other", CrewId::random()),
         ("not an email", "", crew),
         ("x@example.com", "Line\nbreak", crew),

@@ -278,12 +278,12 @@ mod invitation {
 
     async fn au_3_staff_start_with_a_one_time_link_and_no_password(store: Store) {
         let app = test_app(store).await;
-        let link = app
+        let (account, first) = app
             .accounts
             .create_staff(STAFF, "Marta Gil", Role::Admin)
             .await
             .unwrap();
-        let token = link.split("token=").nth(1).unwrap().to_owned();
+        let first = first.split("token=").nth(1).unwrap().to_owned();
         for guess in ["", "admin", "password", "changeme", CHOSEN] {
             assert_eq!(
                 app.accounts
@@ -294,12 +294,32 @@ mod invitation {
                 "no default credentials: {guess:?}"
             );
         }
+        let (again, link) = app
+            .accounts
+            .create_staff(STAFF, "Marta Gil", Role::Admin)
+            .await
+            .unwrap();
+        assert_eq!(again, account, "inviting again reaches the same account");
+        let token = link.split("token=").nth(1).unwrap().to_owned();
+        assert_eq!(
+            send(
+                &app.router,
+                form_post(
+                    "/welcome",
+                    &format!("token={first}&password=a+perfectly+long+passphrase")
+                ),
+            )
+            .await
+            .status,
+            400,
+            "the earlier link is void"
+        );
         assert!(
             app.accounts
-                .create_staff(STAFF, "Marta Gil", Role::Admin)
+                .create_staff(STAFF, "Marta Gil", Role::Support)
                 .await
                 .is_err(),
-            "one account per address"
+            "not as another role"
         );
         assert!(
             app.accounts
@@ -323,6 +343,13 @@ mod invitation {
             send(&app.router, form_post("/welcome", &body)).await.status,
             400,
             "single use"
+        );
+        assert!(
+            app.accounts
+                .create_staff(STAFF, "Marta Gil", Role::Admin)
+                .await
+                .is_err(),
+            "an accepted invitation is an account in use: never invited again"
         );
         // The guesses above put the account's unknown sources into a delay; wait it out.
         app.clock.advance(std::time::Duration::from_secs(60));

@@ -382,6 +382,23 @@ async fn au_1_hostile_passkey_requests_are_refused_and_change_nothing(store: Sto
         stolen.status, 400,
         "a ceremony belongs to the account that started it"
     );
+    let page = send(&app.router, get_as("/account", &full)).await;
+    let start = page.body.find("/passkeys/").unwrap() + "/passkeys/".len();
+    let victims = page.body[start..start + 32].to_owned();
+    let removal = send(
+        &app.router,
+        Request::post(format!("/passkeys/{victims}/remove"))
+            .header("host", "localhost")
+            .header("origin", "http://localhost")
+            .header("cookie", format!("__Host-helio={intruder}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        removal.status, 404,
+        "nobody removes another account's passkey"
+    );
 
     let cross_site = send(
         &app.router,
