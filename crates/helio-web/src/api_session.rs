@@ -8,6 +8,7 @@ use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use helio_core::access::Access;
+use helio_core::time::Timestamp;
 use helio_store::SessionStage;
 use serde::{Deserialize, Serialize};
 
@@ -64,7 +65,7 @@ pub(crate) struct RefreshInput {
 
 /// Where a login stands and the tokens for its next step (IN-4: nothing else).
 #[derive(Serialize)]
-struct SessionDto {
+pub(crate) struct SessionDto {
     /// `signed_in`, `mfa_required` or `mfa_enrolment_required`.
     status: &'static str,
     access_token: String,
@@ -78,7 +79,8 @@ struct SessionDto {
 }
 
 impl SessionDto {
-    fn new(stage: SessionStage, tokens: &AppTokens) -> Self {
+    /// The DTO for a session at `stage` with its tokens.
+    pub(crate) fn new(stage: SessionStage, tokens: &AppTokens) -> Self {
         Self {
             device_token: None,
             status: match stage {
@@ -120,6 +122,14 @@ struct SecondFactorsDto {
     passkeys: u32,
 }
 
+/// A passkey as its owner's app lists it: no key material.
+#[derive(Serialize)]
+struct PasskeyDto {
+    id: String,
+    created_at: String,
+    last_used_at: Option<String>,
+}
+
 /// The account as its holder sees it (IN-4: no hashes, indexes or key versions).
 #[derive(Serialize)]
 struct AccountDto {
@@ -128,6 +138,14 @@ struct AccountDto {
     role: &'static str,
     crew: Option<CrewDto>,
     second_factors: SecondFactorsDto,
+    passkeys: Vec<PasskeyDto>,
+}
+
+/// RFC 3339 in UTC, as the API writes times.
+fn rfc3339(at: Timestamp) -> String {
+    jiff::Timestamp::from_microsecond(at.unix_micros())
+        .map(|t| t.to_string())
+        .unwrap_or_default()
 }
 
 fn session_from(extensions: Option<Extension<AppSession>>) -> Result<AppSession, WebError> {
@@ -300,7 +318,20 @@ async fn account_get(State(state): State<AppState>, who: SignedIn) -> Result<Res
         .factors(who.account)
         .await
         .map_err(WebError::internal)?;
+    let passkeys = state
+        .passkeys()
+        .list(who.account)
+        .await
+        .map_err(WebError::internal)?
+        .into_iter()
+        .map(|p| PasskeyDto {
+            id: p.id,
+            created_at: rfc3339(p.created_at),
+            last_used_at: p.last_used_at.map(rfc3339),
+        })
+        .collect();
     Ok(Json(AccountDto {
+        passkeys,
         name: profile.name,
         email: profile.email,
         role: profile.role.as_str(),

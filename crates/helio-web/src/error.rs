@@ -30,6 +30,9 @@ pub enum WebError {
     /// The request is understood but refused (403), e.g. a cross-site form post.
     #[error("forbidden")]
     Forbidden(&'static str),
+    /// The request conflicts with the current state (409); the message says why.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
     /// Not signed in (API clients; browsers are redirected to the login page instead).
     #[error("unauthorized")]
     Unauthorized,
@@ -58,6 +61,7 @@ impl WebError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
@@ -90,6 +94,7 @@ impl IntoResponse for WebError {
             Self::BadRequest(_)
             | Self::Invalid(_)
             | Self::Forbidden(_)
+            | Self::Conflict(_)
             | Self::NotFound
             | Self::Unauthorized
             | Self::TooManyRequests => {}
@@ -107,10 +112,12 @@ impl IntoResponse for WebError {
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         let detail = match self {
-            Self::BadRequest(detail) | Self::Forbidden(detail) => Some(PublicDetail {
-                detail,
-                fields: Vec::new(),
-            }),
+            Self::BadRequest(detail) | Self::Forbidden(detail) | Self::Conflict(detail) => {
+                Some(PublicDetail {
+                    detail,
+                    fields: Vec::new(),
+                })
+            }
             Self::Invalid(fields) => Some(PublicDetail {
                 detail: "Some fields are not valid; each error names its field.",
                 fields,

@@ -14,15 +14,20 @@ use helio_store::SessionStage;
 use serde::{Deserialize, Serialize};
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
+use crate::api_session::SessionDto;
 use crate::auth::{LOG_IN_AGAIN, SignedIn};
 use crate::json_body::JsonObject;
 use crate::pages::MessagePage;
 use crate::render::{html, rendered};
 use crate::services::accounts::{LoggedIn, SecurityNotice};
+use crate::services::app_sessions::AppSession;
 use crate::services::passkeys::{PasskeyError, Started};
 use crate::{AppState, ClientInfo, RouteTable, WebError, login, mfa};
 
 pub(crate) fn routes() -> RouteTable {
+    // Each ceremony is served twice: to the page script under the session cookie, and to the
+    // mobile apps under `/api/v1` with a bearer token. The handlers are the same; what
+    // differs is how the finished step is handed over (a cookie, or tokens in the body).
     RouteTable::new()
         .post(
             "/passkeys/register/options",
@@ -39,6 +44,37 @@ pub(crate) fn routes() -> RouteTable {
         .post("/mfa/passkey", Access::MfaChallenge, second_factor_post)
         .post("/login/passkey/options", Access::Public, login_options_post)
         .post("/login/passkey", Access::Public, login_post)
+        .post(
+            "/api/v1/passkeys/register/options",
+            Access::MfaEnrolment,
+            register_options_post,
+        )
+        .post(
+            "/api/v1/passkeys/register",
+            Access::MfaEnrolment,
+            register_post,
+        )
+        .post(
+            "/api/v1/passkeys/{id}/remove",
+            Access::SignedIn,
+            remove_post,
+        )
+        .post(
+            "/api/v1/sessions/mfa/passkey/options",
+            Access::MfaChallenge,
+            second_factor_options_post,
+        )
+        .post(
+            "/api/v1/sessions/mfa/passkey",
+            Access::MfaChallenge,
+            second_factor_post,
+        )
+        .post(
+            "/api/v1/sessions/passkey/options",
+            Access::Public,
+            login_options_post,
+        )
+        .post("/api/v1/sessions/passkey", Access::Public, api_login_post)
 }
 
 /// Options for `navigator.credentials` and the ceremony ID to send back.
@@ -64,14 +100,51 @@ pub(crate) struct Answer<T> {
     credential: T,
 }
 
-/// Where the browser goes next, and recovery codes to show once when this passkey was the
-/// account's first second factor.
+/// Where the browser goes next, recovery codes to show once when this passkey was the
+/// account's first second factor, and, for an app whose login this step finished, its tokens.
 #[derive(Serialize)]
 struct Done {
     next: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     recovery_codes: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session: Option<SessionDto>,
 }
+
+impl Done {
+    fn next() -> Self {
+        Self {
+            next: "/account",
+            recovery_codes: Vec::new(),
+            session: None,
+        }
+    }
+}
+
+/// Finishes a half-finished login after its second factor: an app gets a full session's
+/// tokens in the body; a browser, a new session cookie (SM-4).
+async fn finish_login_step(
+    state: &AppState,
+    headers: &HeaderMap,
+    who: SignedIn,
+    app: Option<Extension<AppSession>>,
+    mut done: Done,
+) -> Result<Response, WebError> {
+    match app {
+        Some(Extension(session)) => {
+            let tokens = state
+                .app_sessions()
+                .promote(session, who.logged_in())
+                .await
+                .map_err(WebError::internal)?;
+            done.session = Some(SessionDto::new(SessionStage::Full, &tokens));
+            Ok(Json(done).into_response())
+        }
+        None => mfa::promote(state, headers, who, Json(done).into_response()).await,
+    }
+}
+
+const ONLY_FACTOR: &str = "Your account needs a second step at every login. Add another passkey or set up an authenticator app first, then remove this one.";
 
 fn failure(error: PasskeyError) -> WebError {
     match error {
@@ -107,6 +180,7 @@ async fn register_post(
     State(state): State<AppState>,
     who: SignedIn,
     headers: HeaderMap,
+    app: Option<Extension<AppSession>>,
     JsonObject(answer): JsonObject<Answer<RegisterPublicKeyCredential>>,
 ) -> Result<Response, WebError> {
     if !who.may_change_factors(&state) {
@@ -129,23 +203,26 @@ async fn register_post(
         .map_err(WebError::internal)?
         .map(|codes| codes.iter().map(|c| c.expose().to_owned()).collect())
         .unwrap_or_default();
-    let response = Json(Done {
-        next: "/account",
+    let done = Done {
         recovery_codes,
-    })
-    .into_response();
+        ..Done::next()
+    };
     if who.stage == SessionStage::EnrolmentPending {
-        mfa::promote(&state, &headers, who, response).await
+        finish_login_step(&state, &headers, who, app, done).await
     } else {
-        Ok(response)
+        Ok(Json(done).into_response())
     }
 }
 
 async fn remove_post(
     State(state): State<AppState>,
     who: SignedIn,
+    app: Option<Extension<AppSession>>,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
+    if !who.may_change_factors(&state) && app.is_some() {
+        return Err(WebError::Forbidden(LOG_IN_AGAIN));
+    }
     if !who.may_change_factors(&state) {
         return Ok(rendered(
             StatusCode::FORBIDDEN,
@@ -161,11 +238,12 @@ async fn remove_post(
         .await
         .map_err(WebError::internal)?;
     if who.role.requires_mfa() && !factors.totp && factors.passkeys <= 1 {
+        if app.is_some() {
+            return Err(WebError::Conflict(ONLY_FACTOR));
+        }
         let page = html(&MessagePage {
             heading: "This passkey is your only second step",
-            paragraphs: vec![
-                "Your account needs a second step at every login. Add another passkey or set up an authenticator app first, then remove this one.",
-            ],
+            paragraphs: vec![ONLY_FACTOR],
         })?;
         return Ok(rendered(StatusCode::CONFLICT, page));
     }
@@ -182,6 +260,9 @@ async fn remove_post(
         .notify_security_change(who.account, SecurityNotice::PasskeyRemoved)
         .await
         .map_err(WebError::internal)?;
+    if app.is_some() {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
     Ok(Redirect::to("/account").into_response())
 }
 
@@ -202,6 +283,7 @@ async fn second_factor_post(
     State(state): State<AppState>,
     who: SignedIn,
     headers: HeaderMap,
+    app: Option<Extension<AppSession>>,
     JsonObject(answer): JsonObject<Answer<PublicKeyCredential>>,
 ) -> Result<Response, WebError> {
     state
@@ -209,12 +291,7 @@ async fn second_factor_post(
         .finish_second_factor(who.account, &answer.ceremony, &answer.credential)
         .await
         .map_err(failure)?;
-    let response = Json(Done {
-        next: "/account",
-        recovery_codes: Vec::new(),
-    })
-    .into_response();
-    mfa::promote(&state, &headers, who, response).await
+    finish_login_step(&state, &headers, who, app, Done::next()).await
 }
 
 async fn login_options_post(
@@ -229,13 +306,13 @@ async fn login_options_post(
     Ok(Json(Challenge::from(started)).into_response())
 }
 
-/// A passwordless login. The passkey is both factors (the device, unlocked by the person's
-/// biometric or PIN), so the session is fully signed in at once, under a new ID (SM-15).
-async fn login_post(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    JsonObject(answer): JsonObject<Answer<PublicKeyCredential>>,
-) -> Result<Response, WebError> {
+/// Checks a passwordless login: the active account whose passkey signed. The passkey is both
+/// factors (the device, unlocked by the person's biometric or PIN), so the session it opens
+/// is fully signed in at once.
+async fn passwordless(
+    state: &AppState,
+    answer: &Answer<PublicKeyCredential>,
+) -> Result<LoggedIn, WebError> {
     let account = state
         .passkeys()
         .finish_login(&answer.ceremony, &answer.credential)
@@ -251,18 +328,32 @@ async fn login_post(
         return Err(failure(PasskeyError::Refused));
     };
     tracing::info!(target: "helio::security", event = "login_succeeded", method = "passkey", %account, %role, "login succeeded");
-    let cookie = login::start_session(
-        &state,
-        &headers,
-        LoggedIn { account, role },
-        SessionStage::Full,
-    )
-    .await?;
-    let mut response = Json(Done {
-        next: "/account",
-        recovery_codes: Vec::new(),
-    })
-    .into_response();
+    Ok(LoggedIn { account, role })
+}
+
+/// A passwordless login in the browser: a new session under a new ID (SM-15).
+async fn login_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    JsonObject(answer): JsonObject<Answer<PublicKeyCredential>>,
+) -> Result<Response, WebError> {
+    let who = passwordless(&state, &answer).await?;
+    let cookie = login::start_session(&state, &headers, who, SessionStage::Full).await?;
+    let mut response = Json(Done::next()).into_response();
     response.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(response)
+}
+
+/// A passwordless login in an app: a full session's tokens.
+async fn api_login_post(
+    State(state): State<AppState>,
+    JsonObject(answer): JsonObject<Answer<PublicKeyCredential>>,
+) -> Result<Response, WebError> {
+    let who = passwordless(&state, &answer).await?;
+    let tokens = state
+        .app_sessions()
+        .start(who, SessionStage::Full)
+        .await
+        .map_err(WebError::internal)?;
+    Ok(Json(SessionDto::new(SessionStage::Full, &tokens)).into_response())
 }

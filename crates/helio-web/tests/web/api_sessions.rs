@@ -339,6 +339,143 @@ async fn au_1_the_api_asks_for_the_second_factor_and_forces_enrolment(store: Sto
     assert_eq!(account_status(&app, &access).await, 200);
 }
 
+/// AU-1: the apps use passkeys through the API as the web pages do: added under a bearer
+/// token, asked as the second step, and for passwordless login; a passkey is removed with 204.
+async fn au_1_apps_add_and_use_passkeys(store: Store) {
+    use webauthn_authenticator_rs::WebauthnAuthenticator as _;
+    use webauthn_authenticator_rs::softpasskey::SoftPasskey;
+    use webauthn_rs_proto::{
+        AllowCredentials, CreationChallengeResponse, PublicKeyCredential, RequestChallengeResponse,
+    };
+
+    let origin = url::Url::parse("http://localhost").unwrap();
+    let app = test_app(store).await;
+    verified(&app).await;
+    let (access, _) = tokens(&api_login(&app, PASSWORD).await);
+    let start = send(
+        &app.router,
+        with_bearer("POST", "/api/v1/passkeys/register/options", &access, None),
+    )
+    .await;
+    assert_eq!(start.status, 200, "{}", start.body);
+    let challenge = json(&start);
+    let options: CreationChallengeResponse =
+        serde_json::from_value(challenge["options"].clone()).unwrap();
+    let handle = options.public_key.user.id.to_vec();
+    let mut authenticator = SoftPasskey::new(true);
+    let credential = authenticator
+        .do_registration(origin.clone(), options)
+        .unwrap();
+    let credential_id = credential.raw_id.to_vec();
+    let added = send(
+        &app.router,
+        with_bearer(
+            "POST",
+            "/api/v1/passkeys/register",
+            &access,
+            Some(&json!({"ceremony": challenge["ceremony"], "credential": credential})),
+        ),
+    )
+    .await;
+    assert_eq!(added.status, 200, "{}", added.body);
+    assert_eq!(json(&added)["recovery_codes"].as_array().unwrap().len(), 10);
+
+    let login = json(&api_login(&app, PASSWORD).await);
+    assert_eq!(login["status"], "mfa_required");
+    let pending = login["access_token"].as_str().unwrap().to_owned();
+    let start = send(
+        &app.router,
+        with_bearer(
+            "POST",
+            "/api/v1/sessions/mfa/passkey/options",
+            &pending,
+            None,
+        ),
+    )
+    .await;
+    let challenge = json(&start);
+    let options: RequestChallengeResponse =
+        serde_json::from_value(challenge["options"].clone()).unwrap();
+    let assertion = authenticator
+        .do_authentication(origin.clone(), options)
+        .unwrap();
+    let passed = send(
+        &app.router,
+        with_bearer(
+            "POST",
+            "/api/v1/sessions/mfa/passkey",
+            &pending,
+            Some(&json!({"ceremony": challenge["ceremony"], "credential": assertion})),
+        ),
+    )
+    .await;
+    assert_eq!(passed.status, 200, "{}", passed.body);
+    let full = json(&passed)["session"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(account_status(&app, &full).await, 200);
+    assert_eq!(account_status(&app, &pending).await, 401, "SM-4");
+
+    let start = send(
+        &app.router,
+        json_post("/api/v1/sessions/passkey/options", &json!({})),
+    )
+    .await;
+    let challenge = json(&start);
+    let mut options: RequestChallengeResponse =
+        serde_json::from_value(challenge["options"].clone()).unwrap();
+    options.public_key.allow_credentials = vec![AllowCredentials {
+        type_: "public-key".to_owned(),
+        id: credential_id,
+        transports: None,
+    }];
+    let mut assertion: PublicKeyCredential =
+        authenticator.do_authentication(origin, options).unwrap();
+    assertion.response.user_handle = Some(handle);
+    let passwordless = send(
+        &app.router,
+        json_post(
+            "/api/v1/sessions/passkey",
+            &json!({"ceremony": challenge["ceremony"], "credential": assertion}),
+        ),
+    )
+    .await;
+    assert_eq!(passwordless.status, 200, "{}", passwordless.body);
+    let (access, _) = tokens(&passwordless);
+    assert_eq!(account_status(&app, &access).await, 200);
+
+    let account = json(
+        &send(
+            &app.router,
+            with_bearer("GET", "/api/v1/account", &access, None),
+        )
+        .await,
+    );
+    assert_eq!(account["second_factors"]["passkeys"], 1);
+    let id = account["passkeys"][0]["id"].as_str().unwrap().to_owned();
+    assert!(account["passkeys"][0]["last_used_at"].is_string());
+    let removed = send(
+        &app.router,
+        with_bearer(
+            "POST",
+            &format!("/api/v1/passkeys/{id}/remove"),
+            &access,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(removed.status, 204, "{}", removed.body);
+    let account = json(
+        &send(
+            &app.router,
+            with_bearer("GET", "/api/v1/account", &access, None),
+        )
+        .await,
+    );
+    assert_eq!(account["second_factors"]["passkeys"], 0);
+}
+
 async fn in_2_hostile_api_input_gets_a_clear_4xx(store: Store) {
     let app = test_app(store).await;
     verified(&app).await;
@@ -382,4 +519,5 @@ helio_store::dual_backend_tests!(
     ds_3_the_api_ignores_cookies_and_pages_ignore_bearer_tokens,
     au_1_the_api_asks_for_the_second_factor_and_forces_enrolment,
     in_2_hostile_api_input_gets_a_clear_4xx,
+    au_1_apps_add_and_use_passkeys,
 );

@@ -42,6 +42,9 @@ const REVIEWED_PUBLIC_ROUTES: &[(&str, &str)] = &[
     // App login (throttled like the page) and refresh (needs a live, unspent refresh token).
     ("POST", "/api/v1/sessions"),
     ("POST", "/api/v1/sessions/refresh"),
+    // Passwordless app login: the same budgeted challenges and signature check as the page's.
+    ("POST", "/api/v1/sessions/passkey/options"),
+    ("POST", "/api/v1/sessions/passkey"),
 ];
 
 #[test]
