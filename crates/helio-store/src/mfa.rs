@@ -119,6 +119,24 @@ impl<'a> Mfa<'a> {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Removes the account's TOTP enrolment; `false` if there was none.
+    pub async fn remove_totp(&self, account: AccountId) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM mfa_totp WHERE account_id = ?")
+            .bind(account.as_bytes().to_vec())
+            .execute(self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Deletes the account's recovery codes.
+    pub async fn delete_recovery_codes(&self, account: AccountId) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM recovery_codes WHERE account_id = ?")
+            .bind(account.as_bytes().to_vec())
+            .execute(self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Up to `limit` TOTP secrets still under a data key older than `current`, with their
     /// account and version.
     pub async fn totp_on_older_key(

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::{LOG_IN_AGAIN, SignedIn};
 use crate::json_body::JsonObject;
-use crate::services::accounts::{AccountError, LoginOutcome, LoginSource};
+use crate::services::accounts::{AccountError, LoginOutcome, LoginSource, SecurityNotice};
 use crate::services::app_sessions::{AppSession, AppTokens, RefreshOutcome};
 use crate::services::mfa::MfaError;
 use crate::{AppState, ClientInfo, RouteTable, WebError};
@@ -35,6 +35,11 @@ pub(crate) fn routes() -> RouteTable {
             "/api/v1/mfa/totp/confirm",
             Access::MfaEnrolment,
             totp_confirm_post,
+        )
+        .post(
+            "/api/v1/mfa/totp/remove",
+            Access::SignedIn,
+            totp_remove_post,
         )
         .get("/api/v1/account", Access::SignedIn, account_get)
 }
@@ -294,6 +299,11 @@ async fn totp_confirm_post(
         }
         Err(other) => return Err(WebError::internal(other)),
     };
+    state
+        .accounts()
+        .notify_security_change(who.account, SecurityNotice::AuthenticatorAppAdded)
+        .await
+        .map_err(WebError::internal)?;
     let session = if who.stage == SessionStage::EnrolmentPending {
         let tokens = state
             .app_sessions()
@@ -346,4 +356,18 @@ async fn account_get(State(state): State<AppState>, who: SignedIn) -> Result<Res
         },
     })
     .into_response())
+}
+
+async fn totp_remove_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+) -> Result<Response, WebError> {
+    match crate::mfa::totp_removal_refused(&state, &who).await? {
+        Some((StatusCode::FORBIDDEN, reason)) => Err(WebError::Forbidden(reason)),
+        Some((_, reason)) => Err(WebError::Conflict(reason)),
+        None => {
+            crate::mfa::remove_totp(&state, &who).await?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+    }
 }

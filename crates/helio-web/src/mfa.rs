@@ -15,6 +15,7 @@ use serde::Deserialize;
 use crate::auth::{LOG_IN_AGAIN, SignedIn};
 use crate::pages::MessagePage;
 use crate::render::{html, rendered};
+use crate::services::accounts::SecurityNotice;
 use crate::services::mfa::MfaError;
 use crate::{AppState, RouteTable, WebError, cookies};
 
@@ -24,6 +25,7 @@ pub(crate) fn routes() -> RouteTable {
         .post("/mfa", Access::MfaChallenge, view_mfa_post)
         .get("/mfa/enrol", Access::MfaEnrolment, view_enrol_get)
         .post("/mfa/enrol", Access::MfaEnrolment, view_enrol_post)
+        .post("/mfa/totp/remove", Access::SignedIn, view_totp_remove_post)
 }
 
 #[derive(Template)]
@@ -186,6 +188,11 @@ async fn view_enrol_post(
         Err(MfaError::AlreadyEnrolled) => return Ok(Redirect::to("/account").into_response()),
         Err(other) => return Err(WebError::internal(other)),
     };
+    state
+        .accounts()
+        .notify_security_change(who.account, SecurityNotice::AuthenticatorAppAdded)
+        .await
+        .map_err(WebError::internal)?;
     let page = html(&RecoveryPage {
         codes: codes.iter().map(|c| c.expose()).collect(),
     })?;
@@ -195,4 +202,65 @@ async fn view_enrol_post(
     } else {
         Ok(response)
     }
+}
+
+/// Why an account may not drop its authenticator app now, if it may not: its login is too
+/// old, or the app is the only second factor of a role that must have one.
+pub(crate) async fn totp_removal_refused(
+    state: &AppState,
+    who: &SignedIn,
+) -> Result<Option<(StatusCode, &'static str)>, WebError> {
+    if !who.may_change_factors(state) {
+        return Ok(Some((StatusCode::FORBIDDEN, LOG_IN_AGAIN)));
+    }
+    let factors = state
+        .mfa()
+        .factors(who.account)
+        .await
+        .map_err(WebError::internal)?;
+    if who.role.requires_mfa() && factors.passkeys == 0 {
+        return Ok(Some((StatusCode::CONFLICT, ONLY_APP)));
+    }
+    Ok(None)
+}
+
+/// Removes the authenticator app and tells the owner.
+pub(crate) async fn remove_totp(state: &AppState, who: &SignedIn) -> Result<(), WebError> {
+    let removed = state
+        .mfa()
+        .remove_totp(who.account)
+        .await
+        .map_err(WebError::internal)?;
+    if !removed {
+        return Err(WebError::NotFound);
+    }
+    state
+        .accounts()
+        .notify_security_change(who.account, SecurityNotice::AuthenticatorAppRemoved)
+        .await
+        .map_err(WebError::internal)
+}
+
+const ONLY_APP: &str = "Your account needs a second step at every login. Add a passkey first, then remove the authenticator app.";
+
+async fn view_totp_remove_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+) -> Result<Response, WebError> {
+    if let Some((status, reason)) = totp_removal_refused(&state, &who).await? {
+        let heading = if status == StatusCode::FORBIDDEN {
+            "Log in again first"
+        } else {
+            "The app is your only second step"
+        };
+        return Ok(rendered(
+            status,
+            html(&MessagePage {
+                heading,
+                paragraphs: vec![reason],
+            })?,
+        ));
+    }
+    remove_totp(&state, &who).await?;
+    Ok(Redirect::to("/account").into_response())
 }

@@ -256,6 +256,11 @@ async fn remove_post(
         return Err(WebError::NotFound);
     }
     state
+        .mfa()
+        .forget_codes_without_factor(who.account)
+        .await
+        .map_err(WebError::internal)?;
+    state
         .accounts()
         .notify_security_change(who.account, SecurityNotice::PasskeyRemoved)
         .await

@@ -1006,6 +1006,10 @@ pub enum SecurityNotice {
     PasskeyAdded,
     /// A passkey was removed.
     PasskeyRemoved,
+    /// An authenticator app was set up.
+    AuthenticatorAppAdded,
+    /// The authenticator app was removed.
+    AuthenticatorAppRemoved,
 }
 
 impl SecurityNotice {
@@ -1016,6 +1020,16 @@ impl SecurityNotice {
                 "passkey_added",
                 "A passkey was added to your Helio account",
                 "A passkey was just added to your Helio account. It can now be used to log in.",
+            ),
+            Self::AuthenticatorAppAdded => (
+                "authenticator_app_added",
+                "An authenticator app was set up for your Helio account",
+                "An authenticator app was just set up for two-step verification on your Helio account.",
+            ),
+            Self::AuthenticatorAppRemoved => (
+                "authenticator_app_removed",
+                "The authenticator app was removed from your Helio account",
+                "The authenticator app was just removed from your Helio account; its codes no longer work.",
             ),
             Self::PasskeyRemoved => (
                 "passkey_removed",

@@ -109,6 +109,26 @@ impl MfaService {
         Ok(self.factors(account).await?.any())
     }
 
+    /// Removes the account's authenticator app; `false` if it had none. The caller decides
+    /// whether the account may lose it.
+    pub async fn remove_totp(&self, account: AccountId) -> Result<bool, MfaError> {
+        let removed = self.store.mfa().remove_totp(account).await?;
+        if removed {
+            tracing::info!(target: "helio::security", event = "mfa_removed", factor = "totp", %account, "authenticator app removed");
+            self.forget_codes_without_factor(account).await?;
+        }
+        Ok(removed)
+    }
+
+    /// Deletes the recovery codes of an account left with no second factor: they stand in
+    /// for a factor, so with none they would be a way in of their own.
+    pub async fn forget_codes_without_factor(&self, account: AccountId) -> Result<(), MfaError> {
+        if !self.factors(account).await?.any() {
+            self.store.mfa().delete_recovery_codes(account).await?;
+        }
+        Ok(())
+    }
+
     /// Ten new recovery codes, replacing any old ones; only their keyed hashes are stored.
     async fn issue_recovery_codes(
         &self,

@@ -258,12 +258,71 @@ async fn au_2_second_factor_guesses_are_throttled(store: Store) {
     );
 }
 
+/// AU-1: the authenticator app can be removed from a recent login, unless it is the only
+/// second factor of a role that must have one; the owner is mailed on setup and removal, and
+/// recovery codes go with the last factor.
+async fn au_1_the_authenticator_app_is_removed_only_within_the_rules(store: Store) {
+    let app = test_app(store).await;
+    verified(&app).await;
+    let full = cookie_of(&log_in(&app).await);
+    let (secret, _) = enrol(&app, &full).await;
+    let kinds: Vec<String> = app.sent_mail().await.into_iter().map(|m| m.kind).collect();
+    assert!(
+        kinds.contains(&"authenticator_app_added".to_owned()),
+        "{kinds:?}"
+    );
+
+    app.clock.advance(Duration::from_secs(11 * 60));
+    let stale = send(&app.router, post_as("/mfa/totp/remove", &full, "")).await;
+    assert_eq!(stale.status, 403, "a login from the last 10 minutes only");
+
+    // A support agent whose only second factor is the app keeps it.
+    execute_raw(&app.store, "UPDATE accounts SET role = 'support'").await;
+    let pending = cookie_of(&log_in(&app).await);
+    let code = secret.code_at(app.clock.now()).unwrap();
+    let staff = cookie_of(
+        &send(
+            &app.router,
+            post_as("/mfa", &pending, &format!("code={code}")),
+        )
+        .await,
+    );
+    let refused = send(&app.router, post_as("/mfa/totp/remove", &staff, "")).await;
+    assert_eq!(refused.status, 409, "staff keep their only factor");
+
+    // A customer may drop it; the recovery codes go with the last factor.
+    execute_raw(&app.store, "UPDATE accounts SET role = 'customer'").await;
+    let removed = send(&app.router, post_as("/mfa/totp/remove", &staff, "")).await;
+    assert_eq!(
+        (removed.status, removed.header("location")),
+        (303, Some("/account"))
+    );
+    assert!(dump(&app.store, "SELECT * FROM mfa_totp").await.is_empty());
+    assert!(
+        dump(&app.store, "SELECT * FROM recovery_codes")
+            .await
+            .is_empty(),
+        "recovery codes go with the last factor"
+    );
+    let kinds: Vec<String> = app.sent_mail().await.into_iter().map(|m| m.kind).collect();
+    assert!(
+        kinds.contains(&"authenticator_app_removed".to_owned()),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        log_in(&app).await.header("location"),
+        Some("/account"),
+        "no second step left"
+    );
+}
+
 helio_store::dual_backend_tests!(
     au_1_totp_is_asked_after_the_password_and_replay_is_refused,
     au_3_recovery_codes_work_once,
     au_1_staff_reach_nothing_before_enrolling,
     sm_6_a_half_finished_login_expires_in_minutes,
     au_2_second_factor_guesses_are_throttled,
+    au_1_the_authenticator_app_is_removed_only_within_the_rules,
 );
 
 mod invitation {

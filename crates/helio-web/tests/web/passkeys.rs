@@ -343,6 +343,32 @@ async fn au_1_hostile_passkey_requests_are_refused_and_change_nothing(store: Sto
     .await;
     assert!((400..500).contains(&other.status));
 
+    // An answer signed for another site (a phishing page) is refused.
+    let start = send(
+        &app.router,
+        script_post("/passkeys/register/options", Some(&full), &json!({})),
+    )
+    .await;
+    let challenge = json(&start);
+    let mut options: CreationChallengeResponse =
+        serde_json::from_value(challenge["options"].clone()).unwrap();
+    // The phishing page relays Helio's challenge under its own domain, which is all a
+    // browser will let it use.
+    options.public_key.rp.id = "helio-login.example".to_owned();
+    let phished = SoftPasskey::new(true)
+        .do_registration(Url::parse("https://helio-login.example").unwrap(), options)
+        .unwrap();
+    let refused = send(
+        &app.router,
+        script_post(
+            "/passkeys/register",
+            Some(&full),
+            &json!({"ceremony": challenge["ceremony"], "credential": phished}),
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, 400, "the origin is part of what is signed");
+
     // Someone else's ceremony: started by this account, finished by another account.
     verified_as(&app, "otro@example.com", "Otro").await;
     let intruder = cookie_of(
