@@ -41,6 +41,11 @@ pub(crate) fn routes() -> RouteTable {
             Access::SignedIn,
             totp_remove_post,
         )
+        .post(
+            "/api/v1/mfa/recovery-codes",
+            Access::SignedIn,
+            recovery_codes_post,
+        )
         .get("/api/v1/account", Access::SignedIn, account_get)
 }
 
@@ -125,6 +130,12 @@ struct CrewDto {
 struct SecondFactorsDto {
     authenticator_app: bool,
     passkeys: u32,
+    recovery_codes_left: u32,
+}
+
+#[derive(Serialize)]
+struct RecoveryCodesDto {
+    recovery_codes: Vec<String>,
 }
 
 /// A passkey as its owner's app lists it: no key material.
@@ -353,6 +364,11 @@ async fn account_get(State(state): State<AppState>, who: SignedIn) -> Result<Res
         second_factors: SecondFactorsDto {
             authenticator_app: factors.totp,
             passkeys: factors.passkeys,
+            recovery_codes_left: state
+                .mfa()
+                .recovery_codes_left(who.account)
+                .await
+                .map_err(WebError::internal)?,
         },
     })
     .into_response())
@@ -369,5 +385,17 @@ async fn totp_remove_post(
             crate::mfa::remove_totp(&state, &who).await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
+    }
+}
+
+async fn recovery_codes_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+) -> Result<Response, WebError> {
+    match crate::mfa::replace_recovery_codes(&state, &who).await? {
+        Some(recovery_codes) => Ok(Json(RecoveryCodesDto { recovery_codes }).into_response()),
+        None => Err(WebError::Conflict(
+            "Recovery codes stand in for a second factor; set one up first.",
+        )),
     }
 }

@@ -39,6 +39,7 @@ struct AccountPage<'a> {
     role: &'a str,
     crew: Option<String>,
     totp: bool,
+    recovery_codes_left: u32,
     passkeys: Vec<PasskeyRow>,
 }
 
@@ -176,6 +177,11 @@ async fn view_account_get(
             .as_ref()
             .map(|crew| format!("{} · {}", crew.name, crew.company_name)),
         totp: factors.totp,
+        recovery_codes_left: state
+            .mfa()
+            .recovery_codes_left(who.account)
+            .await
+            .map_err(WebError::internal)?,
         passkeys,
     })
 }

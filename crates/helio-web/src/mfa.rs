@@ -26,6 +26,11 @@ pub(crate) fn routes() -> RouteTable {
         .get("/mfa/enrol", Access::MfaEnrolment, view_enrol_get)
         .post("/mfa/enrol", Access::MfaEnrolment, view_enrol_post)
         .post("/mfa/totp/remove", Access::SignedIn, view_totp_remove_post)
+        .post(
+            "/mfa/recovery-codes",
+            Access::SignedIn,
+            view_recovery_codes_post,
+        )
 }
 
 #[derive(Template)]
@@ -65,6 +70,7 @@ struct EnrolPage {
 #[derive(Template)]
 #[template(path = "recovery.html")]
 struct RecoveryPage<'a> {
+    heading: &'static str,
     codes: Vec<&'a str>,
 }
 
@@ -194,6 +200,7 @@ async fn view_enrol_post(
         .await
         .map_err(WebError::internal)?;
     let page = html(&RecoveryPage {
+        heading: "Two-step verification is on",
         codes: codes.iter().map(|c| c.expose()).collect(),
     })?;
     let response = rendered(StatusCode::OK, page);
@@ -263,4 +270,46 @@ async fn view_totp_remove_post(
     }
     remove_totp(&state, &who).await?;
     Ok(Redirect::to("/account").into_response())
+}
+
+/// New recovery codes for the account, replacing every old one, and a notice to the owner;
+/// `None` when it has no second factor. Only from a recent login.
+pub(crate) async fn replace_recovery_codes(
+    state: &AppState,
+    who: &SignedIn,
+) -> Result<Option<Vec<String>>, WebError> {
+    if !who.may_change_factors(state) {
+        return Err(WebError::Forbidden(LOG_IN_AGAIN));
+    }
+    let Some(codes) = state
+        .mfa()
+        .replace_recovery_codes(who.account)
+        .await
+        .map_err(WebError::internal)?
+    else {
+        return Ok(None);
+    };
+    state
+        .accounts()
+        .notify_security_change(who.account, SecurityNotice::RecoveryCodesReplaced)
+        .await
+        .map_err(WebError::internal)?;
+    Ok(Some(codes.iter().map(|c| c.expose().to_owned()).collect()))
+}
+
+async fn view_recovery_codes_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+) -> Result<Response, WebError> {
+    let codes = match replace_recovery_codes(&state, &who).await {
+        Ok(Some(codes)) => codes,
+        Ok(None) => return Ok(Redirect::to("/mfa/enrol").into_response()),
+        Err(WebError::Forbidden(_)) => return log_in_again(),
+        Err(other) => return Err(other),
+    };
+    let page = html(&RecoveryPage {
+        heading: "New recovery codes",
+        codes: codes.iter().map(String::as_str).collect(),
+    })?;
+    Ok(rendered(StatusCode::OK, page))
 }

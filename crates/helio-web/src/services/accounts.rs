@@ -1010,6 +1010,8 @@ pub enum SecurityNotice {
     AuthenticatorAppAdded,
     /// The authenticator app was removed.
     AuthenticatorAppRemoved,
+    /// New recovery codes replaced the old ones.
+    RecoveryCodesReplaced,
 }
 
 impl SecurityNotice {
@@ -1030,6 +1032,11 @@ impl SecurityNotice {
                 "authenticator_app_removed",
                 "The authenticator app was removed from your Helio account",
                 "The authenticator app was just removed from your Helio account; its codes no longer work.",
+            ),
+            Self::RecoveryCodesReplaced => (
+                "recovery_codes_replaced",
+                "New recovery codes for your Helio account",
+                "New recovery codes were just made for your Helio account; the old ones no longer work.",
             ),
             Self::PasskeyRemoved => (
                 "passkey_removed",

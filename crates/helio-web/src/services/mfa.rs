@@ -148,6 +148,25 @@ impl MfaService {
         Ok(codes)
     }
 
+    /// How many unused recovery codes the account has.
+    pub async fn recovery_codes_left(&self, account: AccountId) -> Result<u32, MfaError> {
+        Ok(self.store.mfa().recovery_codes_left(account).await?)
+    }
+
+    /// Ten new recovery codes replacing every old one (used up, lost or seen by someone
+    /// else); `None` for an account without a second factor, for which codes mean nothing.
+    pub async fn replace_recovery_codes(
+        &self,
+        account: AccountId,
+    ) -> Result<Option<Vec<RecoveryCode>>, MfaError> {
+        if !self.factors(account).await?.any() {
+            return Ok(None);
+        }
+        let codes = self.issue_recovery_codes(account, self.clock.now()).await?;
+        tracing::info!(target: "helio::security", event = "recovery_codes_replaced", %account, "recovery codes replaced");
+        Ok(Some(codes))
+    }
+
     /// Recovery codes for an account that just got its first second factor other than an
     /// app (a passkey), so losing that device does not lock the person out; `None` when
     /// unused codes exist already.

@@ -337,6 +337,24 @@ async fn au_1_the_api_asks_for_the_second_factor_and_forces_enrolment(store: Sto
     assert_eq!(passed.status, 200, "{}", passed.body);
     let (access, _) = tokens(&passed);
     assert_eq!(account_status(&app, &access).await, 200);
+    let account = json(
+        &send(
+            &app.router,
+            with_bearer("GET", "/api/v1/account", &access, None),
+        )
+        .await,
+    );
+    assert_eq!(account["second_factors"]["recovery_codes_left"], 10);
+    let renewed = send(
+        &app.router,
+        with_bearer("POST", "/api/v1/mfa/recovery-codes", &access, None),
+    )
+    .await;
+    assert_eq!(renewed.status, 200, "{}", renewed.body);
+    assert_eq!(
+        json(&renewed)["recovery_codes"].as_array().unwrap().len(),
+        10
+    );
 }
 
 /// AU-1: the apps use passkeys through the API as the web pages do: added under a bearer

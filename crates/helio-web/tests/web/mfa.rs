@@ -316,6 +316,66 @@ async fn au_1_the_authenticator_app_is_removed_only_within_the_rules(store: Stor
     );
 }
 
+/// AU-3: the account page counts the recovery codes left, and new ones replace every old one
+/// (from a recent login only); the owner is told.
+async fn au_3_new_recovery_codes_replace_the_old_ones(store: Store) {
+    let app = test_app(store).await;
+    verified(&app).await;
+    let full = cookie_of(&log_in(&app).await);
+    let (_, old) = enrol(&app, &full).await;
+    app.clock.advance(Duration::from_secs(60));
+    let pending = cookie_of(&log_in(&app).await);
+    let session = cookie_of(
+        &send(
+            &app.router,
+            post_as("/mfa", &pending, &format!("code={}", old[0])),
+        )
+        .await,
+    );
+    let page = send(&app.router, get_as("/account", &session)).await;
+    assert!(
+        page.body
+            .contains(r#"<span id="recovery-codes-left">9</span>"#),
+        "one used, nine left"
+    );
+    let fresh = send(&app.router, post_as("/mfa/recovery-codes", &session, "")).await;
+    assert_eq!(fresh.status, 200);
+    let new: Vec<String> = fresh
+        .body
+        .split("<li><code>")
+        .skip(1)
+        .map(|part| part[..part.find('<').unwrap()].to_owned())
+        .collect();
+    assert_eq!(new.len(), 10);
+    assert!(new.iter().all(|code| !old.contains(code)));
+    let kinds: Vec<String> = app.sent_mail().await.into_iter().map(|m| m.kind).collect();
+    assert!(
+        kinds.contains(&"recovery_codes_replaced".to_owned()),
+        "{kinds:?}"
+    );
+    let pending = cookie_of(&log_in(&app).await);
+    let stale = send(
+        &app.router,
+        post_as("/mfa", &pending, &format!("code={}", old[1])),
+    )
+    .await;
+    assert_eq!(stale.status, 401, "the old codes are void");
+    let works = send(
+        &app.router,
+        post_as("/mfa", &pending, &format!("code={}", new[0])),
+    )
+    .await;
+    assert_eq!(works.status, 303);
+
+    app.clock.advance(Duration::from_secs(11 * 60));
+    let later = send(
+        &app.router,
+        post_as("/mfa/recovery-codes", &cookie_of(&works), ""),
+    )
+    .await;
+    assert_eq!(later.status, 403, "only from a recent login");
+}
+
 helio_store::dual_backend_tests!(
     au_1_totp_is_asked_after_the_password_and_replay_is_refused,
     au_3_recovery_codes_work_once,
@@ -323,6 +383,7 @@ helio_store::dual_backend_tests!(
     sm_6_a_half_finished_login_expires_in_minutes,
     au_2_second_factor_guesses_are_throttled,
     au_1_the_authenticator_app_is_removed_only_within_the_rules,
+    au_3_new_recovery_codes_replace_the_old_ones,
 );
 
 mod invitation {
