@@ -97,6 +97,17 @@ impl ThrottlePolicy {
         window: Duration::from_secs(60 * 60),
     };
 
+    /// Password logins from one source address that is not a known device of the account:
+    /// 60 in 15 minutes, then refused for 15 minutes. Bounds the Argon2id work one address
+    /// can demand, whatever it guesses.
+    pub const LOGINS: Self = Self {
+        free_failures: u32::MAX,
+        max_delay: Duration::ZERO,
+        lock_after: 60,
+        lock_for: Duration::from_secs(15 * 60),
+        window: Duration::from_secs(15 * 60),
+    };
+
     /// Passwordless-login challenges, per source address: 60 in 15 minutes. Each one keeps
     /// server-side state for five minutes, so the budget bounds what one source can leave.
     pub const CHALLENGES: Self = Self {

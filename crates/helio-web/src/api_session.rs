@@ -185,6 +185,7 @@ async fn login_post(
         .await
         .map_err(|error| match error {
             AccountError::Busy => WebError::Unavailable,
+            AccountError::TooMany => WebError::TooManyRequests,
             other => WebError::internal(other),
         })?;
     let LoginOutcome::Success(login) = outcome else {

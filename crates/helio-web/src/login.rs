@@ -88,6 +88,7 @@ async fn view_login_post(
         .await
         .map_err(|error| match error {
             AccountError::Busy => WebError::Unavailable,
+            AccountError::TooMany => WebError::TooManyRequests,
             other => WebError::internal(other),
         })?;
     match outcome {

@@ -78,7 +78,7 @@ pub enum AccountError {
     /// Too many password hashes are already being computed; try again shortly.
     #[error("password hashing is saturated")]
     Busy,
-    /// This source sent too many sign-up or reset requests this hour.
+    /// This source sent too many sign-up, reset or login requests lately.
     #[error("too many requests from this source")]
     TooMany,
     /// The store failed.
@@ -229,6 +229,21 @@ impl Accounts {
             Ok(())
         } else {
             tracing::warn!(target: "helio::security", event = "request_budget_spent", "sign-up or reset request refused: hourly budget of the source spent");
+            Err(AccountError::TooMany)
+        }
+    }
+
+    /// Counts one password login from `ip` (not a known device) against its budget
+    /// ([`ThrottlePolicy::LOGINS`]); [`AccountError::TooMany`] when it is spent.
+    async fn login_budget(&self, ip: std::net::IpAddr) -> Result<(), AccountError> {
+        let key = self.indexer.index(
+            IndexPurpose::ThrottleSource,
+            &format!("logins|{}", source_prefix(ip)),
+        );
+        if counters::spend(&self.store, &key, ThrottlePolicy::LOGINS, self.clock.now()).await? {
+            Ok(())
+        } else {
+            tracing::warn!(target: "helio::security", event = "request_budget_spent", "login refused: the source's login budget is spent");
             Err(AccountError::TooMany)
         }
     }
@@ -458,6 +473,9 @@ impl Accounts {
                 .device_cookie
                 .and_then(|cookie| self.devices.verify(r.id, cookie))
         });
+        if device.is_none() {
+            self.login_budget(source.ip).await?;
+        }
         let account_key = email_index.map(|index| self.account_key(&index, device.as_ref()));
         // A known device is exempt from its address's lock: it is not the stuffing source.
         let source_key = device.is_none().then(|| self.source_key(source.ip));

@@ -205,7 +205,60 @@ async fn au_2_unknown_emails_are_throttled_like_real_ones(store: Store) {
     assert_eq!(kinds_before, 0);
 }
 
+/// AU-2: one address gets 60 password logins in 15 minutes, whatever they try; a device that
+/// has logged in to the account before is exempt, other addresses are not affected.
+async fn au_2_each_source_address_has_a_login_budget(store: Store) {
+    use helio_web::services::accounts::AccountError;
+
+    let app = test_app(store).await;
+    verified(&app, EMAIL).await;
+    let LoginOutcome::Success(first) = app
+        .accounts
+        .login(EMAIL, PASSWORD, from_ip("198.51.100.9"))
+        .await
+        .unwrap()
+    else {
+        panic!("the owner logs in");
+    };
+    let device = first.new_device_cookie.unwrap();
+    for n in 0..60 {
+        let outcome = app
+            .accounts
+            .login(&format!("ghost{n}@example.com"), WRONG, from_ip(ATTACKER))
+            .await
+            .unwrap();
+        assert_eq!(outcome, LoginOutcome::Failed);
+    }
+    assert!(matches!(
+        app.accounts.login(EMAIL, PASSWORD, from_ip(ATTACKER)).await,
+        Err(AccountError::TooMany)
+    ));
+    let known = LoginSource {
+        ip: ATTACKER.parse().unwrap(),
+        device_cookie: Some(&device),
+    };
+    assert!(
+        succeeded(&app.accounts.login(EMAIL, PASSWORD, known).await.unwrap()),
+        "a known device is not the flood"
+    );
+    assert!(succeeded(
+        &app.accounts
+            .login(EMAIL, PASSWORD, from_ip("198.51.100.10"))
+            .await
+            .unwrap()
+    ));
+    app.clock.advance(Duration::from_secs(15 * 60 + 1));
+    assert!(
+        app.accounts
+            .login(EMAIL, WRONG, from_ip(ATTACKER))
+            .await
+            .is_ok(),
+        "the budget refills after the window"
+    );
+}
+
 helio_store::dual_backend_tests!(
+    au_2_each_source_address_has_a_login_budget,
     au_2_ten_failures_lock_unknown_sources_and_the_lock_expires,
     au_2_a_known_device_keeps_working_during_a_lock,
     au_2_delays_refuse_rapid_guesses_without_checking,
