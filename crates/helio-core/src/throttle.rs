@@ -149,10 +149,11 @@ impl ThrottlePolicy {
         if let Some(until) = counter.locked_until {
             return Decision::Locked { until };
         }
-        let next = counter
-            .last_failure
-            .saturating_add(self.delay(counter.failures));
-        if next > now {
+        let delay = self.delay(counter.failures);
+        // No delay due means go ahead, even when another replica's clock, a little ahead of
+        // ours, recorded the last event "after" our now.
+        let next = counter.last_failure.saturating_add(delay);
+        if !delay.is_zero() && next > now {
             Decision::Wait { until: next }
         } else {
             Decision::Allow
@@ -274,5 +275,12 @@ mod tests {
             policy.decide(Some(last), at(30)),
             Decision::Locked { .. }
         ));
+    }
+
+    #[test]
+    fn a_budget_is_not_refused_by_a_replica_clock_slightly_ahead() {
+        let policy = ThrottlePolicy::LOGINS;
+        let (counter, _) = policy.after_failure(None, T0.saturating_add(Duration::from_millis(5)));
+        assert_eq!(policy.decide(Some(counter), T0), Decision::Allow);
     }
 }
