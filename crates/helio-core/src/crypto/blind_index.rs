@@ -5,7 +5,7 @@
 //! equal a phone's. Without the key, an index reveals nothing and cannot be brute-forced
 //! offline from a stolen database.
 
-use hmac::{Hmac, KeyInit as _, Mac as _};
+use hmac::{Hmac, Mac as _};
 use sha2::Sha256;
 
 use crate::keys::MasterKey;
@@ -52,9 +52,8 @@ impl BlindIndexer {
     /// An indexer keyed with the blind-index master key.
     #[must_use]
     pub fn new(key: &MasterKey) -> Self {
-        match <Hmac<Sha256>>::new_from_slice(key.expose()) {
-            Ok(mac) => Self { mac },
-            Err(_) => unreachable_key_length(),
+        Self {
+            mac: super::hmac_sha256(key),
         }
     }
 
@@ -68,11 +67,6 @@ impl BlindIndexer {
         mac.update(normalised.as_bytes());
         mac.finalize().into_bytes().into()
     }
-}
-
-#[expect(clippy::panic, reason = "HMAC accepts keys of every length")]
-fn unreachable_key_length() -> ! {
-    panic!("HMAC refused a 32-byte key")
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, KeyInit as _, Mac as _};
+use hmac::{Hmac, Mac as _};
 use sha2::Sha256;
 
 use super::random_bytes;
@@ -32,9 +32,8 @@ impl DeviceCookies {
     /// Keyed with the MAC master key.
     #[must_use]
     pub fn new(key: &MasterKey) -> Self {
-        match <Hmac<Sha256>>::new_from_slice(key.expose()) {
-            Ok(mac) => Self { mac },
-            Err(_) => unreachable_key_length(),
+        Self {
+            mac: super::hmac_sha256(key),
         }
     }
 
@@ -69,11 +68,6 @@ impl DeviceCookies {
         self.tag(account, &device).verify_slice(tag).ok()?;
         Some(device)
     }
-}
-
-#[expect(clippy::panic, reason = "HMAC accepts keys of every length")]
-fn unreachable_key_length() -> ! {
-    panic!("HMAC refused a 32-byte key")
 }
 
 #[cfg(test)]
