@@ -19,6 +19,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
 use helio_core::crypto::blind_index::BlindIndexer;
+use helio_core::crypto::csrf::CsrfTokens;
 use helio_core::crypto::device::DeviceCookies;
 use helio_core::crypto::password::{HashParams, PasswordHasher};
 use helio_core::keys::MasterKey;
@@ -82,7 +83,7 @@ async fn main() {
         HttpSettings::default(),
         AppServices {
             accounts: accounts.clone(),
-            sessions: Sessions::new(store.clone(), Arc::clone(&clock)),
+            sessions: Sessions::new(store.clone(), Arc::clone(&clock), CsrfTokens::new(&key())),
             app_sessions: AppSessions::new(store.clone(), Arc::clone(&clock)),
             mfa,
             passkeys: Passkeys::new(

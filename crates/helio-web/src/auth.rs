@@ -158,6 +158,11 @@ async fn guard(mut request: Request, next: Next, allowed: &[SessionStage]) -> Re
     };
     match session {
         Ok(Some(active)) if allowed.contains(&active.stage) => {
+            let session = presented.as_deref().unwrap_or_default();
+            request = match crate::csrf::check(&state, session, request).await {
+                Ok(request) => request,
+                Err(refused) => return refused,
+            };
             request.extensions_mut().insert(SignedIn {
                 account: active.account,
                 role: active.role,

@@ -11,6 +11,7 @@ mod assets;
 mod auth;
 mod client;
 mod cookies;
+mod csrf;
 mod error;
 mod health;
 mod json_body;

@@ -11,6 +11,7 @@ use helio_store::SessionStage;
 use serde::Deserialize;
 
 use crate::auth::SignedIn;
+use crate::csrf::CsrfToken;
 use crate::render::{html, rendered};
 use crate::services::accounts::{AccountError, LoggedIn, LoginOutcome, LoginSource};
 use crate::{AppState, ClientInfo, RouteTable, WebError, cookies};
@@ -40,6 +41,7 @@ struct AccountPage<'a> {
     crew: Option<String>,
     totp: bool,
     recovery_codes_left: u32,
+    csrf: String,
     passkeys: Vec<PasskeyRow>,
 }
 
@@ -150,6 +152,7 @@ pub(crate) async fn start_session(
 async fn view_account_get(
     State(state): State<AppState>,
     who: SignedIn,
+    CsrfToken(csrf): CsrfToken,
 ) -> Result<Html<String>, WebError> {
     let profile = who.profile(&state).await?;
     let factors = state
@@ -178,6 +181,7 @@ async fn view_account_get(
             .as_ref()
             .map(|crew| format!("{} · {}", crew.name, crew.company_name)),
         totp: factors.totp,
+        csrf,
         recovery_codes_left: state
             .mfa()
             .recovery_codes_left(who.account)

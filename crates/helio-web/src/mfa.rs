@@ -13,6 +13,7 @@ use qrcode::render::svg;
 use serde::Deserialize;
 
 use crate::auth::{LOG_IN_AGAIN, SignedIn};
+use crate::csrf::CsrfToken;
 use crate::pages::MessagePage;
 use crate::render::{html, rendered};
 use crate::services::accounts::SecurityNotice;
@@ -39,12 +40,14 @@ struct ChallengePage {
     failed: bool,
     totp: bool,
     passkeys: bool,
+    csrf: String,
 }
 
 async fn challenge_page(
     state: &AppState,
     who: SignedIn,
     failed: bool,
+    csrf: String,
 ) -> Result<Html<String>, WebError> {
     let factors = state
         .mfa()
@@ -55,6 +58,7 @@ async fn challenge_page(
         failed,
         totp: factors.totp,
         passkeys: factors.passkeys > 0,
+        csrf,
     })
 }
 
@@ -65,6 +69,7 @@ struct EnrolPage {
     qr_svg: String,
     secret: String,
     failed: bool,
+    csrf: String,
 }
 
 #[derive(Template)]
@@ -102,13 +107,15 @@ pub(crate) async fn promote(
 async fn view_mfa_get(
     State(state): State<AppState>,
     who: SignedIn,
+    CsrfToken(csrf): CsrfToken,
 ) -> Result<Html<String>, WebError> {
-    challenge_page(&state, who, false).await
+    challenge_page(&state, who, false, csrf).await
 }
 
 async fn view_mfa_post(
     State(state): State<AppState>,
     who: SignedIn,
+    CsrfToken(csrf): CsrfToken,
     headers: HeaderMap,
     Form(input): Form<CodeInput>,
 ) -> Result<Response, WebError> {
@@ -120,7 +127,7 @@ async fn view_mfa_post(
     if !ok {
         return Ok(rendered(
             StatusCode::UNAUTHORIZED,
-            challenge_page(&state, who, true).await?,
+            challenge_page(&state, who, true, csrf).await?,
         ));
     }
     promote(
@@ -132,7 +139,12 @@ async fn view_mfa_post(
     .await
 }
 
-async fn enrol_page(state: &AppState, who: SignedIn, failed: bool) -> Result<Response, WebError> {
+async fn enrol_page(
+    state: &AppState,
+    who: SignedIn,
+    failed: bool,
+    csrf: String,
+) -> Result<Response, WebError> {
     if !who.may_change_factors(state) {
         return log_in_again();
     }
@@ -152,6 +164,7 @@ async fn enrol_page(state: &AppState, who: SignedIn, failed: bool) -> Result<Res
         qr_svg,
         secret: enrolment.secret_base32,
         failed,
+        csrf,
     })?;
     let status = if failed {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -175,13 +188,15 @@ fn log_in_again() -> Result<Response, WebError> {
 async fn view_enrol_get(
     State(state): State<AppState>,
     who: SignedIn,
+    CsrfToken(csrf): CsrfToken,
 ) -> Result<Response, WebError> {
-    enrol_page(&state, who, false).await
+    enrol_page(&state, who, false, csrf).await
 }
 
 async fn view_enrol_post(
     State(state): State<AppState>,
     who: SignedIn,
+    CsrfToken(csrf): CsrfToken,
     headers: HeaderMap,
     Form(input): Form<CodeInput>,
 ) -> Result<Response, WebError> {
@@ -190,7 +205,7 @@ async fn view_enrol_post(
     }
     let codes = match state.mfa().confirm(who.account, &input.code).await {
         Ok(Some(codes)) => codes,
-        Ok(None) => return enrol_page(&state, who, true).await,
+        Ok(None) => return enrol_page(&state, who, true, csrf).await,
         Err(MfaError::AlreadyEnrolled) => return Ok(Redirect::to("/account").into_response()),
         Err(other) => return Err(WebError::internal(other)),
     };

@@ -59,12 +59,14 @@
     },
   });
 
-  const post = async (url, body) => {
+  const post = async (url, body, csrf) => {
+    const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
+    if (csrf) headers['X-CSRF-Token'] = csrf;
     const response = await fetch(url, {
       method: 'POST',
       credentials: 'same-origin',
       redirect: 'error',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      headers,
       body: body === undefined ? '{}' : JSON.stringify(body),
     });
     const payload = await response.json().catch(() => ({}));
@@ -120,10 +122,11 @@
       button.disabled = true;
       error.hidden = true;
       try {
-        const challenge = await post(flow.options);
+        const csrf = panel.dataset.csrf;
+        const challenge = await post(flow.options, undefined, csrf);
         const credential = await flow.prompt(challenge.options);
         if (!credential) throw new Error('No passkey was chosen.');
-        const done = await post(flow.finish, { ceremony: challenge.ceremony, credential: flow.encode(credential) });
+        const done = await post(flow.finish, { ceremony: challenge.ceremony, credential: flow.encode(credential) }, csrf);
         if (done.recovery_codes && done.recovery_codes.length > 0 && showCodes(panel, done.recovery_codes)) {
           button.hidden = true;
           return;

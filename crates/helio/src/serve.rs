@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use helio_core::crypto::blind_index::BlindIndexer;
+use helio_core::crypto::csrf::CsrfTokens;
 use helio_core::crypto::device::DeviceCookies;
 use helio_core::crypto::password::PasswordHasher;
 use helio_core::keys::MasterKeys;
@@ -205,7 +206,7 @@ pub(crate) async fn services(
     Ok(Services {
         accounts,
         partners: PartnerService::new(store.clone(), Arc::clone(&clock)),
-        sessions: Sessions::new(store.clone(), clock),
+        sessions: Sessions::new(store.clone(), clock, CsrfTokens::new(&mac)),
         mfa,
         passkeys,
         keys,

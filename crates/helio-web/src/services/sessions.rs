@@ -2,6 +2,7 @@
 //! 256-bit random IDs, only their SHA-256 stored, idle and absolute expiry by role, a format
 //! check before any lookup, and logout that ends the session on the server.
 
+use helio_core::crypto::csrf::CsrfTokens;
 use helio_core::crypto::token::SecretToken;
 use helio_core::session::SessionPolicy;
 use std::sync::Arc;
@@ -39,13 +40,32 @@ const RECENT_LOGIN: std::time::Duration = std::time::Duration::from_secs(10 * 60
 pub struct Sessions {
     store: Store,
     clock: Arc<dyn Clock>,
+    csrf: Arc<CsrfTokens>,
 }
 
 impl Sessions {
-    /// The service over the store, reading time from `clock`.
+    /// The service over the store, reading time from `clock`; `csrf` ties form tokens to
+    /// sessions.
     #[must_use]
-    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+    pub fn new(store: Store, clock: Arc<dyn Clock>, csrf: CsrfTokens) -> Self {
+        Self {
+            store,
+            clock,
+            csrf: Arc::new(csrf),
+        }
+    }
+
+    /// A freshly masked CSRF token for the session whose cookie value is `presented`, for the
+    /// forms and scripts of one page (DS-3).
+    #[must_use]
+    pub fn csrf_token(&self, presented: &str) -> String {
+        self.csrf.issue(presented)
+    }
+
+    /// Whether `token` is a CSRF token of the session whose cookie value is `presented`.
+    #[must_use]
+    pub fn csrf_valid(&self, presented: &str, token: &str) -> bool {
+        self.csrf.verify(presented, token)
     }
 
     /// Creates a session for someone who just passed the password step; the returned token

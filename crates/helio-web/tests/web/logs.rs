@@ -71,7 +71,9 @@ mod security_events {
     use helio_store::Store;
     use serde_json::{Value, json};
 
-    use crate::support::{LogCapture, form_post, json_post, link_token, over, send, test_app};
+    use crate::support::{
+        LogCapture, csrf_for, form_post, json_post, link_token, over, send, test_app,
+    };
 
     const EMAIL: &str = "ada.log@example.com";
     const PASSWORD: &str = "heron lanterns above the canal";
@@ -122,6 +124,7 @@ mod security_events {
             .header("host", "localhost")
             .header("origin", "http://localhost")
             .header("cookie", format!("__Host-helio={session}"))
+            .header("x-csrf-token", csrf_for(&session))
             .body(Body::empty())
             .unwrap();
         assert_eq!(send(&app.router, logout).await.status, 303);

@@ -10,7 +10,7 @@ use helio_core::time::Clock as _;
 use helio_store::Store;
 use helio_store::testing::{dump, execute_raw};
 
-use crate::support::{Answer, TestApp, form_post, send, test_app};
+use crate::support::{Answer, TestApp, csrf_for, form_post, send, test_app};
 
 const EMAIL: &str = "noa.sanz@example.com";
 const PASSWORD: &str = "quartz pebbles in a blue bowl";
@@ -45,13 +45,20 @@ fn get_as(path: &str, session: &str) -> Request<Body> {
         .unwrap()
 }
 
+/// A form post from one of the session's pages, with the page's CSRF token.
 fn post_as(path: &str, session: &str, body: &str) -> Request<Body> {
+    let csrf = format!("csrf={}", csrf_for(session));
+    let body = if body.is_empty() {
+        csrf
+    } else {
+        format!("{body}&{csrf}")
+    };
     Request::post(path)
         .header("host", "localhost")
         .header("origin", "http://localhost")
         .header("content-type", "application/x-www-form-urlencoded")
         .header("cookie", format!("__Host-helio={session}"))
-        .body(Body::from(body.to_owned()))
+        .body(Body::from(body))
         .unwrap()
 }
 

@@ -14,7 +14,7 @@ use webauthn_rs_proto::{
     AllowCredentials, CreationChallengeResponse, PublicKeyCredential, RequestChallengeResponse,
 };
 
-use crate::support::{Answer, TestApp, form_post, send, test_app};
+use crate::support::{Answer, TestApp, csrf_for, form_post, send, test_app};
 
 const EMAIL: &str = "ines.vidal@example.com";
 const PASSWORD: &str = "copper kettles sing at dawn";
@@ -58,7 +58,9 @@ fn script_post(path: &str, session: Option<&str>, body: &Value) -> Request<Body>
         .header("content-type", "application/json")
         .header("accept", "application/json");
     if let Some(session) = session {
-        request = request.header("cookie", format!("__Host-helio={session}"));
+        request = request
+            .header("cookie", format!("__Host-helio={session}"))
+            .header("x-csrf-token", csrf_for(session));
     }
     request.body(Body::from(body.to_string())).unwrap()
 }
@@ -66,6 +68,7 @@ fn script_post(path: &str, session: Option<&str>, body: &Value) -> Request<Body>
 fn get_as(path: &str, session: &str) -> Request<Body> {
     Request::get(path)
         .header("cookie", format!("__Host-helio={session}"))
+        .header("x-csrf-token", csrf_for(session))
         .body(Body::empty())
         .unwrap()
 }
@@ -271,6 +274,7 @@ async fn au_1_staff_may_enrol_a_passkey_and_cannot_remove_their_only_factor(stor
             .header("host", "localhost")
             .header("origin", "http://localhost")
             .header("cookie", format!("__Host-helio={promoted}"))
+            .header("x-csrf-token", csrf_for(&promoted))
             .body(Body::empty())
             .unwrap(),
     )
@@ -417,6 +421,7 @@ async fn au_1_hostile_passkey_requests_are_refused_and_change_nothing(store: Sto
             .header("host", "localhost")
             .header("origin", "http://localhost")
             .header("cookie", format!("__Host-helio={intruder}"))
+            .header("x-csrf-token", csrf_for(&intruder))
             .body(Body::empty())
             .unwrap(),
     )
@@ -476,6 +481,7 @@ async fn au_1_changing_second_factors_needs_a_recent_login(store: Store) {
             .header("host", "localhost")
             .header("origin", "http://localhost")
             .header("cookie", format!("__Host-helio={session}"))
+            .header("x-csrf-token", csrf_for(&session))
             .body(Body::empty())
             .unwrap(),
     )

@@ -5,7 +5,7 @@ use axum::http::Request;
 use helio_store::Store;
 use helio_store::testing::dump;
 
-use crate::support::{Answer, TestApp, form_post, get, send, test_app};
+use crate::support::{Answer, TestApp, csrf_for, form_post, get, send, test_app};
 
 const EMAIL: &str = "ines.ferreira@example.com";
 const PASSWORD: &str = "amber lanterns over quiet harbours";
@@ -41,6 +41,7 @@ fn logout(id: &str) -> Request<Body> {
         .header("host", "localhost")
         .header("origin", "http://localhost")
         .header("cookie", format!("__Host-helio={id}"))
+        .header("x-csrf-token", csrf_for(id))
         .body(Body::empty())
         .unwrap()
 }
@@ -186,3 +187,97 @@ helio_store::dual_backend_tests!(
     ds_3_a_cross_site_login_post_is_refused,
     sm_15_logging_in_again_ends_the_session_the_browser_held,
 );
+
+mod csrf {
+    use axum::body::Body;
+    use axum::http::Request;
+    use helio_store::Store;
+
+    use super::{EMAIL, PASSWORD, log_in, session_id, verified_account, with_cookie};
+    use crate::support::{csrf_for, send, test_app};
+
+    fn page_token(body: &str) -> String {
+        let start = body.find(r#"name="csrf" value=""#).expect("a CSRF field") + 19;
+        body[start..start + body[start..].find('"').unwrap()].to_owned()
+    }
+
+    fn post(path: &str, session: &str, body: &str, header: Option<&str>) -> Request<Body> {
+        let mut request = Request::post(path)
+            .header("host", "localhost")
+            .header("origin", "http://localhost")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", format!("__Host-helio={session}"));
+        if let Some(token) = header {
+            request = request.header("x-csrf-token", token);
+        }
+        request.body(Body::from(body.to_owned())).unwrap()
+    }
+
+    /// DS-3: a state-changing request of a signed-in session needs that session's token, from
+    /// the page's form field or the script's header; pages carry it, masked afresh each time.
+    async fn ds_3_signed_in_posts_need_the_sessions_csrf_token(store: Store) {
+        let app = test_app(store).await;
+        verified_account(&app).await;
+        let session = session_id(&log_in(&app, EMAIL, PASSWORD).await);
+        let other = session_id(&log_in(&app, EMAIL, PASSWORD).await);
+        assert_ne!(session, other);
+        let session = session_id(&log_in(&app, EMAIL, PASSWORD).await);
+
+        let refused = [
+            post("/logout", &session, "", None),
+            post("/logout", &session, "csrf=", None),
+            post(
+                "/logout",
+                &session,
+                &format!("csrf={}", csrf_for(&other)),
+                None,
+            ),
+            post("/logout", &session, "", Some(&csrf_for(&other))),
+            post("/logout", &session, "", Some("not-a-token")),
+            post(
+                "/logout",
+                &session,
+                &format!("csrf={0}&csrf={0}", csrf_for(&session)),
+                None,
+            ),
+        ];
+        for request in refused {
+            let answer = send(&app.router, request).await;
+            assert_eq!(answer.status, 403, "{}", answer.body);
+        }
+        let alive = send(&app.router, with_cookie("/account", &session)).await;
+        assert_eq!(alive.status, 200, "nothing was done");
+
+        let first = page_token(&alive.body);
+        let second = page_token(
+            &send(&app.router, with_cookie("/account", &session))
+                .await
+                .body,
+        );
+        assert_ne!(first, second, "masked afresh for every page");
+        let enrol = send(&app.router, with_cookie("/mfa/enrol", &session)).await;
+        let token = page_token(&enrol.body);
+        let wrong_code = send(
+            &app.router,
+            post(
+                "/mfa/enrol",
+                &session,
+                &format!("code=000000&csrf={token}"),
+                None,
+            ),
+        )
+        .await;
+        assert_eq!(
+            wrong_code.status, 422,
+            "the token is checked and removed; the form's own fields reach the handler"
+        );
+        let out = send(
+            &app.router,
+            post("/logout", &session, &format!("csrf={first}"), None),
+        )
+        .await;
+        assert_eq!((out.status, out.header("location")), (303, Some("/login")));
+    }
+
+    helio_store::dual_backend_tests!(ds_3_signed_in_posts_need_the_sessions_csrf_token);
+}

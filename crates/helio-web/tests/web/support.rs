@@ -9,6 +9,7 @@ use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{HeaderMap, Request, Response};
 use helio_core::crypto::blind_index::BlindIndexer;
+use helio_core::crypto::csrf::CsrfTokens;
 use helio_core::crypto::device::DeviceCookies;
 use helio_core::crypto::password::{HashParams, PasswordHasher};
 use helio_core::keys::MasterKey;
@@ -52,6 +53,15 @@ impl Clock for ManualClock {
     }
 }
 
+/// The MAC master key of every test deployment: fixed, so a test can compute the CSRF token a
+/// page would carry (`csrf_for`) without scraping one.
+const TEST_MAC_KEY: [u8; 32] = [0x5a; 32];
+
+/// A CSRF token of the session whose cookie value is `session`, as its pages would carry.
+pub(crate) fn csrf_for(session: &str) -> String {
+    CsrfTokens::new(&MasterKey::from_bytes(TEST_MAC_KEY)).issue(session)
+}
+
 /// The master keys of a test deployment, shared by its replicas.
 #[derive(Clone)]
 pub(crate) struct TestKeys {
@@ -65,7 +75,7 @@ impl TestKeys {
         Self {
             kek: helio_core::crypto::random_bytes(),
             index: helio_core::crypto::random_bytes(),
-            device: helio_core::crypto::random_bytes(),
+            device: TEST_MAC_KEY,
         }
     }
 }
@@ -103,7 +113,11 @@ async fn build(store: Store, settings: HttpSettings, master: TestKeys) -> TestAp
         "http://localhost",
         Arc::clone(&clock) as Arc<dyn Clock>,
     );
-    let sessions = Sessions::new(store.clone(), Arc::clone(&clock) as Arc<dyn Clock>);
+    let sessions = Sessions::new(
+        store.clone(),
+        Arc::clone(&clock) as Arc<dyn Clock>,
+        CsrfTokens::new(&MasterKey::from_bytes(master.device)),
+    );
     let mfa = MfaService::new(
         store.clone(),
         Arc::clone(&keys),
