@@ -34,5 +34,7 @@ pub use migrations::Readiness;
 pub use outbox::{MailRecord, Outbox};
 pub use partners::{CrewRecord, Partners};
 pub use passkeys::{CeremonyPurpose, NewPasskey, Passkeys, StoredPasskey, TakenCeremony};
-pub use sessions::{ActiveSession, NewSession, SessionClient, SessionStage, Sessions};
+pub use sessions::{
+    ActiveSession, ExpiredSession, NewSession, SessionClient, SessionStage, Sessions,
+};
 pub use store::{PoolSettings, Store};

@@ -52,6 +52,12 @@ impl SessionClient {
             Self::Api => "api",
         }
     }
+
+    fn parse(stored: &str) -> Option<Self> {
+        [Self::Browser, Self::Api]
+            .into_iter()
+            .find(|c| c.as_str() == stored)
+    }
 }
 
 /// A live session and whose it is.
@@ -65,6 +71,17 @@ pub struct ActiveSession {
     pub created_at: Timestamp,
     /// How far the login has got.
     pub stage: SessionStage,
+}
+
+/// A session the sweeper found past its idle or absolute limit, and deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpiredSession {
+    /// Whose it was.
+    pub account: AccountId,
+    /// Browser or app.
+    pub client: SessionClient,
+    /// `true` when its absolute lifetime ran out, `false` when it sat idle too long.
+    pub absolute: bool,
 }
 
 /// A session about to be stored.
@@ -213,5 +230,63 @@ impl<'a> Sessions<'a> {
         .execute(self.pool)
         .await?;
         Ok(ended.rows_affected() == 1)
+    }
+
+    /// Deletes up to `limit` sessions that are past their idle or absolute limit at `now`
+    /// (SM-8) and returns them. Each goes by a conditional delete, so a session two sweepers
+    /// find is reported once; its app tokens go with it.
+    pub async fn sweep_expired(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<ExpiredSession>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id_hash, account_id, client, expires_at FROM sessions \
+             WHERE ended_at IS NULL AND (expires_at <= ? \
+             OR last_seen_at + idle_timeout_secs * 1000000 <= ?) LIMIT ?",
+        )
+        .bind(now.unix_micros())
+        .bind(now.unix_micros())
+        .bind(i64::from(limit))
+        .fetch_all(self.pool)
+        .await?;
+        let mut expired = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id: Vec<u8> = row.try_get(0)?;
+            let account: Vec<u8> = row.try_get(1)?;
+            let client: String = row.try_get(2)?;
+            let absolute = row.try_get::<i64, _>(3)? <= now.unix_micros();
+            let ended = sqlx::query(
+                "DELETE FROM sessions WHERE id_hash = ? AND ended_at IS NULL \
+                 AND (expires_at <= ? OR last_seen_at + idle_timeout_secs * 1000000 <= ?)",
+            )
+            .bind(id)
+            .bind(now.unix_micros())
+            .bind(now.unix_micros())
+            .execute(self.pool)
+            .await?;
+            if ended.rows_affected() == 1 {
+                expired.push(ExpiredSession {
+                    account: AccountId::from_bytes(
+                        account
+                            .try_into()
+                            .map_err(|_| StoreError::Corrupt("account id is not 16 bytes"))?,
+                    ),
+                    client: SessionClient::parse(&client)
+                        .ok_or(StoreError::Corrupt("unknown session client"))?,
+                    absolute,
+                });
+            }
+        }
+        Ok(expired)
+    }
+
+    /// Deletes sessions already ended (logout, replacement, reset: each logged when it
+    /// ended); returns how many.
+    pub async fn delete_ended(&self) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM sessions WHERE ended_at IS NOT NULL")
+            .execute(self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 }

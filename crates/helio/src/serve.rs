@@ -22,7 +22,7 @@ use helio_web::services::mail;
 use helio_web::services::mfa::MfaService;
 use helio_web::services::partners::PartnerService;
 use helio_web::services::passkeys::Passkeys;
-use helio_web::services::sessions::Sessions;
+use helio_web::services::sessions::{self, Sessions};
 use helio_web::{AppServices, AppState};
 use secrecy::ExposeSecret as _;
 use tokio::net::TcpListener;
@@ -230,6 +230,10 @@ async fn application(
         None => Arc::new(mail::LogDelivery),
     };
     tokio::spawn(keyring::run_refresher(Arc::clone(&services.keys)));
+    tokio::spawn(sessions::run_sweeper(
+        services.sessions.clone(),
+        Duration::from_secs(60),
+    ));
     tokio::spawn(mail::run_sender(
         store.clone(),
         Arc::clone(&services.keys),

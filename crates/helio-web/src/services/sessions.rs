@@ -35,6 +35,9 @@ pub(crate) fn lifetimes(
 /// quietly give them a lasting way in.
 const RECENT_LOGIN: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
+/// Sessions ended per sweeper batch.
+const SWEEP_BATCH: u32 = 500;
+
 /// Starts, checks and ends sessions.
 #[derive(Debug, Clone)]
 pub struct Sessions {
@@ -134,5 +137,45 @@ impl Sessions {
             tracing::info!(target: "helio::security", event = "session_ended", reason, "session ended");
         }
         Ok(ended)
+    }
+
+    /// Deletes every session past its idle or absolute limit, recording a security event for
+    /// each, and the sessions already ended (SM-8). Returns how many expired.
+    pub async fn sweep(&self) -> Result<usize, StoreError> {
+        let now = self.clock.now();
+        let mut total = 0;
+        loop {
+            let expired = self
+                .store
+                .sessions()
+                .sweep_expired(now, SWEEP_BATCH)
+                .await?;
+            for session in &expired {
+                let reason = if session.absolute {
+                    "absolute_timeout"
+                } else {
+                    "idle_timeout"
+                };
+                tracing::info!(target: "helio::security", event = "session_expired", account = %session.account, client = ?session.client, reason, "session expired");
+            }
+            total += expired.len();
+            if expired.len() < SWEEP_BATCH as usize {
+                break;
+            }
+        }
+        self.store.sessions().delete_ended().await?;
+        Ok(total)
+    }
+}
+
+/// Sweeps expired sessions every `every` for as long as the process runs; a failed sweep is
+/// logged and tried again at the next tick.
+pub async fn run_sweeper(sessions: Sessions, every: std::time::Duration) {
+    let mut ticks = tokio::time::interval(every);
+    loop {
+        ticks.tick().await;
+        if let Err(error) = sessions.sweep().await {
+            tracing::warn!(%error, "session sweep failed; trying again later");
+        }
     }
 }

@@ -281,3 +281,87 @@ mod csrf {
 
     helio_store::dual_backend_tests!(ds_3_signed_in_posts_need_the_sessions_csrf_token);
 }
+
+mod sweeper {
+    use std::time::Duration;
+
+    use helio_store::Store;
+    use helio_store::testing::dump;
+    use serde_json::{Value, json};
+
+    use super::{EMAIL, PASSWORD, log_in, session_id, verified_account, with_cookie};
+    use crate::support::{LogCapture, json_post, send, test_app};
+
+    fn expiries(log: &str) -> Vec<String> {
+        log.lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|l| l["event"] == "session_expired")
+            .map(|l| l["reason"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// SM-8: the sweeper deletes idle and worn-out sessions (browser and app) from the server
+    /// and logs each expiry with its reason; ended sessions go too.
+    async fn sm_8_expired_sessions_are_deleted_and_logged(store: Store) {
+        let capture = LogCapture::default();
+        let _guard = capture.install();
+        let app = test_app(store).await;
+        verified_account(&app).await;
+        let idle = session_id(&log_in(&app, EMAIL, PASSWORD).await);
+        let app_login = send(
+            &app.router,
+            json_post(
+                "/api/v1/sessions",
+                &json!({"email": EMAIL, "password": PASSWORD}),
+            ),
+        )
+        .await;
+        assert_eq!(app_login.status, 200);
+        let busy = session_id(&log_in(&app, EMAIL, PASSWORD).await);
+        assert_eq!(app.sessions.sweep().await.unwrap(), 0, "nothing due yet");
+
+        // Half an hour of silence ends the idle ones; the busy one keeps being used.
+        for _ in 0..2 {
+            app.clock.advance(Duration::from_secs(20 * 60));
+            assert_eq!(
+                send(&app.router, with_cookie("/account", &busy))
+                    .await
+                    .status,
+                200
+            );
+        }
+        assert_eq!(app.sessions.sweep().await.unwrap(), 2);
+        assert_eq!(expiries(&capture.text()), ["idle_timeout", "idle_timeout"]);
+        assert_eq!(
+            send(&app.router, with_cookie("/account", &idle))
+                .await
+                .status,
+            303,
+            "an expired session is logged out"
+        );
+
+        // Twelve hours after login the busy one ends too, however active.
+        for _ in 0..34 {
+            app.clock.advance(Duration::from_secs(20 * 60));
+            send(&app.router, with_cookie("/account", &busy)).await;
+        }
+        assert_eq!(app.sessions.sweep().await.unwrap(), 1);
+        assert_eq!(
+            expiries(&capture.text()).last().unwrap(),
+            "absolute_timeout"
+        );
+        assert!(
+            dump(&app.store, "SELECT id_hash FROM sessions")
+                .await
+                .is_empty(),
+            "nothing is left on the server"
+        );
+        assert!(
+            dump(&app.store, "SELECT token_hash FROM api_tokens")
+                .await
+                .is_empty()
+        );
+    }
+
+    helio_store::dual_backend_tests!(sm_8_expired_sessions_are_deleted_and_logged);
+}

@@ -32,6 +32,7 @@ pub(crate) struct TestApp {
     pub(crate) store: Store,
     pub(crate) keys: Arc<Keyring>,
     pub(crate) accounts: Accounts,
+    pub(crate) sessions: Sessions,
     pub(crate) clock: Arc<ManualClock>,
     master: TestKeys,
 }
@@ -136,7 +137,7 @@ async fn build(store: Store, settings: HttpSettings, master: TestKeys) -> TestAp
         settings,
         AppServices {
             accounts: accounts.clone(),
-            sessions,
+            sessions: sessions.clone(),
             app_sessions: AppSessions::new(store.clone(), Arc::clone(&clock) as Arc<dyn Clock>),
             mfa,
             passkeys,
@@ -147,6 +148,7 @@ async fn build(store: Store, settings: HttpSettings, master: TestKeys) -> TestAp
         store,
         keys,
         accounts,
+        sessions,
         clock,
         master,
     }
@@ -288,6 +290,13 @@ impl LogCapture {
         use tracing_subscriber::layer::SubscriberExt;
         let subscriber = tracing_subscriber::registry()
             .with(helio_web::logging::JsonLogLayer::new(self.clone()));
+        // With no global subscriber, a span or event first met on a thread without one is
+        // cached as "nobody listens", and a capturing thread can then miss it. A global
+        // registry (which records nothing) keeps every callsite live for every thread.
+        static GLOBAL: std::sync::Once = std::sync::Once::new();
+        GLOBAL.call_once(|| {
+            let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry());
+        });
         tracing::subscriber::set_default(subscriber)
     }
 }
