@@ -13,6 +13,7 @@ mod errors;
 mod headers;
 mod installers;
 mod limits;
+mod log_scan;
 mod logs;
 mod mfa;
 mod passkeys;
