@@ -6,7 +6,7 @@ use helio_core::crypto::token::TokenHash;
 use helio_core::time::Timestamp;
 use sqlx::{AnyPool, Row};
 
-use crate::sessions::{NewSession, SessionClient, insert_session};
+use crate::sessions::{NewSession, SeenFrom, SessionClient, insert_session};
 use crate::{ActiveSession, StoreError};
 
 /// A token about to be stored.
@@ -101,6 +101,7 @@ impl<'a> ApiTokens<'a> {
         &self,
         access: &TokenHash,
         now: Timestamp,
+        seen: Option<SeenFrom<'_>>,
     ) -> Result<Option<(TokenHash, ActiveSession)>, StoreError> {
         let Some(row) = sqlx::query(
             "SELECT session_hash FROM api_tokens \
@@ -115,7 +116,7 @@ impl<'a> ApiTokens<'a> {
         };
         let session = session_hash(row.try_get(0)?)?;
         let active = crate::Sessions::new(self.pool)
-            .touch(&session, SessionClient::Api, now)
+            .touch(&session, SessionClient::Api, now, seen)
             .await?;
         Ok(active.map(|active| (session, active)))
     }
@@ -158,7 +159,7 @@ impl<'a> ApiTokens<'a> {
         }
         Ok(
             match crate::Sessions::new(self.pool)
-                .touch(&session, SessionClient::Api, now)
+                .touch(&session, SessionClient::Api, now, None)
                 .await?
             {
                 Some(active) => Refreshed::Rotated(session, active),

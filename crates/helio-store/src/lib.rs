@@ -35,6 +35,7 @@ pub use outbox::{MailRecord, Outbox};
 pub use partners::{CrewRecord, Partners};
 pub use passkeys::{CeremonyPurpose, NewPasskey, Passkeys, StoredPasskey, TakenCeremony};
 pub use sessions::{
-    ActiveSession, ExpiredSession, NewSession, SessionClient, SessionStage, Sessions,
+    ActiveSession, ExpiredSession, ListedSession, NewSession, SeenFrom, SessionClient,
+    SessionStage, Sessions,
 };
 pub use store::{PoolSettings, Store};

@@ -84,11 +84,41 @@ pub struct ExpiredSession {
     pub absolute: bool,
 }
 
+/// Where a session's latest request came from, coarsely: shown to its owner.
+#[derive(Debug, Clone, Copy)]
+pub struct SeenFrom<'a> {
+    /// Browser and system, e.g. "Firefox on Windows".
+    pub device: &'a str,
+    /// The network, e.g. "203.0.113.0/24".
+    pub network: &'a str,
+}
+
+/// A live session as its owner's list shows it: never its ID or hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedSession {
+    /// Its public handle.
+    pub public_id: [u8; 16],
+    /// Browser or app.
+    pub client: SessionClient,
+    /// When it started.
+    pub created_at: Timestamp,
+    /// Its latest request.
+    pub last_seen_at: Timestamp,
+    /// Browser and system of the latest request.
+    pub device: Option<String>,
+    /// Network of the latest request.
+    pub network: Option<String>,
+    /// Whether it is the session asking.
+    pub current: bool,
+}
+
 /// A session about to be stored.
 #[derive(Debug, Clone, Copy)]
 pub struct NewSession<'a> {
     /// SHA-256 of its ID.
     pub id: &'a TokenHash,
+    /// A random handle that names it on the account page instead of its ID.
+    pub public_id: [u8; 16],
     /// Whose.
     pub account: AccountId,
     /// How far the login has got.
@@ -113,7 +143,7 @@ where
 {
     sqlx::query(
         "INSERT INTO sessions (id_hash, account_id, stage, created_at, last_seen_at, \
-         idle_timeout_secs, expires_at, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         idle_timeout_secs, expires_at, client, public_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(session.id.0.to_vec())
     .bind(session.account.as_bytes().to_vec())
@@ -123,6 +153,7 @@ where
     .bind(i64::from(session.idle_timeout_secs))
     .bind(session.expires_at.unix_micros())
     .bind(client.as_str())
+    .bind(session.public_id.to_vec())
     .execute(executor)
     .await?;
     Ok(())
@@ -152,13 +183,17 @@ impl<'a> Sessions<'a> {
         id: &TokenHash,
         client: SessionClient,
         now: Timestamp,
+        seen: Option<SeenFrom<'_>>,
     ) -> Result<Option<ActiveSession>, StoreError> {
         let touched = sqlx::query(
-            "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ? AND client = ? \
+            "UPDATE sessions SET last_seen_at = ?, device_label = COALESCE(?, device_label), \
+             seen_from = COALESCE(?, seen_from) WHERE id_hash = ? AND client = ? \
              AND ended_at IS NULL AND expires_at > ? \
              AND last_seen_at + idle_timeout_secs * 1000000 > ?",
         )
         .bind(now.unix_micros())
+        .bind(seen.map(|s| s.device.chars().take(64).collect::<String>()))
+        .bind(seen.map(|s| s.network.chars().take(64).collect::<String>()))
         .bind(id.0.to_vec())
         .bind(client.as_str())
         .bind(now.unix_micros())
@@ -288,5 +323,89 @@ impl<'a> Sessions<'a> {
             .execute(self.pool)
             .await?;
         Ok(done.rows_affected())
+    }
+
+    /// The account's live full sessions, newest first, marking the one whose hash is
+    /// `current`.
+    pub async fn live_of(
+        &self,
+        account: AccountId,
+        current: &TokenHash,
+        now: Timestamp,
+    ) -> Result<Vec<ListedSession>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id_hash, public_id, client, created_at, last_seen_at, device_label, \
+             seen_from FROM sessions WHERE account_id = ? AND stage = 'full' \
+             AND ended_at IS NULL AND expires_at > ? \
+             AND last_seen_at + idle_timeout_secs * 1000000 > ? AND public_id IS NOT NULL \
+             ORDER BY last_seen_at DESC",
+        )
+        .bind(account.as_bytes().to_vec())
+        .bind(now.unix_micros())
+        .bind(now.unix_micros())
+        .fetch_all(self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let hash: Vec<u8> = row.try_get(0)?;
+                let public_id: Vec<u8> = row.try_get(1)?;
+                let client: String = row.try_get(2)?;
+                Ok(ListedSession {
+                    public_id: public_id
+                        .try_into()
+                        .map_err(|_| StoreError::Corrupt("public id is not 16 bytes"))?,
+                    client: SessionClient::parse(&client)
+                        .ok_or(StoreError::Corrupt("unknown session client"))?,
+                    created_at: Timestamp::from_unix_micros(row.try_get(3)?),
+                    last_seen_at: Timestamp::from_unix_micros(row.try_get(4)?),
+                    device: row.try_get(5)?,
+                    network: row.try_get(6)?,
+                    current: hash == current.0,
+                })
+            })
+            .collect()
+    }
+
+    /// Ends one of the account's sessions by its public handle; `false` if it has no such
+    /// live session.
+    pub async fn end_by_public_id(
+        &self,
+        account: AccountId,
+        public_id: &[u8; 16],
+        reason: &'static str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let ended = sqlx::query(
+            "UPDATE sessions SET ended_at = ?, end_reason = ? \
+             WHERE account_id = ? AND public_id = ? AND ended_at IS NULL",
+        )
+        .bind(now.unix_micros())
+        .bind(reason)
+        .bind(account.as_bytes().to_vec())
+        .bind(public_id.to_vec())
+        .execute(self.pool)
+        .await?;
+        Ok(ended.rows_affected() == 1)
+    }
+
+    /// Ends every live session of the account but `keep`; returns how many.
+    pub async fn end_all_except(
+        &self,
+        account: AccountId,
+        keep: &TokenHash,
+        reason: &'static str,
+        now: Timestamp,
+    ) -> Result<u64, StoreError> {
+        let ended = sqlx::query(
+            "UPDATE sessions SET ended_at = ?, end_reason = ? \
+             WHERE account_id = ? AND id_hash <> ? AND ended_at IS NULL",
+        )
+        .bind(now.unix_micros())
+        .bind(reason)
+        .bind(account.as_bytes().to_vec())
+        .bind(keep.0.to_vec())
+        .execute(self.pool)
+        .await?;
+        Ok(ended.rows_affected())
     }
 }

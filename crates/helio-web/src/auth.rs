@@ -14,10 +14,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use helio_core::account::AccountId;
 use helio_core::role::Role;
 use helio_core::time::Timestamp;
-use helio_store::SessionStage;
+use helio_store::{SeenFrom, SessionStage};
 
 use crate::services::accounts::{LoggedIn, Profile};
-use crate::{AppState, WebError, cookies};
+use crate::{AppState, ClientInfo, WebError, cookies};
 
 /// The account of this request, and how far its login has got. Only routes registered with a
 /// non-public rule have one; asking for it elsewhere is a programming error and fails closed.
@@ -131,9 +131,24 @@ async fn guard(mut request: Request, next: Next, allowed: &[SessionStage]) -> Re
         return WebError::internal(std::io::Error::other("application state missing"))
             .into_response();
     };
+    let device = crate::seen::device_label(
+        request
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let network = request
+        .extensions()
+        .get::<ClientInfo>()
+        .map(|client| crate::seen::network(client.ip))
+        .unwrap_or_default();
+    let seen = SeenFrom {
+        device: &device,
+        network: &network,
+    };
     if request.uri().path().starts_with("/api/") {
         let session = match bearer(&request) {
-            Some(token) => state.app_sessions().authenticate(token).await,
+            Some(token) => state.app_sessions().authenticate(token, seen).await,
             None => Ok(None),
         };
         return match session {
@@ -153,7 +168,7 @@ async fn guard(mut request: Request, next: Next, allowed: &[SessionStage]) -> Re
     }
     let presented = cookies::presented_session(request.headers()).map(str::to_owned);
     let session = match &presented {
-        Some(id) => state.sessions().authenticate(id).await,
+        Some(id) => state.sessions().authenticate(id, seen).await,
         None => Ok(None),
     };
     match session {

@@ -25,6 +25,7 @@ mod render;
 mod request_id;
 mod reset;
 mod routes;
+mod seen;
 pub mod server;
 pub mod services;
 mod settings;

@@ -1,13 +1,13 @@
 //! Logging in and out, and the account page (AU-4, SM-7, SM-12, SM-20).
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use helio_core::access::Access;
 use helio_core::time::Timestamp;
-use helio_store::SessionStage;
+use helio_store::{SessionClient, SessionStage};
 use serde::Deserialize;
 
 use crate::auth::SignedIn;
@@ -22,6 +22,16 @@ pub(crate) fn routes() -> RouteTable {
         .post("/login", Access::Public, view_login_post)
         .get("/account", Access::SignedIn, view_account_get)
         .post("/logout", Access::SignedIn, view_logout_post)
+        .post(
+            "/account/sessions/{id}/end",
+            Access::SignedIn,
+            view_session_end_post,
+        )
+        .post(
+            "/account/sessions/end-others",
+            Access::SignedIn,
+            view_sessions_end_others_post,
+        )
         .post("/login/cancel", Access::LoginInProgress, view_logout_post)
 }
 
@@ -42,7 +52,19 @@ struct AccountPage<'a> {
     totp: bool,
     recovery_codes_left: u32,
     csrf: String,
+    sessions: Vec<SessionRow>,
     passkeys: Vec<PasskeyRow>,
+}
+
+/// A session as the account page lists it: a handle, never the ID.
+struct SessionRow {
+    handle: String,
+    device: String,
+    app: bool,
+    network: String,
+    started: String,
+    last_active: String,
+    current: bool,
 }
 
 /// A passkey as the account page lists it.
@@ -152,8 +174,30 @@ pub(crate) async fn start_session(
 async fn view_account_get(
     State(state): State<AppState>,
     who: SignedIn,
+    headers: HeaderMap,
     CsrfToken(csrf): CsrfToken,
 ) -> Result<Html<String>, WebError> {
+    let presented = cookies::presented_session(&headers).unwrap_or_default();
+    let sessions = state
+        .sessions()
+        .list(who.account, presented)
+        .await
+        .map_err(WebError::internal)?
+        .into_iter()
+        .map(|listed| SessionRow {
+            handle: listed
+                .public_id
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+            device: listed.device.unwrap_or_else(|| "Unknown device".to_owned()),
+            app: listed.client == SessionClient::Api,
+            network: listed.network.unwrap_or_default(),
+            started: shown(listed.created_at),
+            last_active: shown(listed.last_seen_at),
+            current: listed.current,
+        })
+        .collect();
     let profile = who.profile(&state).await?;
     let factors = state
         .mfa()
@@ -182,6 +226,7 @@ async fn view_account_get(
             .map(|crew| format!("{} · {}", crew.name, crew.company_name)),
         totp: factors.totp,
         csrf,
+        sessions,
         recovery_codes_left: state
             .mfa()
             .recovery_codes_left(who.account)
@@ -216,4 +261,36 @@ async fn view_logout_post(
         HeaderValue::from_static("\"cache\", \"storage\""),
     );
     Ok(response)
+}
+
+/// Ends one of the account's other sessions from the list (SM-16).
+async fn view_session_end_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(handle): Path<String>,
+) -> Result<Response, WebError> {
+    if !state
+        .sessions()
+        .end_listed(who.account, &handle)
+        .await
+        .map_err(WebError::internal)?
+    {
+        return Err(WebError::NotFound);
+    }
+    Ok(Redirect::to("/account").into_response())
+}
+
+/// Ends every session of the account but this one (SM-16).
+async fn view_sessions_end_others_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let presented = cookies::presented_session(&headers).unwrap_or_default();
+    state
+        .sessions()
+        .end_others(who.account, presented)
+        .await
+        .map_err(WebError::internal)?;
+    Ok(Redirect::to("/account").into_response())
 }

@@ -76,6 +76,7 @@ async fn sm_8_a_refresh_token_is_spent_once_under_concurrency(store: Store) {
         .start(
             &NewSession {
                 id: &session,
+                public_id: [1; 16],
                 account: owner.id,
                 stage: SessionStage::Full,
                 now: T0,
@@ -93,7 +94,7 @@ async fn sm_8_a_refresh_token_is_spent_once_under_concurrency(store: Store) {
     assert_eq!(
         store
             .sessions()
-            .touch(&session, SessionClient::Browser, T0)
+            .touch(&session, SessionClient::Browser, T0, None)
             .await
             .unwrap(),
         None,
@@ -102,7 +103,7 @@ async fn sm_8_a_refresh_token_is_spent_once_under_concurrency(store: Store) {
     assert!(
         store
             .sessions()
-            .touch(&session, SessionClient::Api, T0)
+            .touch(&session, SessionClient::Api, T0, None)
             .await
             .unwrap()
             .is_some()
@@ -123,7 +124,7 @@ async fn sm_8_a_refresh_token_is_spent_once_under_concurrency(store: Store) {
     assert_eq!(
         store
             .sessions()
-            .touch(&session, SessionClient::Api, T0)
+            .touch(&session, SessionClient::Api, T0, None)
             .await
             .unwrap(),
         None,

@@ -10,7 +10,8 @@ use helio_core::crypto::random_bytes;
 use helio_core::crypto::token::{SecretToken, TokenHash};
 use helio_core::time::Clock;
 use helio_store::{
-    ActiveSession, NewSession, NewToken, Refreshed, SessionStage, Store, StoreError, TokenKind,
+    ActiveSession, NewSession, NewToken, Refreshed, SeenFrom, SessionStage, Store, StoreError,
+    TokenKind,
 };
 
 use super::accounts::LoggedIn;
@@ -87,6 +88,7 @@ impl AppSessions {
             .start(
                 &NewSession {
                     id: &session_id,
+                    public_id: random_bytes(),
                     account: who.account,
                     stage,
                     now,
@@ -109,6 +111,7 @@ impl AppSessions {
     pub async fn authenticate(
         &self,
         presented: &str,
+        seen: SeenFrom<'_>,
     ) -> Result<Option<(AppSession, ActiveSession)>, StoreError> {
         let Some(token) = SecretToken::parse(presented) else {
             return Ok(None);
@@ -116,7 +119,7 @@ impl AppSessions {
         Ok(self
             .store
             .api_tokens()
-            .authenticate(&token.hash(), self.clock.now())
+            .authenticate(&token.hash(), self.clock.now(), Some(seen))
             .await?
             .map(|(session, active)| (AppSession(session), active)))
     }

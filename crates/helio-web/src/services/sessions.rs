@@ -2,18 +2,35 @@
 //! 256-bit random IDs, only their SHA-256 stored, idle and absolute expiry by role, a format
 //! check before any lookup, and logout that ends the session on the server.
 
+use helio_core::account::AccountId;
 use helio_core::crypto::csrf::CsrfTokens;
-use helio_core::crypto::token::SecretToken;
+use helio_core::crypto::random_bytes;
+use helio_core::crypto::token::{SecretToken, TokenHash};
 use helio_core::session::SessionPolicy;
 use std::sync::Arc;
 
 use helio_core::time::{Clock, Timestamp};
-use helio_store::{ActiveSession, NewSession, SessionClient, SessionStage, Store, StoreError};
+use helio_store::{
+    ActiveSession, ListedSession, NewSession, SeenFrom, SessionClient, SessionStage, Store,
+    StoreError,
+};
 
 use super::accounts::LoggedIn;
 
 /// Longest a login may stay half-finished (password done, second factor pending).
 pub(crate) const PENDING_LIFETIME: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// The 16-byte handle of a listed session from its 32-character hex form.
+fn parse_handle(text: &str) -> Option<[u8; 16]> {
+    if text.len() != 32 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut handle = [0_u8; 16];
+    for (slot, pair) in handle.iter_mut().zip(text.as_bytes().chunks(2)) {
+        *slot = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    Some(handle)
+}
 
 /// Idle and absolute lifetime of a session at `stage`: the role's for a full session, five
 /// minutes for a half-finished login.
@@ -86,6 +103,7 @@ impl Sessions {
             .sessions()
             .create(&NewSession {
                 id: &token.hash(),
+                public_id: random_bytes(),
                 account: who.account,
                 stage,
                 now,
@@ -113,14 +131,65 @@ impl Sessions {
 
     /// The live session a presented ID names, if any. A malformed ID is refused before the
     /// database is asked (SM-2).
-    pub async fn authenticate(&self, presented: &str) -> Result<Option<ActiveSession>, StoreError> {
+    pub async fn authenticate(
+        &self,
+        presented: &str,
+        seen: SeenFrom<'_>,
+    ) -> Result<Option<ActiveSession>, StoreError> {
         let Some(token) = SecretToken::parse(presented) else {
             return Ok(None);
         };
         self.store
             .sessions()
-            .touch(&token.hash(), SessionClient::Browser, self.clock.now())
+            .touch(
+                &token.hash(),
+                SessionClient::Browser,
+                self.clock.now(),
+                Some(seen),
+            )
             .await
+    }
+
+    /// The account's live sessions, browsers and apps, marking the one presented (SM-16).
+    pub async fn list(
+        &self,
+        account: AccountId,
+        presented: &str,
+    ) -> Result<Vec<ListedSession>, StoreError> {
+        let current = SecretToken::parse(presented).map_or(TokenHash([0; 32]), |t| t.hash());
+        self.store
+            .sessions()
+            .live_of(account, &current, self.clock.now())
+            .await
+    }
+
+    /// Ends one of the account's sessions by the handle its list shows; `false` if there is
+    /// none such.
+    pub async fn end_listed(&self, account: AccountId, handle: &str) -> Result<bool, StoreError> {
+        let Some(public_id) = parse_handle(handle) else {
+            return Ok(false);
+        };
+        let ended = self
+            .store
+            .sessions()
+            .end_by_public_id(account, &public_id, "ended_by_owner", self.clock.now())
+            .await?;
+        if ended {
+            tracing::info!(target: "helio::security", event = "session_ended", %account, reason = "ended_by_owner", "session ended");
+        }
+        Ok(ended)
+    }
+
+    /// Ends every session of the account except the one presented; returns how many.
+    pub async fn end_others(&self, account: AccountId, presented: &str) -> Result<u64, StoreError> {
+        let keep = SecretToken::parse(presented).map_or(TokenHash([0; 32]), |t| t.hash());
+        let ended = self
+            .store
+            .sessions()
+            .end_all_except(account, &keep, "ended_by_owner", self.clock.now())
+            .await?;
+        tracing::info!(target: "helio::security", event = "sessions_ended", %account, count = ended, reason = "ended_by_owner", "other sessions ended");
+        Ok(ended)
     }
 
     /// Ends the session a presented ID names.

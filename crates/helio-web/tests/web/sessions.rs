@@ -365,3 +365,165 @@ mod sweeper {
 
     helio_store::dual_backend_tests!(sm_8_expired_sessions_are_deleted_and_logged);
 }
+
+mod list {
+    use axum::body::Body;
+    use axum::http::Request;
+    use helio_store::Store;
+    use serde_json::json;
+
+    use super::{EMAIL, PASSWORD, session_id, verified_account};
+    use crate::support::{TestApp, csrf_for, json_post, over, send, test_app};
+
+    const FIREFOX: &str =
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/20100101 Firefox/140.0";
+
+    fn browser(request: Request<Body>, ip: &str) -> Request<Body> {
+        let mut request = over(&format!("{ip}:5000"), false, request);
+        request
+            .headers_mut()
+            .insert("user-agent", FIREFOX.parse().unwrap());
+        request
+    }
+
+    async fn log_in_from(app: &TestApp, email: &str, ip: &str) -> String {
+        let body = format!(
+            "email={}&password={}",
+            email.replace('@', "%40"),
+            PASSWORD.replace(' ', "+")
+        );
+        let request = Request::post("/login")
+            .header("host", "localhost")
+            .header("origin", "http://localhost")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        session_id(&send(&app.router, browser(request, ip)).await)
+    }
+
+    async fn account_page(app: &TestApp, session: &str) -> (u16, String) {
+        let request = Request::get("/account")
+            .header("cookie", format!("__Host-helio={session}"))
+            .body(Body::empty())
+            .unwrap();
+        let answer = send(&app.router, browser(request, "203.0.113.40")).await;
+        (answer.status, answer.body)
+    }
+
+    async fn post(app: &TestApp, path: &str, session: &str) -> u16 {
+        let request = Request::post(path)
+            .header("host", "localhost")
+            .header("origin", "http://localhost")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", format!("__Host-helio={session}"))
+            .body(Body::from(format!("csrf={}", csrf_for(session))))
+            .unwrap();
+        send(&app.router, request).await.status
+    }
+
+    fn handles(page: &str) -> Vec<String> {
+        page.match_indices("/account/sessions/")
+            .map(|(at, _)| &page[at + "/account/sessions/".len()..])
+            .filter(|rest| !rest.starts_with("end-others"))
+            .map(|rest| rest[..32].to_owned())
+            .collect()
+    }
+
+    /// SM-16: the account page lists the account's live sessions (browsers and apps) with a
+    /// coarse device and network and never an ID; the owner ends one, or all others.
+    async fn sm_16_owners_list_and_end_their_sessions(store: Store) {
+        let app = test_app(store).await;
+        verified_account(&app).await;
+        let here = log_in_from(&app, EMAIL, "203.0.113.40").await;
+        let there = log_in_from(&app, EMAIL, "198.51.100.7").await;
+        let phone = send(
+            &app.router,
+            json_post(
+                "/api/v1/sessions",
+                &json!({"email": EMAIL, "password": PASSWORD}),
+            ),
+        )
+        .await;
+        let phone: serde_json::Value = serde_json::from_str(&phone.body).unwrap();
+        let phone = phone["access_token"].as_str().unwrap().to_owned();
+        // Each session is seen once more, so its device and network are known.
+        account_page(&app, &there).await;
+        let api = Request::get("/api/v1/account")
+            .header("authorization", format!("Bearer {phone}"))
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(
+            send(&app.router, over("192.0.2.10:1", false, api))
+                .await
+                .status,
+            200
+        );
+
+        let (status, page) = account_page(&app, &here).await;
+        assert_eq!(status, 200);
+        assert_eq!(page.matches("signed in ").count(), 3, "{page}");
+        assert_eq!(page.matches("this browser").count(), 1);
+        assert!(page.contains("Firefox on Windows") && page.contains("203.0.113.0/24"));
+        assert!(page.contains("(app)"));
+        for secret in [&here, &there, &phone] {
+            assert!(
+                !page.contains(secret.as_str()),
+                "no session ID or token is shown"
+            );
+        }
+        let others = handles(&page);
+        assert_eq!(
+            others.len(),
+            2,
+            "the current session has no sign-out button of its own"
+        );
+
+        // Another account cannot end them.
+        app.verified_customer("Otro", "otro@example.com", PASSWORD)
+            .await;
+        let intruder = log_in_from(&app, "otro@example.com", "192.0.2.99").await;
+        for handle in &others {
+            assert_eq!(
+                post(&app, &format!("/account/sessions/{handle}/end"), &intruder).await,
+                404
+            );
+        }
+        assert_eq!(
+            post(&app, "/account/sessions/zz/end", &here).await,
+            404,
+            "a malformed handle"
+        );
+
+        // The other browser's handle is the one its own page does not offer to end.
+        let (_, there_page) = account_page(&app, &there).await;
+        let there_handle = others
+            .iter()
+            .find(|h| !handles(&there_page).contains(h))
+            .unwrap();
+        assert_eq!(
+            post(
+                &app,
+                &format!("/account/sessions/{there_handle}/end"),
+                &here
+            )
+            .await,
+            303
+        );
+        assert_eq!(
+            account_page(&app, &there).await.0,
+            303,
+            "the other browser is out"
+        );
+        assert_eq!(post(&app, "/account/sessions/end-others", &here).await, 303);
+        let api = Request::get("/api/v1/account")
+            .header("authorization", format!("Bearer {phone}"))
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(send(&app.router, api).await.status, 401, "and the app");
+        let (status, page) = account_page(&app, &here).await;
+        assert_eq!(status, 200, "this one stays");
+        assert_eq!(page.matches("signed in ").count(), 1);
+    }
+
+    helio_store::dual_backend_tests!(sm_16_owners_list_and_end_their_sessions);
+}
