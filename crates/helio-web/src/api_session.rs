@@ -4,12 +4,12 @@
 //! are reached with bearer tokens and never with cookies.
 
 use axum::Json;
-use axum::extract::{Extension, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use helio_core::access::Access;
 use helio_core::time::Timestamp;
-use helio_store::SessionStage;
+use helio_store::{SessionClient, SessionStage};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{LOG_IN_AGAIN, SignedIn};
@@ -47,6 +47,17 @@ pub(crate) fn routes() -> RouteTable {
             recovery_codes_post,
         )
         .get("/api/v1/account", Access::SignedIn, account_get)
+        .get("/api/v1/sessions", Access::SignedIn, sessions_get)
+        .post(
+            "/api/v1/sessions/{id}/end",
+            Access::SignedIn,
+            session_end_post,
+        )
+        .post(
+            "/api/v1/sessions/end-others",
+            Access::SignedIn,
+            sessions_end_others_post,
+        )
 }
 
 /// Login fields. No `Debug`: it carries a password.
@@ -155,6 +166,18 @@ struct AccountDto {
     crew: Option<CrewDto>,
     second_factors: SecondFactorsDto,
     passkeys: Vec<PasskeyDto>,
+}
+
+/// A live session as the owner's app lists it (SM-16): a handle, never the ID or a token.
+#[derive(Serialize)]
+struct ListedSessionDto {
+    id: String,
+    client: &'static str,
+    device: Option<String>,
+    network: Option<String>,
+    created_at: String,
+    last_seen_at: String,
+    current: bool,
 }
 
 /// RFC 3339 in UTC, as the API writes times.
@@ -399,4 +422,63 @@ async fn recovery_codes_post(
             "Recovery codes stand in for a second factor; set one up first.",
         )),
     }
+}
+
+async fn sessions_get(
+    State(state): State<AppState>,
+    who: SignedIn,
+    session: Option<Extension<AppSession>>,
+) -> Result<Response, WebError> {
+    let session = session_from(session)?;
+    let listed: Vec<ListedSessionDto> = state
+        .sessions()
+        .list(who.account, session.id_hash())
+        .await
+        .map_err(WebError::internal)?
+        .into_iter()
+        .map(|s| ListedSessionDto {
+            id: s.public_id.iter().map(|b| format!("{b:02x}")).collect(),
+            client: match s.client {
+                SessionClient::Browser => "browser",
+                SessionClient::Api => "app",
+            },
+            device: s.device,
+            network: s.network,
+            created_at: rfc3339(s.created_at),
+            last_seen_at: rfc3339(s.last_seen_at),
+            current: s.current,
+        })
+        .collect();
+    Ok(Json(listed).into_response())
+}
+
+async fn session_end_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(handle): Path<String>,
+) -> Result<Response, WebError> {
+    if state
+        .sessions()
+        .end_listed(who.account, &handle)
+        .await
+        .map_err(WebError::internal)?
+    {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(WebError::NotFound)
+    }
+}
+
+async fn sessions_end_others_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+    session: Option<Extension<AppSession>>,
+) -> Result<Response, WebError> {
+    let session = session_from(session)?;
+    state
+        .sessions()
+        .end_others(who.account, session.id_hash())
+        .await
+        .map_err(WebError::internal)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

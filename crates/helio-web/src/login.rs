@@ -14,6 +14,7 @@ use crate::auth::SignedIn;
 use crate::csrf::CsrfToken;
 use crate::render::{html, rendered};
 use crate::services::accounts::{AccountError, LoggedIn, LoginOutcome, LoginSource};
+use crate::services::sessions::Sessions;
 use crate::{AppState, ClientInfo, RouteTable, WebError, cookies};
 
 pub(crate) fn routes() -> RouteTable {
@@ -177,10 +178,10 @@ async fn view_account_get(
     headers: HeaderMap,
     CsrfToken(csrf): CsrfToken,
 ) -> Result<Html<String>, WebError> {
-    let presented = cookies::presented_session(&headers).unwrap_or_default();
+    let current = Sessions::hash_of(cookies::presented_session(&headers).unwrap_or_default());
     let sessions = state
         .sessions()
-        .list(who.account, presented)
+        .list(who.account, &current)
         .await
         .map_err(WebError::internal)?
         .into_iter()
@@ -286,10 +287,10 @@ async fn view_sessions_end_others_post(
     who: SignedIn,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let presented = cookies::presented_session(&headers).unwrap_or_default();
+    let current = Sessions::hash_of(cookies::presented_session(&headers).unwrap_or_default());
     state
         .sessions()
-        .end_others(who.account, presented)
+        .end_others(who.account, &current)
         .await
         .map_err(WebError::internal)?;
     Ok(Redirect::to("/account").into_response())

@@ -34,6 +34,14 @@ pub struct AppTokens {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AppSession(TokenHash);
 
+impl AppSession {
+    /// The stored form of its ID, to tell it apart in the session list.
+    #[must_use]
+    pub fn id_hash(&self) -> &TokenHash {
+        &self.0
+    }
+}
+
 /// What a refresh did.
 pub enum RefreshOutcome {
     /// A new pair for the same session.

@@ -150,17 +150,23 @@ impl Sessions {
             .await
     }
 
-    /// The account's live sessions, browsers and apps, marking the one presented (SM-16).
+    /// The account's live sessions, browsers and apps, marking `current` (SM-16).
     pub async fn list(
         &self,
         account: AccountId,
-        presented: &str,
+        current: &TokenHash,
     ) -> Result<Vec<ListedSession>, StoreError> {
-        let current = SecretToken::parse(presented).map_or(TokenHash([0; 32]), |t| t.hash());
         self.store
             .sessions()
-            .live_of(account, &current, self.clock.now())
+            .live_of(account, current, self.clock.now())
             .await
+    }
+
+    /// The stored form of the session a presented cookie names (a hash that matches nothing
+    /// for a malformed one), to tell the asking session apart in the list.
+    #[must_use]
+    pub fn hash_of(presented: &str) -> TokenHash {
+        SecretToken::parse(presented).map_or(TokenHash([0; 32]), |t| t.hash())
     }
 
     /// Ends one of the account's sessions by the handle its list shows; `false` if there is
@@ -180,13 +186,16 @@ impl Sessions {
         Ok(ended)
     }
 
-    /// Ends every session of the account except the one presented; returns how many.
-    pub async fn end_others(&self, account: AccountId, presented: &str) -> Result<u64, StoreError> {
-        let keep = SecretToken::parse(presented).map_or(TokenHash([0; 32]), |t| t.hash());
+    /// Ends every session of the account except `keep` (the asking one); returns how many.
+    pub async fn end_others(
+        &self,
+        account: AccountId,
+        keep: &TokenHash,
+    ) -> Result<u64, StoreError> {
         let ended = self
             .store
             .sessions()
-            .end_all_except(account, &keep, "ended_by_owner", self.clock.now())
+            .end_all_except(account, keep, "ended_by_owner", self.clock.now())
             .await?;
         tracing::info!(target: "helio::security", event = "sessions_ended", %account, count = ended, reason = "ended_by_owner", "other sessions ended");
         Ok(ended)

@@ -494,6 +494,80 @@ async fn au_1_apps_add_and_use_passkeys(store: Store) {
     assert_eq!(account["second_factors"]["passkeys"], 0);
 }
 
+/// SM-16: an app lists the account's sessions (no IDs or tokens) and ends one or the others.
+async fn sm_16_apps_list_and_end_sessions(store: Store) {
+    let app = test_app(store).await;
+    verified(&app).await;
+    let (first, _) = tokens(&api_login(&app, PASSWORD).await);
+    let (second, _) = tokens(&api_login(&app, PASSWORD).await);
+    let browser = send(
+        &app.router,
+        form_post(
+            "/login",
+            &format!(
+                "email=lucia.mora%40example.com&password={}",
+                PASSWORD.replace(' ', "+")
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(browser.status, 303);
+    let listed = send(
+        &app.router,
+        with_bearer("GET", "/api/v1/sessions", &first, None),
+    )
+    .await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    for secret in [&first, &second] {
+        assert!(!listed.body.contains(secret.as_str()));
+    }
+    let sessions = json(&listed);
+    let sessions = sessions.as_array().unwrap();
+    assert_eq!(sessions.len(), 3);
+    assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
+    assert_eq!(sessions.iter().filter(|s| s["client"] == "app").count(), 2);
+
+    let ended = send(
+        &app.router,
+        with_bearer("POST", "/api/v1/sessions/end-others", &first, None),
+    )
+    .await;
+    assert_eq!(ended.status, 204);
+    assert_eq!(
+        account_status(&app, &second).await,
+        401,
+        "the other app is out"
+    );
+    let listed = json(
+        &send(
+            &app.router,
+            with_bearer("GET", "/api/v1/sessions", &first, None),
+        )
+        .await,
+    );
+    let only = listed.as_array().unwrap();
+    assert_eq!(only.len(), 1, "the browser is out too");
+    let own = only[0]["id"].as_str().unwrap().to_owned();
+    let missing = send(
+        &app.router,
+        with_bearer(
+            "POST",
+            "/api/v1/sessions/00112233445566778899aabbccddeeff/end",
+            &first,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(missing.status, 404);
+    let bye = send(
+        &app.router,
+        with_bearer("POST", &format!("/api/v1/sessions/{own}/end"), &first, None),
+    )
+    .await;
+    assert_eq!(bye.status, 204);
+    assert_eq!(account_status(&app, &first).await, 401);
+}
+
 async fn in_2_hostile_api_input_gets_a_clear_4xx(store: Store) {
     let app = test_app(store).await;
     verified(&app).await;
@@ -538,4 +612,5 @@ helio_store::dual_backend_tests!(
     au_1_the_api_asks_for_the_second_factor_and_forces_enrolment,
     in_2_hostile_api_input_gets_a_clear_4xx,
     au_1_apps_add_and_use_passkeys,
+    sm_16_apps_list_and_end_sessions,
 );
