@@ -286,7 +286,7 @@ mod sweeper {
     use std::time::Duration;
 
     use helio_store::Store;
-    use helio_store::testing::dump;
+    use helio_store::testing::{dump, execute_raw};
     use serde_json::{Value, json};
 
     use super::{EMAIL, PASSWORD, log_in, session_id, verified_account, with_cookie};
@@ -363,7 +363,72 @@ mod sweeper {
         );
     }
 
-    helio_store::dual_backend_tests!(sm_8_expired_sessions_are_deleted_and_logged);
+    /// SM-8: staff sessions are shorter: 15 minutes idle and 8 hours at most.
+    async fn sm_8_staff_sessions_end_after_15_idle_minutes_and_8_hours(store: Store) {
+        use helio_core::role::Role;
+        use helio_store::{SeenFrom, SessionStage};
+        use helio_web::services::accounts::LoggedIn;
+
+        let app = test_app(store).await;
+        let (account, _) = app
+            .accounts
+            .create_staff("ops@helio.example", "Ops", Role::Support)
+            .await
+            .unwrap();
+        let who = LoggedIn {
+            account,
+            role: Role::Support,
+        };
+        execute_raw(&app.store, "UPDATE accounts SET status = 'active'").await;
+        let seen = SeenFrom {
+            device: "Firefox on Linux",
+            network: "192.0.2.0/24",
+        };
+        let idle = app.sessions.start(who, SessionStage::Full).await.unwrap();
+        app.clock.advance(Duration::from_secs(14 * 60));
+        assert!(
+            app.sessions
+                .authenticate(idle.expose(), seen)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        app.clock.advance(Duration::from_secs(15 * 60 + 1));
+        assert!(
+            app.sessions
+                .authenticate(idle.expose(), seen)
+                .await
+                .unwrap()
+                .is_none(),
+            "15 minutes without a request end a staff session"
+        );
+
+        let busy = app.sessions.start(who, SessionStage::Full).await.unwrap();
+        for _ in 0..34 {
+            app.clock.advance(Duration::from_secs(14 * 60));
+            assert!(
+                app.sessions
+                    .authenticate(busy.expose(), seen)
+                    .await
+                    .unwrap()
+                    .is_some()
+            );
+        }
+        app.clock.advance(Duration::from_secs(5 * 60));
+        assert!(
+            app.sessions
+                .authenticate(busy.expose(), seen)
+                .await
+                .unwrap()
+                .is_none(),
+            "8 hours after login it ends, however active"
+        );
+    }
+
+    helio_store::dual_backend_tests!(
+        sm_8_expired_sessions_are_deleted_and_logged,
+        sm_8_staff_sessions_end_after_15_idle_minutes_and_8_hours,
+    );
 }
 
 mod list {
