@@ -43,3 +43,23 @@ macro_rules! random_id {
         }
     };
 }
+
+/// A 16-byte handle (a passkey's or a session's) as the pages and the API show it: 32
+/// lower-case hex digits.
+#[must_use]
+pub fn handle_hex(handle: &[u8; 16]) -> String {
+    handle.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A handle from its 32 hex digits; anything else is `None`.
+#[must_use]
+pub fn parse_handle(text: &str) -> Option<[u8; 16]> {
+    if text.len() != 32 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut handle = [0_u8; 16];
+    for (slot, pair) in handle.iter_mut().zip(text.as_bytes().chunks(2)) {
+        *slot = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    Some(handle)
+}

@@ -8,6 +8,7 @@ use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use helio_core::access::Access;
+use helio_core::id::handle_hex;
 use helio_core::time::Timestamp;
 use helio_store::{SessionClient, SessionStage};
 use serde::{Deserialize, Serialize};
@@ -437,7 +438,7 @@ async fn sessions_get(
         .map_err(WebError::internal)?
         .into_iter()
         .map(|s| ListedSessionDto {
-            id: s.public_id.iter().map(|b| format!("{b:02x}")).collect(),
+            id: handle_hex(&s.public_id),
             client: match s.client {
                 SessionClient::Browser => "browser",
                 SessionClient::Api => "app",

@@ -6,6 +6,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use helio_core::access::Access;
+use helio_core::id::handle_hex;
 use helio_core::time::Timestamp;
 use helio_store::{SessionClient, SessionStage};
 use serde::Deserialize;
@@ -186,11 +187,7 @@ async fn view_account_get(
         .map_err(WebError::internal)?
         .into_iter()
         .map(|listed| SessionRow {
-            handle: listed
-                .public_id
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
+            handle: handle_hex(&listed.public_id),
             device: listed.device.unwrap_or_else(|| "Unknown device".to_owned()),
             app: listed.client == SessionClient::Api,
             network: listed.network.unwrap_or_default(),

@@ -175,7 +175,7 @@ async fn enrol_page(
 }
 
 /// The refusal for a session whose login is too old to change second factors.
-fn log_in_again() -> Result<Response, WebError> {
+pub(crate) fn log_in_again() -> Result<Response, WebError> {
     Ok(rendered(
         StatusCode::FORBIDDEN,
         html(&MessagePage {

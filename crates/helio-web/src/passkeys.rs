@@ -220,17 +220,11 @@ async fn remove_post(
     app: Option<Extension<AppSession>>,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    if !who.may_change_factors(&state) && app.is_some() {
-        return Err(WebError::Forbidden(LOG_IN_AGAIN));
-    }
     if !who.may_change_factors(&state) {
-        return Ok(rendered(
-            StatusCode::FORBIDDEN,
-            html(&MessagePage {
-                heading: "Log in again first",
-                paragraphs: vec![LOG_IN_AGAIN],
-            })?,
-        ));
+        return match app {
+            Some(_) => Err(WebError::Forbidden(LOG_IN_AGAIN)),
+            None => mfa::log_in_again(),
+        };
     }
     let factors = state
         .mfa()

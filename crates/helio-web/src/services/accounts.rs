@@ -214,13 +214,11 @@ impl Accounts {
     /// Counts one unauthenticated, mail-sending request from `ip` against its hourly budget
     /// ([`ThrottlePolicy::REQUESTS`]); [`AccountError::TooMany`] when it is spent.
     async fn request_budget(&self, ip: std::net::IpAddr) -> Result<(), AccountError> {
-        let key = self.indexer.index(
-            IndexPurpose::ThrottleSource,
-            &format!("requests|{}", source_prefix(ip)),
-        );
-        if counters::spend(
+        if counters::spend_source_budget(
             &self.store,
-            &key,
+            &self.indexer,
+            "requests",
+            ip,
             ThrottlePolicy::REQUESTS,
             self.clock.now(),
         )
@@ -228,7 +226,6 @@ impl Accounts {
         {
             Ok(())
         } else {
-            tracing::warn!(target: "helio::security", event = "request_budget_spent", "sign-up or reset request refused: hourly budget of the source spent");
             Err(AccountError::TooMany)
         }
     }
@@ -236,14 +233,18 @@ impl Accounts {
     /// Counts one password login from `ip` (not a known device) against its budget
     /// ([`ThrottlePolicy::LOGINS`]); [`AccountError::TooMany`] when it is spent.
     async fn login_budget(&self, ip: std::net::IpAddr) -> Result<(), AccountError> {
-        let key = self.indexer.index(
-            IndexPurpose::ThrottleSource,
-            &format!("logins|{}", source_prefix(ip)),
-        );
-        if counters::spend(&self.store, &key, ThrottlePolicy::LOGINS, self.clock.now()).await? {
+        if counters::spend_source_budget(
+            &self.store,
+            &self.indexer,
+            "logins",
+            ip,
+            ThrottlePolicy::LOGINS,
+            self.clock.now(),
+        )
+        .await?
+        {
             Ok(())
         } else {
-            tracing::warn!(target: "helio::security", event = "request_budget_spent", "login refused: the source's login budget is spent");
             Err(AccountError::TooMany)
         }
     }

@@ -1,6 +1,7 @@
 //! Shared counters in the database (failed logins, mail and request budgets), updated by
 //! compare-and-swap so every replica's events are counted exactly once.
 
+use helio_core::crypto::blind_index::{BlindIndexer, IndexPurpose};
 use helio_core::throttle::{Decision, ThrottlePolicy};
 use helio_core::time::Timestamp;
 use helio_store::{Store, StoreError};
@@ -62,6 +63,28 @@ pub(crate) async fn spend(
         }
     }
     Err(CounterError::Contended)
+}
+
+/// Spends one unit of the per-source budget named `budget` ("requests", "logins", ...) for
+/// the address `ip`; `false`, with a security event, when it is spent. The counter's key is
+/// the keyed hash of the name and the address's prefix, so the table holds no address.
+pub(crate) async fn spend_source_budget(
+    store: &Store,
+    indexer: &BlindIndexer,
+    budget: &'static str,
+    ip: std::net::IpAddr,
+    policy: ThrottlePolicy,
+    now: Timestamp,
+) -> Result<bool, CounterError> {
+    let key = indexer.index(
+        IndexPurpose::ThrottleSource,
+        &format!("{budget}|{}", source_prefix(ip)),
+    );
+    let spent = spend(store, &key, policy, now).await?;
+    if !spent {
+        tracing::warn!(target: "helio::security", event = "request_budget_spent", budget, "request refused: the source's budget is spent");
+    }
+    Ok(spent)
 }
 
 /// Sources count by IPv4 host or IPv6 /64 (one customer's whole IPv6 network).

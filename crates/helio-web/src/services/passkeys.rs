@@ -10,9 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use helio_core::account::AccountId;
-use helio_core::crypto::blind_index::{BlindIndexer, IndexPurpose};
+use helio_core::crypto::blind_index::BlindIndexer;
 use helio_core::crypto::random_bytes;
 use helio_core::crypto::token::SecretToken;
+use helio_core::id::{handle_hex as hex, parse_handle as parse_hex_id};
 use helio_core::throttle::ThrottlePolicy;
 use helio_core::time::{Clock, Timestamp};
 use helio_store::{CeremonyPurpose, NewPasskey, Store, StoreError, StoredPasskey};
@@ -24,7 +25,7 @@ use webauthn_rs::prelude::{
 };
 use webauthn_rs_proto::ResidentKeyRequirement;
 
-use super::counters::{self, CounterError, source_prefix};
+use super::counters::{self, CounterError};
 
 /// How long a started ceremony may wait for the authenticator's answer.
 const CEREMONY_LIFETIME: Duration = Duration::from_secs(5 * 60);
@@ -97,21 +98,6 @@ pub struct Passkeys {
 
 fn credential_hash(credential_id: &[u8]) -> [u8; 32] {
     Sha256::digest(credential_id).into()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn parse_hex_id(text: &str) -> Option<[u8; 16]> {
-    if text.len() != 32 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let mut id = [0_u8; 16];
-    for (slot, pair) in id.iter_mut().zip(text.as_bytes().chunks(2)) {
-        *slot = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
-    }
-    Some(id)
 }
 
 impl Passkeys {
@@ -378,19 +364,16 @@ impl Passkeys {
         &self,
         source: std::net::IpAddr,
     ) -> Result<Started<RequestChallengeResponse>, PasskeyError> {
-        let key = self.indexer.index(
-            IndexPurpose::ThrottleSource,
-            &format!("passkey|{}", source_prefix(source)),
-        );
-        if !counters::spend(
+        if !counters::spend_source_budget(
             &self.store,
-            &key,
+            &self.indexer,
+            "passkey",
+            source,
             ThrottlePolicy::CHALLENGES,
             self.clock.now(),
         )
         .await?
         {
-            tracing::warn!(target: "helio::security", event = "request_budget_spent", "passkey challenge refused: budget of the source spent");
             return Err(PasskeyError::TooMany);
         }
         let (mut options, state) = self

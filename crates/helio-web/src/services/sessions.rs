@@ -6,6 +6,7 @@ use helio_core::account::AccountId;
 use helio_core::crypto::csrf::CsrfTokens;
 use helio_core::crypto::random_bytes;
 use helio_core::crypto::token::{SecretToken, TokenHash};
+use helio_core::id::parse_handle;
 use helio_core::session::SessionPolicy;
 use std::sync::Arc;
 
@@ -19,18 +20,6 @@ use super::accounts::LoggedIn;
 
 /// Longest a login may stay half-finished (password done, second factor pending).
 pub(crate) const PENDING_LIFETIME: std::time::Duration = std::time::Duration::from_secs(5 * 60);
-
-/// The 16-byte handle of a listed session from its 32-character hex form.
-fn parse_handle(text: &str) -> Option<[u8; 16]> {
-    if text.len() != 32 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let mut handle = [0_u8; 16];
-    for (slot, pair) in handle.iter_mut().zip(text.as_bytes().chunks(2)) {
-        *slot = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
-    }
-    Some(handle)
-}
 
 /// Idle and absolute lifetime of a session at `stage`: the role's for a full session, five
 /// minutes for a half-finished login.
