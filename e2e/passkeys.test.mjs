@@ -4,7 +4,12 @@
 // then use it as the second step after a password.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBrowser, startHelio } from './support/helio.mjs';
+import {
+  logInWithPassword as logInAs,
+  signUpAndConfirm as signUpAndConfirmAs,
+  startBrowser,
+  startHelio,
+} from './support/helio.mjs';
 
 let helio;
 let browser;
@@ -25,25 +30,8 @@ const person = {
   password: 'lanterns drifting past the old mill',
 };
 
-async function signUpAndConfirm(page) {
-  await page.goto(`${helio.url}/signup`);
-  await page.fill('#name', person.name);
-  await page.fill('#email', person.email);
-  await page.fill('#password', person.password);
-  await page.click('button[type=submit]');
-  await page.waitForURL(`${helio.url}/signup/sent`);
-  const mail = await helio.nextMail('verify_email', person.email);
-  await page.goto(mail.body.match(/(http:\/\/\S+?\/verify-email\?token=[A-Za-z0-9_-]{43})/)[1]);
-  await page.click('button[type=submit]');
-  assert.match(await page.textContent('h1'), /Email address confirmed/);
-}
-
-async function logInWithPassword(page) {
-  await page.goto(`${helio.url}/login`);
-  await page.fill('#email', person.email);
-  await page.fill('#password', person.password);
-  await page.click('button[type=submit]');
-}
+const signUpAndConfirm = (page) => signUpAndConfirmAs(helio, page, person);
+const logInWithPassword = (page) => logInAs(helio, page, person);
 
 async function logOut(page) {
   await page.click('form[action="/logout"] button');

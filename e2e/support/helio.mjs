@@ -11,11 +11,12 @@ import { chromium } from 'playwright-core';
 const targetDir = process.env.CARGO_TARGET_DIR ?? resolve(import.meta.dirname, '../../target');
 const binary = process.env.HELIO_BIN ?? join(targetDir, 'debug', 'helio');
 
-export async function startHelio() {
+/** Starts `helio serve`; `settings` adds HELIO_* variables (e.g. shorter session limits). */
+export async function startHelio(settings = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'helio-e2e-'));
   const child = spawn(binary, ['serve'], {
     cwd: dir,
-    env: { PATH: process.env.PATH, HELIO_SERVER_BIND: '127.0.0.1:0' },
+    env: { PATH: process.env.PATH, HELIO_SERVER_BIND: '127.0.0.1:0', ...settings },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs = [];
@@ -68,4 +69,28 @@ export async function startBrowser() {
       '--disable-quic',
     ],
   });
+}
+
+/** Signs `person` up through the pages and confirms the address with the mailed link. */
+export async function signUpAndConfirm(helio, page, person) {
+  await page.goto(`${helio.url}/signup`);
+  await page.fill('#name', person.name);
+  await page.fill('#email', person.email);
+  await page.fill('#password', person.password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${helio.url}/signup/sent`);
+  const mail = await helio.nextMail('verify_email', person.email);
+  await page.goto(mail.body.match(/(http:\/\/\S+?\/verify-email\?token=[A-Za-z0-9_-]{43})/)[1]);
+  await page.click('button[type=submit]');
+  if (!/Email address confirmed/.test(await page.textContent('h1'))) {
+    throw new Error('the address was not confirmed');
+  }
+}
+
+/** Logs `person` in with their password from the login page. */
+export async function logInWithPassword(helio, page, person) {
+  await page.goto(`${helio.url}/login`);
+  await page.fill('#email', person.email);
+  await page.fill('#password', person.password);
+  await page.click('button[type=submit]');
 }

@@ -35,7 +35,7 @@ pub use outbox::{MailRecord, Outbox};
 pub use partners::{CrewRecord, Partners};
 pub use passkeys::{CeremonyPurpose, NewPasskey, Passkeys, StoredPasskey, TakenCeremony};
 pub use sessions::{
-    ActiveSession, ExpiredSession, ListedSession, NewSession, SeenFrom, SessionClient,
-    SessionStage, Sessions,
+    ActiveSession, ExpiredSession, ExpiryReason, ListedSession, NewSession, SeenFrom,
+    SessionClient, SessionStage, Sessions,
 };
 pub use store::{PoolSettings, Store};

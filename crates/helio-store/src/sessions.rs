@@ -71,17 +71,36 @@ pub struct ActiveSession {
     pub created_at: Timestamp,
     /// How far the login has got.
     pub stage: SessionStage,
+    /// Longest quiet spell before it ends.
+    pub idle_timeout_secs: u32,
+    /// Its absolute end.
+    pub expires_at: Timestamp,
 }
 
-/// A session the sweeper found past its idle or absolute limit, and deleted.
+/// Why the sweeper found a session over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpiryReason {
+    /// No request for longer than its idle limit.
+    Idle,
+    /// Its absolute lifetime ran out.
+    Absolute,
+    /// Its last page was closed and nothing came after (SM-10).
+    Closed,
+}
+
+/// A session the sweeper found past its idle or absolute limit, or closed, and deleted.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExpiredSession {
     /// Whose it was.
     pub account: AccountId,
     /// Browser or app.
     pub client: SessionClient,
-    /// `true` when its absolute lifetime ran out, `false` when it sat idle too long.
-    pub absolute: bool,
+    /// Why it is over.
+    pub reason: ExpiryReason,
+    /// Browser and system of its latest request.
+    pub device: Option<String>,
+    /// Network of its latest request.
+    pub network: Option<String>,
 }
 
 /// Where a session's latest request came from, coarsely: shown to its owner.
@@ -176,8 +195,9 @@ impl<'a> Sessions<'a> {
     }
 
     /// The session if it is live at `now` (not ended, not idle too long, not past its absolute
-    /// lifetime, account active) and held by `client`, and marks it seen. Anything else is
-    /// `None`: a cookie never reaches an app's session, nor a token a browser's.
+    /// lifetime, not closed, account active) and held by `client`, and marks it seen, which
+    /// also cancels a pending close. Anything else is `None`: a cookie never reaches an app's
+    /// session, nor a token a browser's.
     pub async fn touch(
         &self,
         id: &TokenHash,
@@ -186,10 +206,11 @@ impl<'a> Sessions<'a> {
         seen: Option<SeenFrom<'_>>,
     ) -> Result<Option<ActiveSession>, StoreError> {
         let touched = sqlx::query(
-            "UPDATE sessions SET last_seen_at = ?, device_label = COALESCE(?, device_label), \
-             seen_from = COALESCE(?, seen_from) WHERE id_hash = ? AND client = ? \
-             AND ended_at IS NULL AND expires_at > ? \
-             AND last_seen_at + idle_timeout_secs * 1000000 > ?",
+            "UPDATE sessions SET last_seen_at = ?, close_at = NULL, \
+             device_label = COALESCE(?, device_label), seen_from = COALESCE(?, seen_from) \
+             WHERE id_hash = ? AND client = ? AND ended_at IS NULL AND expires_at > ? \
+             AND last_seen_at + idle_timeout_secs * 1000000 > ? \
+             AND (close_at IS NULL OR close_at > ?)",
         )
         .bind(now.unix_micros())
         .bind(seen.map(|s| s.device.chars().take(64).collect::<String>()))
@@ -198,13 +219,15 @@ impl<'a> Sessions<'a> {
         .bind(client.as_str())
         .bind(now.unix_micros())
         .bind(now.unix_micros())
+        .bind(now.unix_micros())
         .execute(self.pool)
         .await?;
         if touched.rows_affected() != 1 {
             return Ok(None);
         }
         let Some(row) = sqlx::query(
-            "SELECT s.account_id, a.role, s.created_at, s.stage FROM sessions s \
+            "SELECT s.account_id, a.role, s.created_at, s.stage, s.idle_timeout_secs, \
+             s.expires_at FROM sessions s \
              JOIN accounts a ON a.id = s.account_id \
              WHERE s.id_hash = ? AND a.status = 'active'",
         )
@@ -227,7 +250,26 @@ impl<'a> Sessions<'a> {
             created_at: Timestamp::from_unix_micros(row.try_get(2)?),
             stage: SessionStage::parse(&stage)
                 .ok_or(StoreError::Corrupt("unknown session stage"))?,
+            idle_timeout_secs: u32::try_from(row.try_get::<i64, _>(4)?)
+                .map_err(|_| StoreError::Corrupt("idle timeout out of range"))?,
+            expires_at: Timestamp::from_unix_micros(row.try_get(5)?),
         }))
+    }
+
+    /// Marks a live session as closing: unless another request of it comes before
+    /// `close_at`, it is over then (SM-10). `false` if it was not live.
+    pub async fn mark_closing(
+        &self,
+        id: &TokenHash,
+        close_at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let marked =
+            sqlx::query("UPDATE sessions SET close_at = ? WHERE id_hash = ? AND ended_at IS NULL")
+                .bind(close_at.unix_micros())
+                .bind(id.0.to_vec())
+                .execute(self.pool)
+                .await?;
+        Ok(marked.rows_affected() == 1)
     }
 
     /// Ends every live session of an account (password change or reset, staff action).
@@ -268,18 +310,19 @@ impl<'a> Sessions<'a> {
     }
 
     /// Deletes up to `limit` sessions that are past their idle or absolute limit at `now`
-    /// (SM-8) and returns them. Each goes by a conditional delete, so a session two sweepers
-    /// find is reported once; its app tokens go with it.
+    /// (SM-8), or past a pending close (SM-10), and returns them. Each goes by a conditional
+    /// delete, so a session two sweepers find is reported once; its app tokens go with it.
     pub async fn sweep_expired(
         &self,
         now: Timestamp,
         limit: u32,
     ) -> Result<Vec<ExpiredSession>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id_hash, account_id, client, expires_at FROM sessions \
-             WHERE ended_at IS NULL AND (expires_at <= ? \
-             OR last_seen_at + idle_timeout_secs * 1000000 <= ?) LIMIT ?",
+            "SELECT id_hash, account_id, client, expires_at, close_at, device_label, seen_from \
+             FROM sessions WHERE ended_at IS NULL AND (expires_at <= ? \
+             OR last_seen_at + idle_timeout_secs * 1000000 <= ? OR close_at <= ?) LIMIT ?",
         )
+        .bind(now.unix_micros())
         .bind(now.unix_micros())
         .bind(now.unix_micros())
         .bind(i64::from(limit))
@@ -290,12 +333,23 @@ impl<'a> Sessions<'a> {
             let id: Vec<u8> = row.try_get(0)?;
             let account: Vec<u8> = row.try_get(1)?;
             let client: String = row.try_get(2)?;
-            let absolute = row.try_get::<i64, _>(3)? <= now.unix_micros();
+            let reason = if row.try_get::<i64, _>(3)? <= now.unix_micros() {
+                ExpiryReason::Absolute
+            } else if row
+                .try_get::<Option<i64>, _>(4)?
+                .is_some_and(|close_at| close_at <= now.unix_micros())
+            {
+                ExpiryReason::Closed
+            } else {
+                ExpiryReason::Idle
+            };
             let ended = sqlx::query(
                 "DELETE FROM sessions WHERE id_hash = ? AND ended_at IS NULL \
-                 AND (expires_at <= ? OR last_seen_at + idle_timeout_secs * 1000000 <= ?)",
+                 AND (expires_at <= ? OR last_seen_at + idle_timeout_secs * 1000000 <= ? \
+                 OR close_at <= ?)",
             )
             .bind(id)
+            .bind(now.unix_micros())
             .bind(now.unix_micros())
             .bind(now.unix_micros())
             .execute(self.pool)
@@ -309,7 +363,9 @@ impl<'a> Sessions<'a> {
                     ),
                     client: SessionClient::parse(&client)
                         .ok_or(StoreError::Corrupt("unknown session client"))?,
-                    absolute,
+                    reason,
+                    device: row.try_get(5)?,
+                    network: row.try_get(6)?,
                 });
             }
         }
@@ -338,9 +394,10 @@ impl<'a> Sessions<'a> {
              seen_from FROM sessions WHERE account_id = ? AND stage = 'full' \
              AND ended_at IS NULL AND expires_at > ? \
              AND last_seen_at + idle_timeout_secs * 1000000 > ? AND public_id IS NOT NULL \
-             ORDER BY last_seen_at DESC",
+             AND (close_at IS NULL OR close_at > ?) ORDER BY last_seen_at DESC",
         )
         .bind(account.as_bytes().to_vec())
+        .bind(now.unix_micros())
         .bind(now.unix_micros())
         .bind(now.unix_micros())
         .fetch_all(self.pool)

@@ -24,13 +24,14 @@ use helio_core::crypto::device::DeviceCookies;
 use helio_core::crypto::password::{HashParams, PasswordHasher};
 use helio_core::keys::MasterKey;
 use helio_core::password::PlainPassword;
+use helio_core::session::SessionLimits;
 use helio_core::time::{Clock, SystemClock};
 use helio_store::testing::TestDb;
 use helio_web::services::accounts::{AccountKeys, Accounts, LoginOutcome, LoginSource};
 use helio_web::services::app_sessions::AppSessions;
 use helio_web::services::mfa::MfaService;
 use helio_web::services::passkeys::Passkeys;
-use helio_web::services::sessions::Sessions;
+use helio_web::services::sessions::{SessionSettings, Sessions};
 use helio_web::services::{keyring, mail};
 use helio_web::{AppServices, AppState, ConnectionInfo, HttpSettings};
 use tower::ServiceExt;
@@ -83,8 +84,17 @@ async fn main() {
         HttpSettings::default(),
         AppServices {
             accounts: accounts.clone(),
-            sessions: Sessions::new(store.clone(), Arc::clone(&clock), CsrfTokens::new(&key())),
-            app_sessions: AppSessions::new(store.clone(), Arc::clone(&clock)),
+            sessions: Sessions::new(
+                store.clone(),
+                Arc::clone(&clock),
+                CsrfTokens::new(&key()),
+                SessionSettings::default(),
+            ),
+            app_sessions: AppSessions::new(
+                store.clone(),
+                Arc::clone(&clock),
+                SessionLimits::DEFAULT,
+            ),
             mfa,
             passkeys: Passkeys::new(
                 store.clone(),

@@ -10,6 +10,7 @@ use crate::RouteTable;
 const STYLESHEET: &str = include_str!("../static/helio.css");
 const ICON: &str = include_str!("../static/icon.svg");
 const PASSKEYS_SCRIPT: &str = include_str!("../static/passkeys.js");
+const SESSION_SCRIPT: &str = include_str!("../static/session.js");
 
 /// Assets change only with a release; an hour of caching is safe and saves every page view
 /// a request.
@@ -20,6 +21,7 @@ pub(crate) fn routes() -> RouteTable {
         .get("/static/helio.css", Access::Public, stylesheet_get)
         .get("/static/icon.svg", Access::Public, icon_get)
         .get("/static/passkeys.js", Access::Public, passkeys_script_get)
+        .get("/static/session.js", Access::Public, session_script_get)
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
@@ -40,4 +42,8 @@ async fn icon_get() -> Response {
 
 async fn passkeys_script_get() -> Response {
     asset("text/javascript; charset=utf-8", PASSKEYS_SCRIPT)
+}
+
+async fn session_script_get() -> Response {
+    asset("text/javascript; charset=utf-8", SESSION_SCRIPT)
 }

@@ -28,6 +28,23 @@ pub(crate) struct SignedIn {
     pub(crate) stage: SessionStage,
     /// When this session's holder last proved who they are (login or second step).
     pub(crate) authenticated_at: Timestamp,
+    /// The session's idle limit.
+    pub(crate) idle_timeout_secs: u32,
+    /// The session's absolute end.
+    pub(crate) expires_at: Timestamp,
+}
+
+impl SignedIn {
+    fn of(active: &helio_store::ActiveSession) -> Self {
+        Self {
+            account: active.account,
+            role: active.role,
+            stage: active.stage,
+            authenticated_at: active.created_at,
+            idle_timeout_secs: active.idle_timeout_secs,
+            expires_at: active.expires_at,
+        }
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
@@ -153,12 +170,7 @@ async fn guard(mut request: Request, next: Next, allowed: &[SessionStage]) -> Re
         };
         return match session {
             Ok(Some((handle, active))) if allowed.contains(&active.stage) => {
-                request.extensions_mut().insert(SignedIn {
-                    account: active.account,
-                    role: active.role,
-                    stage: active.stage,
-                    authenticated_at: active.created_at,
-                });
+                request.extensions_mut().insert(SignedIn::of(&active));
                 request.extensions_mut().insert(handle);
                 next.run(request).await
             }
@@ -178,12 +190,7 @@ async fn guard(mut request: Request, next: Next, allowed: &[SessionStage]) -> Re
                 Ok(request) => request,
                 Err(refused) => return refused,
             };
-            request.extensions_mut().insert(SignedIn {
-                account: active.account,
-                role: active.role,
-                stage: active.stage,
-                authenticated_at: active.created_at,
-            });
+            request.extensions_mut().insert(SignedIn::of(&active));
             next.run(request).await
         }
         Ok(Some(active)) => Redirect::to(home_of(active.stage)).into_response(),

@@ -7,12 +7,11 @@
 //! Public routes (login, sign-up, reset) have no session to ride; the origin check covers them.
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{FromRequestParts, Request};
-use axum::http::request::Parts;
+use axum::extract::Request;
 use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::{AppState, WebError, cookies};
+use crate::{AppState, WebError};
 
 /// The header the page script sends the token in.
 const HEADER: &str = "x-csrf-token";
@@ -20,25 +19,6 @@ const HEADER: &str = "x-csrf-token";
 const FIELD: &str = "csrf";
 
 const REFUSED: &str = "This form has expired or was not sent from a Helio page. Go back, reload the page and try again.";
-
-/// A masked CSRF token for the page being rendered, for the current session (empty without
-/// one, when the page has no form that needs it).
-pub(crate) struct CsrfToken(pub(crate) String);
-
-impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
-    type Rejection = WebError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let state = parts.extensions.get::<AppState>().ok_or_else(|| {
-            WebError::internal(std::io::Error::other("application state missing"))
-        })?;
-        Ok(Self(
-            cookies::presented_session(&parts.headers)
-                .map(|session| state.sessions().csrf_token(session))
-                .unwrap_or_default(),
-        ))
-    }
-}
 
 fn changes_state(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)

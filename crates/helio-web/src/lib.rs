@@ -15,6 +15,7 @@ mod csrf;
 mod error;
 mod health;
 mod json_body;
+mod layout;
 pub mod logging;
 mod login;
 mod mfa;
@@ -28,6 +29,7 @@ mod routes;
 mod seen;
 pub mod server;
 pub mod services;
+mod session_script;
 mod settings;
 mod signup;
 mod state;
@@ -54,6 +56,7 @@ pub fn route_table() -> RouteTable {
         .merge(mfa::routes())
         .merge(passkeys::routes())
         .merge(api_session::routes())
+        .merge(session_script::routes())
 }
 
 /// The complete application: every route behind the hardened middleware stack.

@@ -1,7 +1,8 @@
 //! Logging in and out, and the account page (AU-4, SM-7, SM-12, SM-20).
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
@@ -12,7 +13,7 @@ use helio_store::{SessionClient, SessionStage};
 use serde::Deserialize;
 
 use crate::auth::SignedIn;
-use crate::csrf::CsrfToken;
+use crate::layout::SignedInLayout;
 use crate::render::{html, rendered};
 use crate::services::accounts::{AccountError, LoggedIn, LoginOutcome, LoginSource};
 use crate::services::sessions::Sessions;
@@ -42,6 +43,47 @@ pub(crate) fn routes() -> RouteTable {
 struct LoginPage<'a> {
     email: &'a str,
     failed: bool,
+    signed_out: Option<SignedOut>,
+}
+
+/// Why the previous session ended, when the session script ended it (SM-9): shown on the
+/// login page it lands on. Parsed from a closed set, so the page never echoes the URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum SignedOut {
+    /// Nothing happened on the page for the session's idle limit.
+    Inactivity,
+    /// The session reached its absolute lifetime.
+    Expired,
+}
+
+impl SignedOut {
+    fn event_reason(self) -> &'static str {
+        match self {
+            Self::Inactivity => "inactivity_logout",
+            Self::Expired => "lifetime_logout",
+        }
+    }
+
+    fn query(self) -> &'static str {
+        match self {
+            Self::Inactivity => "/login?signed_out=inactivity",
+            Self::Expired => "/login?signed_out=expired",
+        }
+    }
+}
+
+/// The login page's query: only the notice of a script-ended session.
+#[derive(Deserialize)]
+pub(crate) struct LoginQuery {
+    signed_out: Option<SignedOut>,
+}
+
+/// The logout form: who ended it, the person or their page's timer.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LogoutInput {
+    reason: Option<SignedOut>,
 }
 
 #[derive(Template)]
@@ -53,7 +95,7 @@ struct AccountPage<'a> {
     crew: Option<String>,
     totp: bool,
     recovery_codes_left: u32,
-    csrf: String,
+    layout: SignedInLayout,
     sessions: Vec<SessionRow>,
     passkeys: Vec<PasskeyRow>,
 }
@@ -91,10 +133,11 @@ pub(crate) struct LoginInput {
     password: String,
 }
 
-async fn view_login_get() -> Result<Html<String>, WebError> {
+async fn view_login_get(Query(query): Query<LoginQuery>) -> Result<Html<String>, WebError> {
     html(&LoginPage {
         email: "",
         failed: false,
+        signed_out: query.signed_out,
     })
 }
 
@@ -143,6 +186,7 @@ async fn view_login_post(
             let page = html(&LoginPage {
                 email: &input.email,
                 failed: true,
+                signed_out: None,
             })?;
             Ok(rendered(StatusCode::UNAUTHORIZED, page))
         }
@@ -177,7 +221,7 @@ async fn view_account_get(
     State(state): State<AppState>,
     who: SignedIn,
     headers: HeaderMap,
-    CsrfToken(csrf): CsrfToken,
+    layout: SignedInLayout,
 ) -> Result<Html<String>, WebError> {
     let current = Sessions::hash_of(cookies::presented_session(&headers).unwrap_or_default());
     let sessions = state
@@ -223,7 +267,7 @@ async fn view_account_get(
             .as_ref()
             .map(|crew| format!("{} · {}", crew.name, crew.company_name)),
         totp: factors.totp,
-        csrf,
+        layout,
         sessions,
         recovery_codes_left: state
             .mfa()
@@ -235,20 +279,25 @@ async fn view_account_get(
 }
 
 /// Ends the session on the server, expires the cookie and clears what the browser kept, then
-/// returns to the login page (SM-7).
+/// returns to the login page (SM-7). The session script posts here too when the page's timer
+/// runs out, naming why (SM-9), and the login page says so.
 async fn view_logout_post(
     State(state): State<AppState>,
     _who: SignedIn,
     headers: HeaderMap,
+    input: Result<Form<LogoutInput>, FormRejection>,
 ) -> Result<Response, WebError> {
+    // Logging out never fails for want of a well-formed reason: without one it is the
+    // person's own logout.
+    let reason = input.ok().and_then(|Form(input)| input.reason);
     if let Some(id) = cookies::presented_session(&headers) {
         state
             .sessions()
-            .end(id, "logout")
+            .end(id, reason.map_or("logout", SignedOut::event_reason))
             .await
             .map_err(WebError::internal)?;
     }
-    let mut response = Redirect::to("/login").into_response();
+    let mut response = Redirect::to(reason.map_or("/login", SignedOut::query)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::SET_COOKIE, cookies::expired_session());
     // Cache and storage go; cookies are not wiped wholesale so that the device cookie, which

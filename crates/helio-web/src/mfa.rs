@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use helio_core::access::Access;
 use helio_store::SessionStage;
@@ -13,8 +13,8 @@ use qrcode::render::svg;
 use serde::Deserialize;
 
 use crate::auth::{LOG_IN_AGAIN, SignedIn};
-use crate::csrf::CsrfToken;
-use crate::pages::MessagePage;
+use crate::layout::SignedInLayout;
+use crate::pages::SignedInMessagePage;
 use crate::render::{html, rendered};
 use crate::services::accounts::SecurityNotice;
 use crate::services::mfa::MfaError;
@@ -40,14 +40,14 @@ struct ChallengePage {
     failed: bool,
     totp: bool,
     passkeys: bool,
-    csrf: String,
+    layout: SignedInLayout,
 }
 
 async fn challenge_page(
     state: &AppState,
     who: SignedIn,
     failed: bool,
-    csrf: String,
+    layout: SignedInLayout,
 ) -> Result<Html<String>, WebError> {
     let factors = state
         .mfa()
@@ -58,7 +58,7 @@ async fn challenge_page(
         failed,
         totp: factors.totp,
         passkeys: factors.passkeys > 0,
-        csrf,
+        layout,
     })
 }
 
@@ -69,7 +69,7 @@ struct EnrolPage {
     qr_svg: String,
     secret: String,
     failed: bool,
-    csrf: String,
+    layout: SignedInLayout,
 }
 
 #[derive(Template)]
@@ -77,6 +77,7 @@ struct EnrolPage {
 struct RecoveryPage<'a> {
     heading: &'static str,
     codes: Vec<&'a str>,
+    layout: SignedInLayout,
 }
 
 #[derive(Deserialize)]
@@ -85,13 +86,29 @@ pub(crate) struct CodeInput {
     code: String,
 }
 
+/// A half-finished login just made full under a new ID: the cookie to send, and the layout
+/// of a page rendered for the new session (its CSRF token and timers, not the old one's).
+pub(crate) struct Promoted {
+    cookie: HeaderValue,
+    pub(crate) layout: SignedInLayout,
+}
+
+impl Promoted {
+    /// `response`, carrying the new session's cookie.
+    pub(crate) fn respond(self, mut response: Response) -> Response {
+        response
+            .headers_mut()
+            .insert(header::SET_COOKIE, self.cookie);
+        response
+    }
+}
+
 /// Replaces the half-finished session with a full one under a new ID (SM-4).
 pub(crate) async fn promote(
     state: &AppState,
     headers: &HeaderMap,
     who: SignedIn,
-    mut response: Response,
-) -> Result<Response, WebError> {
+) -> Result<Promoted, WebError> {
     let presented = cookies::presented_session(headers).unwrap_or_default();
     let token = state
         .sessions()
@@ -100,22 +117,24 @@ pub(crate) async fn promote(
         .map_err(WebError::internal)?;
     let cookie = cookies::session(token.expose(), who.role.is_staff())
         .ok_or_else(|| WebError::internal(std::io::Error::other("cookie value")))?;
-    response.headers_mut().insert(header::SET_COOKIE, cookie);
-    Ok(response)
+    Ok(Promoted {
+        cookie,
+        layout: SignedInLayout::fresh(state, who.logged_in(), token.expose()),
+    })
 }
 
 async fn view_mfa_get(
     State(state): State<AppState>,
     who: SignedIn,
-    CsrfToken(csrf): CsrfToken,
+    layout: SignedInLayout,
 ) -> Result<Html<String>, WebError> {
-    challenge_page(&state, who, false, csrf).await
+    challenge_page(&state, who, false, layout).await
 }
 
 async fn view_mfa_post(
     State(state): State<AppState>,
     who: SignedIn,
-    CsrfToken(csrf): CsrfToken,
+    layout: SignedInLayout,
     headers: HeaderMap,
     Form(input): Form<CodeInput>,
 ) -> Result<Response, WebError> {
@@ -127,26 +146,22 @@ async fn view_mfa_post(
     if !ok {
         return Ok(rendered(
             StatusCode::UNAUTHORIZED,
-            challenge_page(&state, who, true, csrf).await?,
+            challenge_page(&state, who, true, layout).await?,
         ));
     }
-    promote(
-        &state,
-        &headers,
-        who,
-        Redirect::to("/account").into_response(),
-    )
-    .await
+    Ok(promote(&state, &headers, who)
+        .await?
+        .respond(Redirect::to("/account").into_response()))
 }
 
 async fn enrol_page(
     state: &AppState,
     who: SignedIn,
     failed: bool,
-    csrf: String,
+    layout: SignedInLayout,
 ) -> Result<Response, WebError> {
     if !who.may_change_factors(state) {
-        return log_in_again();
+        return log_in_again(layout);
     }
     let profile = who.profile(state).await?;
     let enrolment = match state.mfa().begin(who.account, &profile.email).await {
@@ -164,7 +179,7 @@ async fn enrol_page(
         qr_svg,
         secret: enrolment.secret_base32,
         failed,
-        csrf,
+        layout,
     })?;
     let status = if failed {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -175,12 +190,13 @@ async fn enrol_page(
 }
 
 /// The refusal for a session whose login is too old to change second factors.
-pub(crate) fn log_in_again() -> Result<Response, WebError> {
+pub(crate) fn log_in_again(layout: SignedInLayout) -> Result<Response, WebError> {
     Ok(rendered(
         StatusCode::FORBIDDEN,
-        html(&MessagePage {
+        html(&SignedInMessagePage {
             heading: "Log in again first",
             paragraphs: vec![LOG_IN_AGAIN],
+            layout,
         })?,
     ))
 }
@@ -188,24 +204,24 @@ pub(crate) fn log_in_again() -> Result<Response, WebError> {
 async fn view_enrol_get(
     State(state): State<AppState>,
     who: SignedIn,
-    CsrfToken(csrf): CsrfToken,
+    layout: SignedInLayout,
 ) -> Result<Response, WebError> {
-    enrol_page(&state, who, false, csrf).await
+    enrol_page(&state, who, false, layout).await
 }
 
 async fn view_enrol_post(
     State(state): State<AppState>,
     who: SignedIn,
-    CsrfToken(csrf): CsrfToken,
+    layout: SignedInLayout,
     headers: HeaderMap,
     Form(input): Form<CodeInput>,
 ) -> Result<Response, WebError> {
     if !who.may_change_factors(&state) {
-        return log_in_again();
+        return log_in_again(layout);
     }
     let codes = match state.mfa().confirm(who.account, &input.code).await {
         Ok(Some(codes)) => codes,
-        Ok(None) => return enrol_page(&state, who, true, csrf).await,
+        Ok(None) => return enrol_page(&state, who, true, layout).await,
         Err(MfaError::AlreadyEnrolled) => return Ok(Redirect::to("/account").into_response()),
         Err(other) => return Err(WebError::internal(other)),
     };
@@ -214,16 +230,23 @@ async fn view_enrol_post(
         .notify_security_change(who.account, SecurityNotice::AuthenticatorAppAdded)
         .await
         .map_err(WebError::internal)?;
-    let page = html(&RecoveryPage {
-        heading: "Two-step verification is on",
-        codes: codes.iter().map(|c| c.expose()).collect(),
-    })?;
-    let response = rendered(StatusCode::OK, page);
+    let heading = "Two-step verification is on";
+    let codes = codes.iter().map(|c| c.expose()).collect();
     if who.stage == SessionStage::EnrolmentPending {
-        promote(&state, &headers, who, response).await
-    } else {
-        Ok(response)
+        let promoted = promote(&state, &headers, who).await?;
+        let page = html(&RecoveryPage {
+            heading,
+            codes,
+            layout: promoted.layout.clone(),
+        })?;
+        return Ok(promoted.respond(rendered(StatusCode::OK, page)));
     }
+    let page = html(&RecoveryPage {
+        heading,
+        codes,
+        layout,
+    })?;
+    Ok(rendered(StatusCode::OK, page))
 }
 
 /// Why an account may not drop its authenticator app now, if it may not: its login is too
@@ -268,6 +291,7 @@ const ONLY_APP: &str = "Your account needs a second step at every login. Add a p
 async fn view_totp_remove_post(
     State(state): State<AppState>,
     who: SignedIn,
+    layout: SignedInLayout,
 ) -> Result<Response, WebError> {
     if let Some((status, reason)) = totp_removal_refused(&state, &who).await? {
         let heading = if status == StatusCode::FORBIDDEN {
@@ -277,9 +301,10 @@ async fn view_totp_remove_post(
         };
         return Ok(rendered(
             status,
-            html(&MessagePage {
+            html(&SignedInMessagePage {
                 heading,
                 paragraphs: vec![reason],
+                layout,
             })?,
         ));
     }
@@ -315,16 +340,18 @@ pub(crate) async fn replace_recovery_codes(
 async fn view_recovery_codes_post(
     State(state): State<AppState>,
     who: SignedIn,
+    layout: SignedInLayout,
 ) -> Result<Response, WebError> {
     let codes = match replace_recovery_codes(&state, &who).await {
         Ok(Some(codes)) => codes,
         Ok(None) => return Ok(Redirect::to("/mfa/enrol").into_response()),
-        Err(WebError::Forbidden(_)) => return log_in_again(),
+        Err(WebError::Forbidden(_)) => return log_in_again(layout),
         Err(other) => return Err(other),
     };
     let page = html(&RecoveryPage {
         heading: "New recovery codes",
         codes: codes.iter().map(String::as_str).collect(),
+        layout,
     })?;
     Ok(rendered(StatusCode::OK, page))
 }

@@ -18,6 +18,15 @@ pub(crate) struct MessagePage {
     pub(crate) paragraphs: Vec<&'static str>,
 }
 
+/// The same, for someone signed in: the signed-in layout, with its logout (SM-20).
+#[derive(Template)]
+#[template(path = "signed_in_message.html")]
+pub(crate) struct SignedInMessagePage {
+    pub(crate) heading: &'static str,
+    pub(crate) paragraphs: Vec<&'static str>,
+    pub(crate) layout: crate::layout::SignedInLayout,
+}
+
 pub(crate) fn routes() -> RouteTable {
     RouteTable::new().get("/", Access::Public, view_landing_get)
 }

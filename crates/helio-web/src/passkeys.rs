@@ -17,12 +17,13 @@ use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 use crate::api_session::SessionDto;
 use crate::auth::{LOG_IN_AGAIN, SignedIn};
 use crate::json_body::JsonObject;
-use crate::pages::MessagePage;
+use crate::layout::SignedInLayout;
+use crate::pages::SignedInMessagePage;
 use crate::render::{html, rendered};
 use crate::services::accounts::{LoggedIn, SecurityNotice};
 use crate::services::app_sessions::AppSession;
 use crate::services::passkeys::{PasskeyError, Started};
-use crate::{AppState, ClientInfo, RouteTable, WebError, login, mfa};
+use crate::{AppState, ClientInfo, RouteTable, WebError, cookies, login, mfa};
 
 pub(crate) fn routes() -> RouteTable {
     // Each ceremony is served twice: to the page script under the session cookie, and to the
@@ -109,6 +110,30 @@ struct Done {
     recovery_codes: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     session: Option<SessionDto>,
+    /// For a browser whose session this step replaced: what its page needs to go on under
+    /// the new session (a CSRF token of the new session, and its timers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    renewed: Option<Renewal>,
+}
+
+/// A page's session facts after its session was replaced under it.
+#[derive(Serialize)]
+struct Renewal {
+    csrf: String,
+    logout_action: &'static str,
+    idle_secs: u64,
+    absolute_secs: u64,
+}
+
+impl Renewal {
+    fn of(layout: &SignedInLayout) -> Self {
+        Self {
+            csrf: layout.csrf.clone(),
+            logout_action: layout.logout_action,
+            idle_secs: layout.idle_secs,
+            absolute_secs: layout.absolute_secs,
+        }
+    }
 }
 
 impl Done {
@@ -117,6 +142,7 @@ impl Done {
             next: "/account",
             recovery_codes: Vec::new(),
             session: None,
+            renewed: None,
         }
     }
 }
@@ -140,7 +166,11 @@ async fn finish_login_step(
             done.session = Some(SessionDto::new(SessionStage::Full, &tokens));
             Ok(Json(done).into_response())
         }
-        None => mfa::promote(state, headers, who, Json(done).into_response()).await,
+        None => {
+            let promoted = mfa::promote(state, headers, who).await?;
+            done.renewed = Some(Renewal::of(&promoted.layout));
+            Ok(promoted.respond(Json(done).into_response()))
+        }
     }
 }
 
@@ -218,12 +248,20 @@ async fn remove_post(
     State(state): State<AppState>,
     who: SignedIn,
     app: Option<Extension<AppSession>>,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
+    let layout = || {
+        SignedInLayout::new(
+            &state,
+            &who,
+            cookies::presented_session(&headers).unwrap_or_default(),
+        )
+    };
     if !who.may_change_factors(&state) {
         return match app {
             Some(_) => Err(WebError::Forbidden(LOG_IN_AGAIN)),
-            None => mfa::log_in_again(),
+            None => mfa::log_in_again(layout()),
         };
     }
     let factors = state
@@ -235,9 +273,10 @@ async fn remove_post(
         if app.is_some() {
             return Err(WebError::Conflict(ONLY_FACTOR));
         }
-        let page = html(&MessagePage {
+        let page = html(&SignedInMessagePage {
             heading: "This passkey is your only second step",
             paragraphs: vec![ONLY_FACTOR],
+            layout: layout(),
         })?;
         return Ok(rendered(StatusCode::CONFLICT, page));
     }

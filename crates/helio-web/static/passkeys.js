@@ -127,6 +127,10 @@
         const credential = await flow.prompt(challenge.options);
         if (!credential) throw new Error('No passkey was chosen.');
         const done = await post(flow.finish, { ceremony: challenge.ceremony, credential: flow.encode(credential) }, csrf);
+        if (done.renewed) {
+          // The session was replaced under this page: the session script takes the new one.
+          document.dispatchEvent(new CustomEvent('helio:session-renewed', { detail: done.renewed }));
+        }
         if (done.recovery_codes && done.recovery_codes.length > 0 && showCodes(panel, done.recovery_codes)) {
           button.hidden = true;
           return;

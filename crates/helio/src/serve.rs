@@ -206,7 +206,12 @@ pub(crate) async fn services(
     Ok(Services {
         accounts,
         partners: PartnerService::new(store.clone(), Arc::clone(&clock)),
-        sessions: Sessions::new(store.clone(), clock, CsrfTokens::new(&mac)),
+        sessions: Sessions::new(
+            store.clone(),
+            clock,
+            CsrfTokens::new(&mac),
+            settings.sessions,
+        ),
         mfa,
         passkeys,
         keys,
@@ -246,7 +251,11 @@ async fn application(
         AppServices {
             accounts: services.accounts,
             sessions: services.sessions,
-            app_sessions: AppSessions::new(store.clone(), Arc::new(SystemClock)),
+            app_sessions: AppSessions::new(
+                store.clone(),
+                Arc::new(SystemClock),
+                settings.sessions.limits,
+            ),
             mfa: services.mfa,
             passkeys: services.passkeys,
         },

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use helio_core::crypto::random_bytes;
 use helio_core::crypto::token::{SecretToken, TokenHash};
+use helio_core::session::SessionLimits;
 use helio_core::time::Clock;
 use helio_store::{
     ActiveSession, NewSession, NewToken, Refreshed, SeenFrom, SessionStage, Store, StoreError,
@@ -57,19 +58,24 @@ pub enum RefreshOutcome {
 pub struct AppSessions {
     store: Store,
     clock: Arc<dyn Clock>,
+    limits: SessionLimits,
 }
 
 impl AppSessions {
-    /// The service over the store.
+    /// The service over the store, with the same lifetimes as browser sessions.
     #[must_use]
-    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+    pub fn new(store: Store, clock: Arc<dyn Clock>, limits: SessionLimits) -> Self {
+        Self {
+            store,
+            clock,
+            limits,
+        }
     }
 
     /// Starts an app session at `stage`. A half-finished login gets only an access token
     /// that reaches its second-factor endpoints, for five minutes.
     pub async fn start(&self, who: LoggedIn, stage: SessionStage) -> Result<AppTokens, StoreError> {
-        let (idle, absolute) = lifetimes(who, stage);
+        let (idle, absolute) = lifetimes(&self.limits, who, stage);
         let now = self.clock.now();
         let expires_at = now.saturating_add(absolute);
         // The session's own ID is never handed out: it only keys the row.
@@ -150,7 +156,7 @@ impl AppSessions {
             account: active.account,
             role: active.role,
         };
-        let (idle, absolute) = lifetimes(who, active.stage);
+        let (idle, absolute) = lifetimes(&self.limits, who, active.stage);
         let access_lifetime = ACCESS_LIFETIME.min(idle);
         let (access, refresh) = (SecretToken::generate(), SecretToken::generate());
         self.store

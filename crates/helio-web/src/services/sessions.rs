@@ -7,27 +7,50 @@ use helio_core::crypto::csrf::CsrfTokens;
 use helio_core::crypto::random_bytes;
 use helio_core::crypto::token::{SecretToken, TokenHash};
 use helio_core::id::parse_handle;
-use helio_core::session::SessionPolicy;
+use helio_core::session::SessionLimits;
 use std::sync::Arc;
+use std::time::Duration;
 
 use helio_core::time::{Clock, Timestamp};
 use helio_store::{
-    ActiveSession, ListedSession, NewSession, SeenFrom, SessionClient, SessionStage, Store,
-    StoreError,
+    ActiveSession, ExpiryReason, ListedSession, NewSession, SeenFrom, SessionClient, SessionStage,
+    Store, StoreError,
 };
 
 use super::accounts::LoggedIn;
 
 /// Longest a login may stay half-finished (password done, second factor pending).
-pub(crate) const PENDING_LIFETIME: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+pub(crate) const PENDING_LIFETIME: Duration = Duration::from_secs(5 * 60);
+
+/// How sessions behave, as the operator configured them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionSettings {
+    /// Idle and absolute lifetimes by role.
+    pub limits: SessionLimits,
+    /// How long before a session's end its pages warn, with a way to stay signed in.
+    pub warn_before: Duration,
+    /// Whether closing the last tab or window of a session ends it on the server (SM-10).
+    pub logout_on_close: bool,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self {
+            limits: SessionLimits::DEFAULT,
+            warn_before: Duration::from_secs(120),
+            logout_on_close: false,
+        }
+    }
+}
 
 /// Idle and absolute lifetime of a session at `stage`: the role's for a full session, five
 /// minutes for a half-finished login.
 pub(crate) fn lifetimes(
+    limits: &SessionLimits,
     who: LoggedIn,
     stage: SessionStage,
-) -> (std::time::Duration, std::time::Duration) {
-    let policy = SessionPolicy::for_role(who.role);
+) -> (Duration, Duration) {
+    let policy = limits.for_role(who.role);
     match stage {
         SessionStage::Full => (policy.idle, policy.absolute),
         SessionStage::MfaPending | SessionStage::EnrolmentPending => {
@@ -39,7 +62,11 @@ pub(crate) fn lifetimes(
 /// How long after a login (or second step) a session may add or change a second factor.
 /// Past this, the person logs in again first, so a session taken over by someone else cannot
 /// quietly give them a lasting way in.
-const RECENT_LOGIN: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+const RECENT_LOGIN: Duration = Duration::from_secs(10 * 60);
+
+/// How long a session whose page was closed waits for another request of it (a reload, a
+/// link followed, another tab) before it is over (SM-10).
+pub(crate) const CLOSE_GRACE: Duration = Duration::from_secs(15);
 
 /// Sessions ended per sweeper batch.
 const SWEEP_BATCH: u32 = 500;
@@ -50,18 +77,31 @@ pub struct Sessions {
     store: Store,
     clock: Arc<dyn Clock>,
     csrf: Arc<CsrfTokens>,
+    settings: SessionSettings,
 }
 
 impl Sessions {
     /// The service over the store, reading time from `clock`; `csrf` ties form tokens to
     /// sessions.
     #[must_use]
-    pub fn new(store: Store, clock: Arc<dyn Clock>, csrf: CsrfTokens) -> Self {
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        csrf: CsrfTokens,
+        settings: SessionSettings,
+    ) -> Self {
         Self {
             store,
             clock,
             csrf: Arc::new(csrf),
+            settings,
         }
+    }
+
+    /// How sessions behave here.
+    #[must_use]
+    pub fn settings(&self) -> &SessionSettings {
+        &self.settings
     }
 
     /// A freshly masked CSRF token for the session whose cookie value is `presented`, for the
@@ -85,7 +125,7 @@ impl Sessions {
         who: LoggedIn,
         stage: SessionStage,
     ) -> Result<SecretToken, StoreError> {
-        let (idle, absolute) = lifetimes(who, stage);
+        let (idle, absolute) = lifetimes(&self.settings.limits, who, stage);
         let token = SecretToken::generate();
         let now = self.clock.now();
         self.store
@@ -102,6 +142,37 @@ impl Sessions {
             .await?;
         tracing::info!(target: "helio::security", event = "session_created", account = %who.account, stage = ?stage, "session created");
         Ok(token)
+    }
+
+    /// Whole seconds from now until `at` (zero once it has passed).
+    #[must_use]
+    pub fn seconds_until(&self, at: Timestamp) -> u64 {
+        let micros = at
+            .unix_micros()
+            .saturating_sub(self.clock.now().unix_micros());
+        u64::try_from(micros / 1_000_000).unwrap_or(0)
+    }
+
+    /// Records that the page of the session a presented ID names is closing: unless another
+    /// request of it comes within [`CLOSE_GRACE`], the session is over (SM-10). Does nothing
+    /// unless the operator turned logout-on-close on; returns whether it was marked.
+    pub async fn closing(&self, presented: &str) -> Result<bool, StoreError> {
+        let Some(token) = SecretToken::parse(presented) else {
+            return Ok(false);
+        };
+        if !self.settings.logout_on_close {
+            return Ok(false);
+        }
+        let close_at = self.clock.now().saturating_add(CLOSE_GRACE);
+        let marked = self
+            .store
+            .sessions()
+            .mark_closing(&token.hash(), close_at)
+            .await?;
+        if marked {
+            tracing::info!(target: "helio::security", event = "session_closing", grace_secs = CLOSE_GRACE.as_secs(), "a page of the session closed; it ends unless another request comes");
+        }
+        Ok(marked)
     }
 
     /// Whether a session authenticated at `authenticated_at` is recent enough for a change to
@@ -218,10 +289,10 @@ impl Sessions {
                 .sweep_expired(now, SWEEP_BATCH)
                 .await?;
             for session in &expired {
-                let reason = if session.absolute {
-                    "absolute_timeout"
-                } else {
-                    "idle_timeout"
+                let reason = match session.reason {
+                    ExpiryReason::Absolute => "absolute_timeout",
+                    ExpiryReason::Idle => "idle_timeout",
+                    ExpiryReason::Closed => "window_closed",
                 };
                 tracing::info!(target: "helio::security", event = "session_expired", account = %session.account, client = ?session.client, reason, "session expired");
             }
@@ -237,7 +308,7 @@ impl Sessions {
 
 /// Sweeps expired sessions every `every` for as long as the process runs; a failed sweep is
 /// logged and tried again at the next tick.
-pub async fn run_sweeper(sessions: Sessions, every: std::time::Duration) {
+pub async fn run_sweeper(sessions: Sessions, every: Duration) {
     let mut ticks = tokio::time::interval(every);
     loop {
         ticks.tick().await;

@@ -126,12 +126,22 @@ async fn in_3_landing_page_uses_no_inline_script_or_style(store: Store) {
             .contains(r#"<link rel="stylesheet" href="/static/helio.css">"#)
     );
     for forbidden in [
-        "<script", "<style", " style=", "onclick", "http://", "https://",
+        "<script>", "<style", " style=", "onclick", "http://", "https://",
     ] {
         assert!(
             !answer.body.contains(forbidden),
             "landing page contains {forbidden}"
         );
+    }
+    // Scripts come only as files from our own origin, never inline.
+    for script in answer.body.split("<script").skip(1) {
+        assert!(
+            script.starts_with(r#" src="/static/"#) && script.contains("></script>"),
+            "inline or foreign script: <script{}",
+            &script[..script.len().min(80)]
+        );
+        let tag_end = script.find('>').unwrap();
+        assert!(script[tag_end..].starts_with("></script>"));
     }
 }
 

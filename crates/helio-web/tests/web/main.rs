@@ -22,6 +22,7 @@ mod reset;
 mod rotation;
 mod routes;
 mod server;
+mod session_pages;
 mod sessions;
 mod smtp;
 mod support;

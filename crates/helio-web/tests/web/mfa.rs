@@ -63,7 +63,7 @@ fn post_as(path: &str, session: &str, body: &str) -> Request<Body> {
 }
 
 /// Enrols TOTP from a signed-in session; returns the secret and the recovery codes shown.
-async fn enrol(app: &TestApp, session: &str) -> (TotpSecret, Vec<String>) {
+pub(crate) async fn enrol(app: &TestApp, session: &str) -> (TotpSecret, Vec<String>) {
     let page = send(&app.router, get_as("/mfa/enrol", session)).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("<svg"), "a server-rendered QR code");

@@ -15,6 +15,7 @@ const REVIEWED_PUBLIC_ROUTES: &[(&str, &str)] = &[
     ("GET", "/static/helio.css"),
     ("GET", "/static/icon.svg"),
     ("GET", "/static/passkeys.js"),
+    ("GET", "/static/session.js"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/signup"),

@@ -21,7 +21,7 @@ use helio_web::services::keyring::Keyring;
 use helio_web::services::mail::{self, Deliver, Delivery, Outgoing};
 use helio_web::services::mfa::MfaService;
 use helio_web::services::passkeys::Passkeys;
-use helio_web::services::sessions::Sessions;
+use helio_web::services::sessions::{SessionSettings, Sessions};
 use helio_web::{AppServices, AppState, ConnectionInfo, HttpSettings};
 use tower::ServiceExt;
 use tracing_subscriber::fmt::MakeWriter;
@@ -82,7 +82,18 @@ impl TestKeys {
 }
 
 pub(crate) async fn test_app_with(store: Store, settings: HttpSettings) -> TestApp {
-    build(store, settings, TestKeys::random()).await
+    build(
+        store,
+        settings,
+        SessionSettings::default(),
+        TestKeys::random(),
+    )
+    .await
+}
+
+/// The application with its own session settings (lifetimes, timers, logout on close).
+pub(crate) async fn test_app_with_sessions(store: Store, sessions: SessionSettings) -> TestApp {
+    build(store, HttpSettings::default(), sessions, TestKeys::random()).await
 }
 
 /// Another replica of the same deployment: same database and master keys, its own keyring
@@ -91,12 +102,18 @@ pub(crate) async fn replica_of(app: &TestApp) -> TestApp {
     build(
         app.store.clone(),
         HttpSettings::default(),
+        SessionSettings::default(),
         app.master.clone(),
     )
     .await
 }
 
-async fn build(store: Store, settings: HttpSettings, master: TestKeys) -> TestApp {
+async fn build(
+    store: Store,
+    settings: HttpSettings,
+    session_settings: SessionSettings,
+    master: TestKeys,
+) -> TestApp {
     let index_key = MasterKey::from_bytes(master.index);
     let keys = Keyring::load(store.clone(), MasterKey::from_bytes(master.kek))
         .await
@@ -118,6 +135,7 @@ async fn build(store: Store, settings: HttpSettings, master: TestKeys) -> TestAp
         store.clone(),
         Arc::clone(&clock) as Arc<dyn Clock>,
         CsrfTokens::new(&MasterKey::from_bytes(master.device)),
+        session_settings,
     );
     let mfa = MfaService::new(
         store.clone(),
@@ -138,7 +156,11 @@ async fn build(store: Store, settings: HttpSettings, master: TestKeys) -> TestAp
         AppServices {
             accounts: accounts.clone(),
             sessions: sessions.clone(),
-            app_sessions: AppSessions::new(store.clone(), Arc::clone(&clock) as Arc<dyn Clock>),
+            app_sessions: AppSessions::new(
+                store.clone(),
+                Arc::clone(&clock) as Arc<dyn Clock>,
+                session_settings.limits,
+            ),
             mfa,
             passkeys,
         },
@@ -316,4 +338,47 @@ impl<'a> MakeWriter<'a> for LogCapture {
     fn make_writer(&'a self) -> Self::Writer {
         self.clone()
     }
+}
+
+/// A browser login form post.
+pub(crate) async fn log_in_form(app: &TestApp, email: &str, password: &str) -> Answer {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .append_pair("email", email)
+        .append_pair("password", password)
+        .finish();
+    send(&app.router, form_post("/login", &body)).await
+}
+
+/// The session ID an answer's `Set-Cookie` gives the browser.
+pub(crate) fn session_cookie(answer: &Answer) -> String {
+    let cookie = answer
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("__Host-helio="))
+        .expect("a session cookie");
+    cookie["__Host-helio=".len()..cookie.find(';').unwrap()].to_owned()
+}
+
+/// A page request of the browser holding session `id`.
+pub(crate) fn get_with_session(path: &str, id: &str) -> Request<Body> {
+    Request::get(path)
+        .header("cookie", format!("__Host-helio={id}"))
+        .body(Body::empty())
+        .unwrap()
+}
+
+/// A same-origin form post of the browser holding session `id`, with its pages' CSRF token.
+pub(crate) fn post_with_session(path: &str, id: &str, fields: &[(&str, &str)]) -> Request<Body> {
+    let mut body = form_urlencoded::Serializer::new(String::new());
+    body.extend_pairs(fields.iter().copied());
+    body.append_pair("csrf", &csrf_for(id));
+    Request::post(path)
+        .header("host", "localhost")
+        .header("origin", "http://localhost")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", format!("__Host-helio={id}"))
+        .body(Body::from(body.finish()))
+        .unwrap()
 }

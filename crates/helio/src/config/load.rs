@@ -9,13 +9,14 @@ use figment::value::{Uncased, UncasedStr};
 use super::raw::RawConfig;
 
 /// Sections of the file; `HELIO_<SECTION>_<KEY>` sets `<section>.<key>`.
-const SECTIONS: [&str; 7] = [
+const SECTIONS: [&str; 8] = [
     "server",
     "passwords",
     "tls",
     "database",
     "keys",
     "mail",
+    "sessions",
     "log",
 ];
 

@@ -40,7 +40,35 @@ pub(crate) struct RawConfig {
     pub(crate) database: RawDatabase,
     pub(crate) keys: RawKeys,
     pub(crate) mail: RawMail,
+    pub(crate) sessions: RawSessions,
     pub(crate) log: RawLog,
+}
+
+/// Session lifetimes (SM-8) and the pages' session timers (SM-9, SM-10). The lifetimes may be
+/// shortened, never lengthened past the ceilings in `helio_core::session`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawSessions {
+    pub(crate) staff_idle_secs: u64,
+    pub(crate) staff_absolute_secs: u64,
+    pub(crate) idle_secs: u64,
+    pub(crate) absolute_secs: u64,
+    pub(crate) warn_before_secs: u64,
+    pub(crate) logout_on_close: bool,
+}
+
+impl Default for RawSessions {
+    fn default() -> Self {
+        let limits = helio_core::session::SessionLimits::DEFAULT;
+        Self {
+            staff_idle_secs: limits.staff.idle.as_secs(),
+            staff_absolute_secs: limits.staff.absolute.as_secs(),
+            idle_secs: limits.others.idle.as_secs(),
+            absolute_secs: limits.others.absolute.as_secs(),
+            warn_before_secs: 120,
+            logout_on_close: false,
+        }
+    }
 }
 
 /// Outgoing mail.

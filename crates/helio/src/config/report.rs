@@ -20,6 +20,7 @@ pub(crate) struct Report {
     database: DatabaseReport,
     keys: KeysReport,
     mail: MailReport,
+    sessions: SessionsReport,
     log: LogReport,
 }
 
@@ -75,6 +76,16 @@ struct DatabaseReport {
 struct KeysReport {
     dir: String,
     files: Vec<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+struct SessionsReport {
+    staff_idle_secs: u64,
+    staff_absolute_secs: u64,
+    idle_secs: u64,
+    absolute_secs: u64,
+    warn_before_secs: u64,
+    logout_on_close: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -160,6 +171,14 @@ impl Report {
                 },
                 smtp_url: settings.mail.as_ref().map(|(url, _)| redact_url(url)),
                 from: settings.mail.as_ref().map(|(_, from)| from.clone()),
+            },
+            sessions: SessionsReport {
+                staff_idle_secs: settings.sessions.limits.staff.idle.as_secs(),
+                staff_absolute_secs: settings.sessions.limits.staff.absolute.as_secs(),
+                idle_secs: settings.sessions.limits.others.idle.as_secs(),
+                absolute_secs: settings.sessions.limits.others.absolute.as_secs(),
+                warn_before_secs: settings.sessions.warn_before.as_secs(),
+                logout_on_close: settings.sessions.logout_on_close,
             },
             log: LogReport {
                 level: settings.log_level.clone(),

@@ -14,9 +14,11 @@ use std::time::Duration;
 use ipnet::IpNet;
 
 use helio_core::crypto::password::HashParams;
+use helio_core::session::{LimitProblem, SessionLimits, SessionPolicy};
 use helio_store::{Backend, PoolSettings};
 use helio_web::HttpSettings;
 use helio_web::server::ServeOptions;
+use helio_web::services::sessions::SessionSettings;
 use secrecy::{ExposeSecret, SecretString};
 use tracing_subscriber::EnvFilter;
 
@@ -73,6 +75,8 @@ pub(crate) enum Problem {
     LogLevel {
         reason: String,
     },
+    SessionLimit(LimitProblem),
+    SessionWarning,
 }
 
 impl fmt::Display for Problem {
@@ -131,6 +135,10 @@ impl fmt::Display for Problem {
             Self::Mail { reason } => f.write_str(reason),
             Self::ZeroLimit { setting } => write!(f, "{setting} must be greater than zero"),
             Self::LogLevel { reason } => write!(f, "log.level is not a valid filter: {reason}"),
+            Self::SessionLimit(problem) => write!(f, "sessions.*: {problem}"),
+            Self::SessionWarning => f.write_str(
+                "sessions.warn_before_secs must be shorter than every idle limit",
+            ),
         }
     }
 }
@@ -163,6 +171,7 @@ pub(crate) struct Settings {
     /// SMTP delivery (URL with credentials, sender); `None` in dev mode means "log the mail".
     pub(crate) mail: Option<(SecretString, String)>,
     pub(crate) log_level: String,
+    pub(crate) sessions: SessionSettings,
 }
 
 /// How much of the configuration a command needs.
@@ -317,6 +326,8 @@ pub(crate) fn validate(raw: RawConfig, scope: Scope) -> Result<Settings, Vec<Pro
         problems.push(Problem::MailMissing);
     }
 
+    let sessions = check_sessions(&raw.sessions, &mut problems);
+
     problems.dedup();
     match database_url {
         Some(database_url) if problems.is_empty() => Ok(Settings {
@@ -349,8 +360,34 @@ pub(crate) fn validate(raw: RawConfig, scope: Scope) -> Result<Settings, Vec<Pro
             keys_dir,
             mail,
             log_level: raw.log.level,
+            sessions,
         }),
         _ => Err(problems),
+    }
+}
+
+/// Session lifetimes within the floors and ceilings of `helio_core::session`, and a warning
+/// that comes before the shortest idle limit runs out.
+fn check_sessions(raw: &super::raw::RawSessions, problems: &mut Vec<Problem>) -> SessionSettings {
+    let limits = SessionLimits {
+        staff: SessionPolicy {
+            idle: Duration::from_secs(raw.staff_idle_secs),
+            absolute: Duration::from_secs(raw.staff_absolute_secs),
+        },
+        others: SessionPolicy {
+            idle: Duration::from_secs(raw.idle_secs),
+            absolute: Duration::from_secs(raw.absolute_secs),
+        },
+    };
+    problems.extend(limits.problems().into_iter().map(Problem::SessionLimit));
+    let warn_before = Duration::from_secs(raw.warn_before_secs);
+    if warn_before >= limits.staff.idle.min(limits.others.idle) {
+        problems.push(Problem::SessionWarning);
+    }
+    SessionSettings {
+        limits,
+        warn_before,
+        logout_on_close: raw.logout_on_close,
     }
 }
 
@@ -744,6 +781,36 @@ mod tests {
         }
         let dev = validate(RawConfig::default(), Scope::Everything).unwrap();
         assert_eq!(dev.public_url, None, "dev mode uses the address it binds");
+    }
+
+    #[test]
+    fn sm_8_session_lifetimes_may_shrink_but_never_pass_the_ceilings() {
+        let fixture = Fixture::new();
+        let mut raw = fixture.production();
+        raw.sessions.idle_secs = 20;
+        raw.sessions.warn_before_secs = 5;
+        raw.sessions.logout_on_close = true;
+        let settings = validate(raw, Scope::Everything).unwrap();
+        assert_eq!(settings.sessions.limits.others.idle.as_secs(), 20);
+        assert!(settings.sessions.logout_on_close);
+
+        let mut raw = fixture.production();
+        raw.sessions.staff_idle_secs = 3600;
+        raw.sessions.absolute_secs = 7 * 24 * 3600;
+        assert_eq!(
+            problems(raw),
+            [
+                Problem::SessionLimit(LimitProblem::IdleTooLong { staff: true }),
+                Problem::SessionLimit(LimitProblem::AbsoluteTooLong { staff: false }),
+            ]
+        );
+        let mut raw = RawConfig::default();
+        raw.sessions.idle_secs = 60;
+        raw.sessions.warn_before_secs = 60;
+        assert_eq!(
+            validate(raw, Scope::Everything).unwrap_err(),
+            [Problem::SessionWarning]
+        );
     }
 
     #[test]
