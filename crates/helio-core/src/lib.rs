@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod account;
+pub mod activity;
 pub mod crypto;
 pub mod id;
 pub mod keys;

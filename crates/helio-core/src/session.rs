@@ -149,6 +149,50 @@ impl SessionLimits {
     }
 }
 
+/// Why a session ended before its time: recorded with it, and in the security log (SM-18).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    /// The person logged out.
+    Logout,
+    /// The page's inactivity timer ran out and logged out (SM-9).
+    InactivityLogout,
+    /// The page's timer reached the absolute lifetime and logged out.
+    LifetimeLogout,
+    /// A new login in the same browser replaced it (SM-15).
+    ReplacedByLogin,
+    /// The second step finished; a full session under a new ID replaced it (SM-4).
+    Promoted,
+    /// The owner ended it from the session list (SM-16).
+    EndedByOwner,
+    /// A password reset or an accepted invitation set the password (SM-17).
+    PasswordReset,
+    /// The owner changed the password (SM-17).
+    PasswordChanged,
+    /// The owner reported a login that was not theirs.
+    LoginDisowned,
+    /// An administrator changed the account's role (SM-4).
+    RoleChanged,
+}
+
+impl EndReason {
+    /// The stored and logged name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Logout => "logout",
+            Self::InactivityLogout => "inactivity_logout",
+            Self::LifetimeLogout => "lifetime_logout",
+            Self::ReplacedByLogin => "replaced_by_login",
+            Self::Promoted => "promoted",
+            Self::EndedByOwner => "ended_by_owner",
+            Self::PasswordReset => "password_reset",
+            Self::PasswordChanged => "password_changed",
+            Self::LoginDisowned => "login_disowned",
+            Self::RoleChanged => "role_changed",
+        }
+    }
+}
+
 impl Default for SessionLimits {
     fn default() -> Self {
         Self::DEFAULT

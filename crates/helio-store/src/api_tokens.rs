@@ -43,8 +43,9 @@ impl TokenKind {
 pub enum Refreshed {
     /// The token was live and is now spent; [`ApiTokens::replace`] stores the next pair.
     Rotated(TokenHash, ActiveSession),
-    /// The token had been spent already: someone replayed it, so its session is ended.
-    Reused,
+    /// The token had been spent already: someone replayed it, so its session is ended (the
+    /// session, if this presentation is the one that ended it).
+    Reused(Option<crate::EndedSession>),
     /// Unknown, expired, or its session is over.
     Invalid,
 }
@@ -152,10 +153,10 @@ impl<'a> ApiTokens<'a> {
             .rows_affected()
                 == 1;
         if !spent_now {
-            crate::Sessions::new(self.pool)
+            let ended = crate::Sessions::new(self.pool)
                 .end(&session, "refresh_token_reused", now)
                 .await?;
-            return Ok(Refreshed::Reused);
+            return Ok(Refreshed::Reused(ended));
         }
         Ok(
             match crate::Sessions::new(self.pool)

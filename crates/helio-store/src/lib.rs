@@ -7,6 +7,7 @@
 
 mod account_tokens;
 mod accounts;
+mod activity;
 mod api_tokens;
 mod backend;
 mod data_keys;
@@ -24,6 +25,7 @@ pub mod testing;
 
 pub use account_tokens::AccountTokens;
 pub use accounts::{AccountRecord, Accounts};
+pub use activity::{AccountActivity, ActivityOrigin, ActivityRecord};
 pub use api_tokens::{ApiTokens, NewToken, Refreshed, TokenKind};
 pub use backend::Backend;
 pub use data_keys::DataKeys;
@@ -35,7 +37,7 @@ pub use outbox::{MailRecord, Outbox};
 pub use partners::{CrewRecord, Partners};
 pub use passkeys::{CeremonyPurpose, NewPasskey, Passkeys, StoredPasskey, TakenCeremony};
 pub use sessions::{
-    ActiveSession, ExpiredSession, ExpiryReason, ListedSession, NewSession, SeenFrom,
+    ActiveSession, EndedSession, ExpiredSession, ExpiryReason, ListedSession, NewSession, SeenFrom,
     SessionClient, SessionStage, Sessions,
 };
 pub use store::{PoolSettings, Store};

@@ -46,14 +46,16 @@ pub enum SessionClient {
 }
 
 impl SessionClient {
-    pub(crate) const fn as_str(self) -> &'static str {
+    /// The stored and logged name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
         match self {
             Self::Browser => "browser",
             Self::Api => "api",
         }
     }
 
-    fn parse(stored: &str) -> Option<Self> {
+    pub(crate) fn parse(stored: &str) -> Option<Self> {
         [Self::Browser, Self::Api]
             .into_iter()
             .find(|c| c.as_str() == stored)
@@ -129,6 +131,36 @@ pub struct ListedSession {
     pub network: Option<String>,
     /// Whether it is the session asking.
     pub current: bool,
+}
+
+/// A session just ended, and whose it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndedSession {
+    /// Whose.
+    pub account: AccountId,
+    /// Browser or app.
+    pub client: SessionClient,
+    /// Browser and system of its latest request.
+    pub device: Option<String>,
+    /// Network of its latest request.
+    pub network: Option<String>,
+}
+
+/// Reads `account_id, client, device_label, seen_from`.
+fn ended_session(row: &sqlx::any::AnyRow) -> Result<EndedSession, StoreError> {
+    let account: Vec<u8> = row.try_get(0)?;
+    let client: String = row.try_get(1)?;
+    Ok(EndedSession {
+        account: AccountId::from_bytes(
+            account
+                .try_into()
+                .map_err(|_| StoreError::Corrupt("account id is not 16 bytes"))?,
+        ),
+        client: SessionClient::parse(&client)
+            .ok_or(StoreError::Corrupt("unknown session client"))?,
+        device: row.try_get(2)?,
+        network: row.try_get(3)?,
+    })
 }
 
 /// A session about to be stored.
@@ -291,13 +323,23 @@ impl<'a> Sessions<'a> {
         Ok(ended.rows_affected())
     }
 
-    /// Ends a session; `false` if it was not live.
+    /// Ends a session and says whose it was; `None` if it was not live.
     pub async fn end(
         &self,
         id: &TokenHash,
         reason: &'static str,
         now: Timestamp,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<EndedSession>, StoreError> {
+        let Some(row) = sqlx::query(
+            "SELECT account_id, client, device_label, seen_from FROM sessions \
+             WHERE id_hash = ? AND ended_at IS NULL",
+        )
+        .bind(id.0.to_vec())
+        .fetch_optional(self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
         let ended = sqlx::query(
             "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id_hash = ? AND ended_at IS NULL",
         )
@@ -306,7 +348,10 @@ impl<'a> Sessions<'a> {
         .bind(id.0.to_vec())
         .execute(self.pool)
         .await?;
-        Ok(ended.rows_affected() == 1)
+        if ended.rows_affected() != 1 {
+            return Ok(None);
+        }
+        ended_session(&row).map(Some)
     }
 
     /// Deletes up to `limit` sessions that are past their idle or absolute limit at `now`
@@ -423,15 +468,26 @@ impl<'a> Sessions<'a> {
             .collect()
     }
 
-    /// Ends one of the account's sessions by its public handle; `false` if it has no such
-    /// live session.
+    /// Ends one of the account's sessions by its public handle and describes it; `None` if
+    /// the account has no such live session.
     pub async fn end_by_public_id(
         &self,
         account: AccountId,
         public_id: &[u8; 16],
         reason: &'static str,
         now: Timestamp,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<EndedSession>, StoreError> {
+        let Some(row) = sqlx::query(
+            "SELECT account_id, client, device_label, seen_from FROM sessions \
+             WHERE account_id = ? AND public_id = ? AND ended_at IS NULL",
+        )
+        .bind(account.as_bytes().to_vec())
+        .bind(public_id.to_vec())
+        .fetch_optional(self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
         let ended = sqlx::query(
             "UPDATE sessions SET ended_at = ?, end_reason = ? \
              WHERE account_id = ? AND public_id = ? AND ended_at IS NULL",
@@ -442,7 +498,10 @@ impl<'a> Sessions<'a> {
         .bind(public_id.to_vec())
         .execute(self.pool)
         .await?;
-        Ok(ended.rows_affected() == 1)
+        if ended.rows_affected() != 1 {
+            return Ok(None);
+        }
+        ended_session(&row).map(Some)
     }
 
     /// Ends every live session of the account but `keep`; returns how many.

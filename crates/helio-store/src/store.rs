@@ -111,6 +111,12 @@ impl Store {
         crate::ApiTokens::new(&self.pool)
     }
 
+    /// Each account's security activity.
+    #[must_use]
+    pub fn activity(&self) -> crate::AccountActivity<'_> {
+        crate::AccountActivity::new(&self.pool)
+    }
+
     /// Server-side sessions.
     #[must_use]
     pub fn sessions(&self) -> crate::Sessions<'_> {

@@ -197,6 +197,8 @@ async fn main() {
         let source = LoginSource {
             ip: ip.parse().unwrap(),
             device_cookie: None,
+            user_agent: None,
+            client: helio_store::SessionClient::Browser,
         };
         let started = Instant::now();
         let outcome = accounts

@@ -5,10 +5,11 @@
 
 use axum::Json;
 use axum::extract::{Extension, Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use helio_core::access::Access;
 use helio_core::id::handle_hex;
+use helio_core::session::EndReason;
 use helio_core::time::Timestamp;
 use helio_store::{SessionClient, SessionStage};
 use serde::{Deserialize, Serialize};
@@ -48,6 +49,7 @@ pub(crate) fn routes() -> RouteTable {
             recovery_codes_post,
         )
         .get("/api/v1/account", Access::SignedIn, account_get)
+        .get("/api/v1/account/activity", Access::SignedIn, activity_get)
         .get("/api/v1/sessions", Access::SignedIn, sessions_get)
         .post(
             "/api/v1/sessions/{id}/end",
@@ -197,11 +199,16 @@ fn session_from(extensions: Option<Extension<AppSession>>) -> Result<AppSession,
 async fn login_post(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
+    headers: HeaderMap,
     JsonObject(input): JsonObject<LoginInput>,
 ) -> Result<Response, WebError> {
     let source = LoginSource {
         ip: client.ip,
         device_cookie: input.device_token.as_deref(),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok()),
+        client: SessionClient::Api,
     };
     let outcome = state
         .accounts()
@@ -284,7 +291,7 @@ async fn end_post(
 ) -> Result<Response, WebError> {
     state
         .app_sessions()
-        .end(session_from(session)?, "logout")
+        .end(session_from(session)?, EndReason::Logout)
         .await
         .map_err(WebError::internal)?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -425,6 +432,54 @@ async fn recovery_codes_post(
     }
 }
 
+/// One entry of the account's security activity.
+#[derive(Serialize)]
+struct ActivityDto {
+    kind: &'static str,
+    description: &'static str,
+    warning: bool,
+    at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    network: Option<String>,
+}
+
+/// How many entries the account's activity shows.
+pub(crate) const ACTIVITY_SHOWN: u32 = 30;
+
+/// The account's latest security activity, newest first (SM-16, SM-18).
+async fn activity_get(State(state): State<AppState>, who: SignedIn) -> Result<Response, WebError> {
+    let entries: Vec<ActivityDto> = state
+        .sessions()
+        .activity()
+        .recent(who.account, ACTIVITY_SHOWN)
+        .await
+        .map_err(WebError::internal)?
+        .into_iter()
+        .map(|entry| ActivityDto {
+            kind: entry.kind.as_str(),
+            description: entry.kind.describe(),
+            warning: entry.kind.is_warning(),
+            at: rfc3339(entry.at),
+            client: entry.client.map(client_name),
+            device: entry.device,
+            network: entry.network,
+        })
+        .collect();
+    Ok(Json(entries).into_response())
+}
+
+/// How the API names a kind of client.
+const fn client_name(client: SessionClient) -> &'static str {
+    match client {
+        SessionClient::Browser => "browser",
+        SessionClient::Api => "app",
+    }
+}
+
 async fn sessions_get(
     State(state): State<AppState>,
     who: SignedIn,
@@ -439,10 +494,7 @@ async fn sessions_get(
         .into_iter()
         .map(|s| ListedSessionDto {
             id: handle_hex(&s.public_id),
-            client: match s.client {
-                SessionClient::Browser => "browser",
-                SessionClient::Api => "app",
-            },
+            client: client_name(s.client),
             device: s.device,
             network: s.network,
             created_at: rfc3339(s.created_at),

@@ -8,6 +8,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use helio_core::access::Access;
 use helio_core::id::handle_hex;
+use helio_core::session::EndReason;
 use helio_core::time::Timestamp;
 use helio_store::{SessionClient, SessionStage};
 use serde::Deserialize;
@@ -58,10 +59,10 @@ pub(crate) enum SignedOut {
 }
 
 impl SignedOut {
-    fn event_reason(self) -> &'static str {
+    fn end_reason(self) -> EndReason {
         match self {
-            Self::Inactivity => "inactivity_logout",
-            Self::Expired => "lifetime_logout",
+            Self::Inactivity => EndReason::InactivityLogout,
+            Self::Expired => EndReason::LifetimeLogout,
         }
     }
 
@@ -98,6 +99,15 @@ struct AccountPage<'a> {
     layout: SignedInLayout,
     sessions: Vec<SessionRow>,
     passkeys: Vec<PasskeyRow>,
+    activity: Vec<ActivityRow>,
+}
+
+/// An entry of the account's security activity as the page lists it.
+struct ActivityRow {
+    what: &'static str,
+    warning: bool,
+    when: String,
+    from: String,
 }
 
 /// A session as the account page lists it: a handle, never the ID.
@@ -150,6 +160,10 @@ async fn view_login_post(
     let source = LoginSource {
         ip: client.ip,
         device_cookie: cookies::presented_device(&headers),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok()),
+        client: SessionClient::Browser,
     };
     let outcome = state
         .accounts()
@@ -204,7 +218,7 @@ pub(crate) async fn start_session(
     if let Some(previous) = cookies::presented_session(headers) {
         state
             .sessions()
-            .end(previous, "replaced_by_login")
+            .end(previous, EndReason::ReplacedByLogin)
             .await
             .map_err(WebError::internal)?;
     }
@@ -238,6 +252,31 @@ async fn view_account_get(
             started: shown(listed.created_at),
             last_active: shown(listed.last_seen_at),
             current: listed.current,
+        })
+        .collect();
+    let activity = state
+        .sessions()
+        .activity()
+        .recent(who.account, crate::api_session::ACTIVITY_SHOWN)
+        .await
+        .map_err(WebError::internal)?
+        .into_iter()
+        .map(|entry| ActivityRow {
+            what: entry.kind.describe(),
+            warning: entry.kind.is_warning(),
+            when: shown(entry.at),
+            from: [
+                entry.device,
+                entry
+                    .client
+                    .filter(|c| *c == SessionClient::Api)
+                    .map(|_| "app".to_owned()),
+                entry.network,
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · "),
         })
         .collect();
     let profile = who.profile(&state).await?;
@@ -275,6 +314,7 @@ async fn view_account_get(
             .await
             .map_err(WebError::internal)?,
         passkeys,
+        activity,
     })
 }
 
@@ -293,7 +333,7 @@ async fn view_logout_post(
     if let Some(id) = cookies::presented_session(&headers) {
         state
             .sessions()
-            .end(id, reason.map_or("logout", SignedOut::event_reason))
+            .end(id, reason.map_or(EndReason::Logout, SignedOut::end_reason))
             .await
             .map_err(WebError::internal)?;
     }

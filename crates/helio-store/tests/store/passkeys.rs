@@ -132,7 +132,8 @@ async fn sm_8_a_refresh_token_is_spent_once_under_concurrency(store: Store) {
     );
     assert_eq!(
         store.api_tokens().refresh(&refresh, T0).await.unwrap(),
-        Refreshed::Reused
+        Refreshed::Reused(None),
+        "already ended by an earlier presentation"
     );
 }
 

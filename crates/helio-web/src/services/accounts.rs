@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use helio_core::account::{AccountId, AccountStatus, TokenPurpose};
+use helio_core::activity::ActivityKind;
 use helio_core::crypto::blind_index::{BlindIndexer, IndexPurpose};
 use helio_core::crypto::device::DeviceCookies;
 use helio_core::crypto::field::FieldContext;
@@ -16,12 +17,14 @@ use helio_core::crypto::token::SecretToken;
 use helio_core::partner::CrewId;
 use helio_core::password::{NewPassword, PasswordRejection, PersonalDetails, PlainPassword};
 use helio_core::role::Role;
+use helio_core::session::EndReason;
 use helio_core::throttle::{Decision, ThrottlePolicy};
 use helio_core::time::{Clock, Timestamp};
 use helio_core::values::{Email, FieldError, PersonName, Phone};
-use helio_store::{AccountRecord, CrewRecord, Store, StoreError};
+use helio_store::{AccountRecord, ActivityOrigin, CrewRecord, SessionClient, Store, StoreError};
 use tokio::sync::Semaphore;
 
+use super::activity::Activity;
 use super::counters::{self, CounterError, source_prefix};
 use super::keyring::Keyring;
 use super::mail::{self, Mail};
@@ -37,6 +40,7 @@ pub struct Accounts {
     hashing: Arc<Semaphore>,
     public_url: Arc<str>,
     clock: Arc<dyn Clock>,
+    activity: Activity,
 }
 
 /// The keys account operations use besides the data keys.
@@ -55,6 +59,29 @@ pub struct LoginSource<'a> {
     pub ip: std::net::IpAddr,
     /// The device cookie the browser presented, if any.
     pub device_cookie: Option<&'a str>,
+    /// The client's `User-Agent`, reduced to "Firefox on Windows" before it is kept.
+    pub user_agent: Option<&'a str>,
+    /// A browser (the login page) or an app (the API).
+    pub client: SessionClient,
+}
+
+impl LoginSource<'_> {
+    /// The coarse device and network the owner's activity shows for this attempt.
+    fn seen(&self) -> (String, String) {
+        (
+            crate::seen::device_label(self.user_agent),
+            crate::seen::network(self.ip),
+        )
+    }
+}
+
+/// An activity origin borrowing a coarse device and network.
+fn origin<'a>(client: SessionClient, seen: &'a (String, String)) -> ActivityOrigin<'a> {
+    ActivityOrigin {
+        client: Some(client),
+        device: Some(&seen.0),
+        network: Some(&seen.1),
+    }
 }
 
 /// A successful login.
@@ -155,6 +182,7 @@ impl Accounts {
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
+            activity: Activity::new(store.clone(), Arc::clone(&clock)),
             store,
             keys: data_keys,
             indexer: Arc::new(keys.indexer),
@@ -493,15 +521,41 @@ impl Accounts {
                 .await?;
             return Ok(LoginOutcome::Failed);
         };
+        let seen = source.seen();
         if verdict == Verdict::Invalid {
-            self.count_failure(source_key.as_ref(), account_key.as_ref(), Some(&record))
+            self.activity
+                .record(
+                    record.id,
+                    ActivityKind::LoginFailed,
+                    origin(source.client, &seen),
+                )
                 .await?;
+            if self
+                .count_failure(source_key.as_ref(), account_key.as_ref(), Some(&record))
+                .await?
+            {
+                self.activity
+                    .record(
+                        record.id,
+                        ActivityKind::LoginLocked,
+                        origin(source.client, &seen),
+                    )
+                    .await?;
+            }
             return Ok(LoginOutcome::Failed);
         }
         if let Some(key) = &account_key {
             self.store.login_throttle().clear(key).await?;
         }
         tracing::info!(target: "helio::security", event = "login_succeeded", account = %record.id, role = %record.role, known_device = device.is_some(), "login succeeded");
+        let kind = if device.is_some() {
+            ActivityKind::LoginSucceeded
+        } else {
+            ActivityKind::LoginFromNewDevice
+        };
+        self.activity
+            .record(record.id, kind, origin(source.client, &seen))
+            .await?;
         Ok(LoginOutcome::Success(SuccessfulLogin {
             who: LoggedIn {
                 account: record.id,
@@ -606,12 +660,14 @@ impl Accounts {
         Ok(None)
     }
 
+    /// Counts a failed attempt against its source and its (account, source) pair; `true`
+    /// when this failure locked the pair.
     async fn count_failure(
         &self,
         source: Option<&[u8; 32]>,
         account: Option<&[u8; 32]>,
         owner: Option<&AccountRecord>,
-    ) -> Result<(), AccountError> {
+    ) -> Result<bool, AccountError> {
         if let Some(key) = source
             && self.record_failure(key, ThrottlePolicy::SOURCE).await?
         {
@@ -624,8 +680,9 @@ impl Accounts {
             if let Some(owner) = owner {
                 self.notify_locked(owner).await?;
             }
+            return Ok(true);
         }
-        Ok(())
+        Ok(false)
     }
 
     /// Counts one message to `email` against its hourly budget; `false` when the budget is
@@ -798,9 +855,16 @@ impl Accounts {
         let ended = self
             .store
             .sessions()
-            .end_all(account, "password_reset", now)
+            .end_all(account, EndReason::PasswordReset.as_str(), now)
             .await?;
         tracing::info!(target: "helio::security", event = "password_set_by_link", purpose = purpose.as_str(), %account, sessions_ended = ended, "password set through a one-time link");
+        self.activity
+            .record(
+                account,
+                ActivityKind::PasswordReset,
+                ActivityOrigin::default(),
+            )
+            .await?;
         let email = Email::parse(&profile.email).map_err(|_| AccountError::Unreadable)?;
         mail::enqueue(
             &self.store,

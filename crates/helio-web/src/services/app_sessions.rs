@@ -6,9 +6,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use helio_core::activity::ActivityKind;
 use helio_core::crypto::random_bytes;
 use helio_core::crypto::token::{SecretToken, TokenHash};
-use helio_core::session::SessionLimits;
+use helio_core::session::{EndReason, SessionLimits};
 use helio_core::time::Clock;
 use helio_store::{
     ActiveSession, NewSession, NewToken, Refreshed, SeenFrom, SessionStage, Store, StoreError,
@@ -16,7 +17,8 @@ use helio_store::{
 };
 
 use super::accounts::LoggedIn;
-use super::sessions::lifetimes;
+use super::activity::Activity;
+use super::sessions::{lifetimes, origin_of};
 
 /// Longest an access token works; the app refreshes before then.
 const ACCESS_LIFETIME: Duration = Duration::from_secs(10 * 60);
@@ -59,6 +61,7 @@ pub struct AppSessions {
     store: Store,
     clock: Arc<dyn Clock>,
     limits: SessionLimits,
+    activity: Activity,
 }
 
 impl AppSessions {
@@ -66,6 +69,7 @@ impl AppSessions {
     #[must_use]
     pub fn new(store: Store, clock: Arc<dyn Clock>, limits: SessionLimits) -> Self {
         Self {
+            activity: Activity::new(store.clone(), Arc::clone(&clock)),
             store,
             clock,
             limits,
@@ -146,8 +150,17 @@ impl AppSessions {
         let now = self.clock.now();
         let (session, active) = match self.store.api_tokens().refresh(&token.hash(), now).await? {
             Refreshed::Rotated(session, active) => (session, active),
-            Refreshed::Reused => {
-                tracing::warn!(target: "helio::security", event = "refresh_token_reused", client = "app", "a spent refresh token was presented again; its session is ended");
+            Refreshed::Reused(ended) => {
+                tracing::warn!(target: "helio::security", event = "refresh_token_reused", client = "app", account = ?ended.as_ref().map(|e| e.account), "a spent refresh token was presented again; its session is ended");
+                if let Some(ended) = &ended {
+                    self.activity
+                        .record(
+                            ended.account,
+                            ActivityKind::AppTokenReused,
+                            origin_of(ended),
+                        )
+                        .await?;
+                }
                 return Ok(RefreshOutcome::Reused);
             }
             Refreshed::Invalid => return Ok(RefreshOutcome::Invalid),
@@ -186,14 +199,20 @@ impl AppSessions {
     }
 
     /// Ends an app session (logout).
-    pub async fn end(&self, session: AppSession, reason: &'static str) -> Result<(), StoreError> {
-        if self
+    pub async fn end(&self, session: AppSession, reason: EndReason) -> Result<(), StoreError> {
+        let Some(ended) = self
             .store
             .sessions()
-            .end(&session.0, reason, self.clock.now())
+            .end(&session.0, reason.as_str(), self.clock.now())
             .await?
-        {
-            tracing::info!(target: "helio::security", event = "session_ended", client = "app", reason, "session ended");
+        else {
+            return Ok(());
+        };
+        tracing::info!(target: "helio::security", event = "session_ended", client = "app", account = %ended.account, reason = reason.as_str(), "session ended");
+        if reason == EndReason::Logout {
+            self.activity
+                .record(ended.account, ActivityKind::LoggedOut, origin_of(&ended))
+                .await?;
         }
         Ok(())
     }
@@ -205,7 +224,7 @@ impl AppSessions {
         session: AppSession,
         who: LoggedIn,
     ) -> Result<AppTokens, StoreError> {
-        self.end(session, "promoted").await?;
+        self.end(session, EndReason::Promoted).await?;
         self.start(who, SessionStage::Full).await
     }
 }

@@ -4,13 +4,15 @@
 use std::sync::Arc;
 
 use helio_core::account::AccountId;
+use helio_core::activity::ActivityKind;
 use helio_core::crypto::blind_index::{BlindIndexer, IndexPurpose};
 use helio_core::crypto::field::FieldContext;
 use helio_core::mfa::{RecoveryCode, TotpSecret};
 use helio_core::throttle::{Decision, ThrottlePolicy};
 use helio_core::time::{Clock, Timestamp};
-use helio_store::{Store, StoreError};
+use helio_store::{ActivityOrigin, Store, StoreError};
 
+use super::activity::Activity;
 use super::counters::{self, CounterError};
 use super::keyring::Keyring;
 
@@ -64,6 +66,7 @@ pub struct MfaService {
     keys: Arc<Keyring>,
     indexer: Arc<BlindIndexer>,
     clock: Arc<dyn Clock>,
+    activity: Activity,
 }
 
 fn secret_field(account: &AccountId) -> FieldContext<'_> {
@@ -84,6 +87,7 @@ impl MfaService {
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
+            activity: Activity::new(store.clone(), Arc::clone(&clock)),
             store,
             keys,
             indexer,
@@ -115,6 +119,13 @@ impl MfaService {
         let removed = self.store.mfa().remove_totp(account).await?;
         if removed {
             tracing::info!(target: "helio::security", event = "mfa_removed", factor = "totp", %account, "authenticator app removed");
+            self.activity
+                .record(
+                    account,
+                    ActivityKind::AuthenticatorRemoved,
+                    ActivityOrigin::default(),
+                )
+                .await?;
             self.forget_codes_without_factor(account).await?;
         }
         Ok(removed)
@@ -164,6 +175,13 @@ impl MfaService {
         }
         let codes = self.issue_recovery_codes(account, self.clock.now()).await?;
         tracing::info!(target: "helio::security", event = "recovery_codes_replaced", %account, "recovery codes replaced");
+        self.activity
+            .record(
+                account,
+                ActivityKind::RecoveryCodesReplaced,
+                ActivityOrigin::default(),
+            )
+            .await?;
         Ok(Some(codes))
     }
 
@@ -257,6 +275,13 @@ impl MfaService {
         }
         let codes = self.issue_recovery_codes(account, now).await?;
         tracing::info!(target: "helio::security", event = "mfa_enrolled", %account, "TOTP enrolled");
+        self.activity
+            .record(
+                account,
+                ActivityKind::AuthenticatorAdded,
+                ActivityOrigin::default(),
+            )
+            .await?;
         Ok(Some(codes))
     }
 
@@ -287,6 +312,13 @@ impl MfaService {
                         .await?;
                     if used {
                         tracing::info!(target: "helio::security", event = "recovery_code_used", %account, "recovery code used");
+                        self.activity
+                            .record(
+                                account,
+                                ActivityKind::RecoveryCodeUsed,
+                                ActivityOrigin::default(),
+                            )
+                            .await?;
                     }
                     used
                 }
@@ -303,6 +335,13 @@ impl MfaService {
                     CounterError::Contended => MfaError::Contended,
                 })?;
             tracing::info!(target: "helio::security", event = "mfa_failed", %account, locked, "second factor failed");
+            self.activity
+                .record(
+                    account,
+                    ActivityKind::SecondFactorFailed,
+                    ActivityOrigin::default(),
+                )
+                .await?;
         }
         Ok(ok)
     }

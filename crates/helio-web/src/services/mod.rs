@@ -3,6 +3,7 @@
 //! Nothing in this module knows about requests, responses, cookies or status codes.
 
 pub mod accounts;
+pub mod activity;
 pub mod app_sessions;
 mod counters;
 pub mod keyring;

@@ -10,13 +10,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use helio_core::account::AccountId;
+use helio_core::activity::ActivityKind;
 use helio_core::crypto::blind_index::BlindIndexer;
 use helio_core::crypto::random_bytes;
 use helio_core::crypto::token::SecretToken;
 use helio_core::id::{handle_hex as hex, parse_handle as parse_hex_id};
 use helio_core::throttle::ThrottlePolicy;
 use helio_core::time::{Clock, Timestamp};
-use helio_store::{CeremonyPurpose, NewPasskey, Store, StoreError, StoredPasskey};
+use helio_store::{ActivityOrigin, CeremonyPurpose, NewPasskey, Store, StoreError, StoredPasskey};
 use sha2::{Digest, Sha256};
 use webauthn_rs::prelude::{
     CreationChallengeResponse, DiscoverableAuthentication, Passkey, PasskeyAuthentication,
@@ -25,6 +26,7 @@ use webauthn_rs::prelude::{
 };
 use webauthn_rs_proto::ResidentKeyRequirement;
 
+use super::activity::Activity;
 use super::counters::{self, CounterError};
 
 /// How long a started ceremony may wait for the authenticator's answer.
@@ -94,6 +96,7 @@ pub struct Passkeys {
     webauthn: Arc<Webauthn>,
     indexer: Arc<BlindIndexer>,
     clock: Arc<dyn Clock>,
+    activity: Activity,
 }
 
 fn credential_hash(credential_id: &[u8]) -> [u8; 32] {
@@ -118,6 +121,7 @@ impl Passkeys {
             .build()
             .map_err(|_| PasskeyError::Configuration)?;
         Ok(Self {
+            activity: Activity::new(store.clone(), Arc::clone(&clock)),
             store,
             webauthn: Arc::new(webauthn),
             indexer,
@@ -290,6 +294,13 @@ impl Passkeys {
                 other => other.into(),
             })?;
         tracing::info!(target: "helio::security", event = "passkey_added", %account, "passkey added");
+        self.activity
+            .record(
+                account,
+                ActivityKind::PasskeyAdded,
+                ActivityOrigin::default(),
+            )
+            .await?;
         Ok(())
     }
 
@@ -301,6 +312,13 @@ impl Passkeys {
         let removed = self.store.passkeys().remove(account, &id).await?;
         if removed {
             tracing::info!(target: "helio::security", event = "passkey_removed", %account, "passkey removed");
+            self.activity
+                .record(
+                    account,
+                    ActivityKind::PasskeyRemoved,
+                    ActivityOrigin::default(),
+                )
+                .await?;
         }
         Ok(removed)
     }
@@ -340,13 +358,23 @@ impl Passkeys {
         let state: PasskeyAuthentication = self
             .take(ceremony, CeremonyPurpose::SecondFactor, Some(account))
             .await?;
-        let result = self
+        let result = match self
             .webauthn
             .finish_passkey_authentication(response, &state)
-            .map_err(|error| {
+        {
+            Ok(result) => result,
+            Err(error) => {
                 tracing::info!(target: "helio::security", event = "mfa_failed", factor = "passkey", %account, %error, "second factor failed");
-                PasskeyError::Refused
-            })?;
+                self.activity
+                    .record(
+                        account,
+                        ActivityKind::SecondFactorFailed,
+                        ActivityOrigin::default(),
+                    )
+                    .await?;
+                return Err(PasskeyError::Refused);
+            }
+        };
         let used = self
             .passkeys_of(account)
             .await?

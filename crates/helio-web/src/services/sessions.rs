@@ -3,21 +3,50 @@
 //! check before any lookup, and logout that ends the session on the server.
 
 use helio_core::account::AccountId;
+use helio_core::activity::ActivityKind;
 use helio_core::crypto::csrf::CsrfTokens;
 use helio_core::crypto::random_bytes;
 use helio_core::crypto::token::{SecretToken, TokenHash};
 use helio_core::id::parse_handle;
-use helio_core::session::SessionLimits;
+use helio_core::session::{EndReason, SessionLimits};
 use std::sync::Arc;
 use std::time::Duration;
 
 use helio_core::time::{Clock, Timestamp};
 use helio_store::{
-    ActiveSession, ExpiryReason, ListedSession, NewSession, SeenFrom, SessionClient, SessionStage,
-    Store, StoreError,
+    ActiveSession, ActivityOrigin, EndedSession, ExpiryReason, ListedSession, NewSession, SeenFrom,
+    SessionClient, SessionStage, Store, StoreError,
 };
 
 use super::accounts::LoggedIn;
+use super::activity::Activity;
+
+/// Where a just-ended session was last used, for its activity entry.
+pub(crate) fn origin_of(ended: &EndedSession) -> ActivityOrigin<'_> {
+    ActivityOrigin {
+        client: Some(ended.client),
+        device: ended.device.as_deref(),
+        network: ended.network.as_deref(),
+    }
+}
+
+/// What the owner's activity shows for a session ended for `reason`, if anything: a session
+/// replaced by a login or a second step is part of that login, which has its own entry, and
+/// a reset or role change records itself once for all the sessions it ends.
+const fn activity_of(reason: EndReason) -> Option<ActivityKind> {
+    match reason {
+        EndReason::Logout => Some(ActivityKind::LoggedOut),
+        EndReason::InactivityLogout => Some(ActivityKind::SessionIdleEnded),
+        EndReason::LifetimeLogout => Some(ActivityKind::SessionLifetimeEnded),
+        EndReason::EndedByOwner => Some(ActivityKind::SessionEndedByOwner),
+        EndReason::ReplacedByLogin
+        | EndReason::Promoted
+        | EndReason::PasswordReset
+        | EndReason::PasswordChanged
+        | EndReason::LoginDisowned
+        | EndReason::RoleChanged => None,
+    }
+}
 
 /// Longest a login may stay half-finished (password done, second factor pending).
 pub(crate) const PENDING_LIFETIME: Duration = Duration::from_secs(5 * 60);
@@ -78,6 +107,7 @@ pub struct Sessions {
     clock: Arc<dyn Clock>,
     csrf: Arc<CsrfTokens>,
     settings: SessionSettings,
+    activity: Activity,
 }
 
 impl Sessions {
@@ -91,11 +121,18 @@ impl Sessions {
         settings: SessionSettings,
     ) -> Self {
         Self {
+            activity: Activity::new(store.clone(), Arc::clone(&clock)),
             store,
             clock,
             csrf: Arc::new(csrf),
             settings,
         }
+    }
+
+    /// The accounts' security activity, which session events feed.
+    #[must_use]
+    pub fn activity(&self) -> &Activity {
+        &self.activity
     }
 
     /// How sessions behave here.
@@ -185,7 +222,7 @@ impl Sessions {
     /// Finishes a half-finished login: the pending session ends and a full one with a new ID
     /// replaces it (SM-4: a new ID at every privilege change).
     pub async fn promote(&self, presented: &str, who: LoggedIn) -> Result<SecretToken, StoreError> {
-        self.end(presented, "promoted").await?;
+        self.end(presented, EndReason::Promoted).await?;
         self.start(who, SessionStage::Full).await
     }
 
@@ -235,15 +272,28 @@ impl Sessions {
         let Some(public_id) = parse_handle(handle) else {
             return Ok(false);
         };
-        let ended = self
+        let Some(ended) = self
             .store
             .sessions()
-            .end_by_public_id(account, &public_id, "ended_by_owner", self.clock.now())
+            .end_by_public_id(
+                account,
+                &public_id,
+                EndReason::EndedByOwner.as_str(),
+                self.clock.now(),
+            )
+            .await?
+        else {
+            return Ok(false);
+        };
+        tracing::info!(target: "helio::security", event = "session_ended", %account, client = ended.client.as_str(), reason = EndReason::EndedByOwner.as_str(), "session ended");
+        self.activity
+            .record(
+                account,
+                ActivityKind::SessionEndedByOwner,
+                origin_of(&ended),
+            )
             .await?;
-        if ended {
-            tracing::info!(target: "helio::security", event = "session_ended", %account, reason = "ended_by_owner", "session ended");
-        }
-        Ok(ended)
+        Ok(true)
     }
 
     /// Ends every session of the account except `keep` (the asking one); returns how many.
@@ -255,26 +305,46 @@ impl Sessions {
         let ended = self
             .store
             .sessions()
-            .end_all_except(account, keep, "ended_by_owner", self.clock.now())
+            .end_all_except(
+                account,
+                keep,
+                EndReason::EndedByOwner.as_str(),
+                self.clock.now(),
+            )
             .await?;
-        tracing::info!(target: "helio::security", event = "sessions_ended", %account, count = ended, reason = "ended_by_owner", "other sessions ended");
+        tracing::info!(target: "helio::security", event = "sessions_ended", %account, count = ended, reason = EndReason::EndedByOwner.as_str(), "other sessions ended");
+        if ended > 0 {
+            self.activity
+                .record(
+                    account,
+                    ActivityKind::OtherSessionsEnded,
+                    ActivityOrigin::default(),
+                )
+                .await?;
+        }
         Ok(ended)
     }
 
-    /// Ends the session a presented ID names.
-    pub async fn end(&self, presented: &str, reason: &'static str) -> Result<bool, StoreError> {
+    /// Ends the session a presented ID names, and records why.
+    pub async fn end(&self, presented: &str, reason: EndReason) -> Result<bool, StoreError> {
         let Some(token) = SecretToken::parse(presented) else {
             return Ok(false);
         };
-        let ended = self
+        let Some(ended) = self
             .store
             .sessions()
-            .end(&token.hash(), reason, self.clock.now())
-            .await?;
-        if ended {
-            tracing::info!(target: "helio::security", event = "session_ended", reason, "session ended");
+            .end(&token.hash(), reason.as_str(), self.clock.now())
+            .await?
+        else {
+            return Ok(false);
+        };
+        tracing::info!(target: "helio::security", event = "session_ended", account = %ended.account, client = ended.client.as_str(), reason = reason.as_str(), "session ended");
+        if let Some(kind) = activity_of(reason) {
+            self.activity
+                .record(ended.account, kind, origin_of(&ended))
+                .await?;
         }
-        Ok(ended)
+        Ok(true)
     }
 
     /// Deletes every session past its idle or absolute limit, recording a security event for
@@ -289,12 +359,20 @@ impl Sessions {
                 .sweep_expired(now, SWEEP_BATCH)
                 .await?;
             for session in &expired {
-                let reason = match session.reason {
-                    ExpiryReason::Absolute => "absolute_timeout",
-                    ExpiryReason::Idle => "idle_timeout",
-                    ExpiryReason::Closed => "window_closed",
+                let (reason, kind) = match session.reason {
+                    ExpiryReason::Absolute => {
+                        ("absolute_timeout", ActivityKind::SessionLifetimeEnded)
+                    }
+                    ExpiryReason::Idle => ("idle_timeout", ActivityKind::SessionIdleEnded),
+                    ExpiryReason::Closed => ("window_closed", ActivityKind::SessionClosed),
                 };
-                tracing::info!(target: "helio::security", event = "session_expired", account = %session.account, client = ?session.client, reason, "session expired");
+                tracing::info!(target: "helio::security", event = "session_expired", account = %session.account, client = session.client.as_str(), reason, "session expired");
+                let origin = ActivityOrigin {
+                    client: Some(session.client),
+                    device: session.device.as_deref(),
+                    network: session.network.as_deref(),
+                };
+                self.activity.record(session.account, kind, origin).await?;
             }
             total += expired.len();
             if expired.len() < SWEEP_BATCH as usize {
@@ -302,6 +380,7 @@ impl Sessions {
             }
         }
         self.store.sessions().delete_ended().await?;
+        self.activity.prune().await?;
         Ok(total)
     }
 }

@@ -8,6 +8,7 @@
 )]
 
 mod accounts;
+mod activity;
 mod api_sessions;
 mod errors;
 mod headers;

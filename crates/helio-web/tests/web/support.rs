@@ -181,6 +181,8 @@ pub(crate) fn from_ip(ip: &str) -> LoginSource<'static> {
     LoginSource {
         ip: ip.parse().unwrap(),
         device_cookie: None,
+        user_agent: None,
+        client: helio_store::SessionClient::Browser,
     }
 }
 

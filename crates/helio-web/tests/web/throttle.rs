@@ -83,6 +83,7 @@ async fn au_2_a_known_device_keeps_working_during_a_lock(store: Store) {
     let owner = LoginSource {
         ip: "198.51.100.4".parse().unwrap(),
         device_cookie: Some(&device),
+        ..from_ip("198.51.100.4")
     };
     let outcome = app.accounts.login(EMAIL, PASSWORD, owner).await.unwrap();
     let LoginOutcome::Success(again) = outcome else {
@@ -95,6 +96,7 @@ async fn au_2_a_known_device_keeps_working_during_a_lock(store: Store) {
     let stolen = LoginSource {
         ip: ATTACKER.parse().unwrap(),
         device_cookie: Some("forged-device-cookie-that-does-not-verify-at-all-xxxxxxxxxxxxxxx"),
+        ..from_ip(ATTACKER)
     };
     assert!(!succeeded(
         &app.accounts.login(EMAIL, PASSWORD, stolen).await.unwrap()
@@ -187,6 +189,7 @@ async fn au_2_a_known_device_behind_a_locked_address_still_logs_in(store: Store)
     let owner = LoginSource {
         ip: shared.parse().unwrap(),
         device_cookie: Some(&device),
+        ..from_ip("198.51.100.4")
     };
     assert!(
         succeeded(&app.accounts.login(EMAIL, PASSWORD, owner).await.unwrap()),
@@ -236,6 +239,7 @@ async fn au_2_each_source_address_has_a_login_budget(store: Store) {
     let known = LoginSource {
         ip: ATTACKER.parse().unwrap(),
         device_cookie: Some(&device),
+        ..from_ip("198.51.100.4")
     };
     assert!(
         succeeded(&app.accounts.login(EMAIL, PASSWORD, known).await.unwrap()),
