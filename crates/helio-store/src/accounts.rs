@@ -183,6 +183,16 @@ impl<'a> Accounts<'a> {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Removes the password: no login works with any password until a reset sets one.
+    pub async fn clear_password(&self, id: AccountId, at: Timestamp) -> Result<(), StoreError> {
+        sqlx::query("UPDATE accounts SET password_hash = NULL, updated_at = ? WHERE id = ?")
+            .bind(at.unix_micros())
+            .bind(id.as_bytes().to_vec())
+            .execute(self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Replaces the password hash (change, reset, or transparent rehash at login).
     pub async fn set_password_hash(
         &self,

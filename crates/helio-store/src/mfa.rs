@@ -128,6 +128,36 @@ impl<'a> Mfa<'a> {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Removes the account's TOTP enrolment if it was made at or after `since` (by whoever
+    /// held a session then); `false` if there was none such.
+    pub async fn remove_totp_made_since(
+        &self,
+        account: AccountId,
+        since: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM mfa_totp WHERE account_id = ? AND created_at >= ?")
+            .bind(account.as_bytes().to_vec())
+            .bind(since.unix_micros())
+            .execute(self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Deletes the account's recovery codes made at or after `since`; returns how many.
+    pub async fn delete_recovery_codes_made_since(
+        &self,
+        account: AccountId,
+        since: Timestamp,
+    ) -> Result<u64, StoreError> {
+        let done =
+            sqlx::query("DELETE FROM recovery_codes WHERE account_id = ? AND created_at >= ?")
+                .bind(account.as_bytes().to_vec())
+                .bind(since.unix_micros())
+                .execute(self.pool)
+                .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Deletes the account's recovery codes.
     pub async fn delete_recovery_codes(&self, account: AccountId) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM recovery_codes WHERE account_id = ?")

@@ -206,6 +206,20 @@ impl<'a> Passkeys<'a> {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Removes the account's passkeys added at or after `since`; returns how many.
+    pub async fn remove_added_since(
+        &self,
+        account: AccountId,
+        since: Timestamp,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM passkeys WHERE account_id = ? AND created_at >= ?")
+            .bind(account.as_bytes().to_vec())
+            .bind(since.unix_micros())
+            .execute(self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Keeps a ceremony's state until `expires_at`, first clearing ceremonies that expired,
     /// so abandoned ones do not pile up.
     pub async fn start_ceremony(

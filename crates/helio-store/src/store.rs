@@ -117,6 +117,12 @@ impl Store {
         crate::AccountActivity::new(&self.pool)
     }
 
+    /// "This wasn't me" links of new-device login notices.
+    #[must_use]
+    pub fn login_reports(&self) -> crate::LoginReports<'_> {
+        crate::LoginReports::new(&self.pool)
+    }
+
     /// Server-side sessions.
     #[must_use]
     pub fn sessions(&self) -> crate::Sessions<'_> {

@@ -97,9 +97,9 @@ pub(crate) struct SessionDto {
     refresh_token: Option<String>,
     token_type: &'static str,
     expires_in: u64,
-    /// Given once per device, at its first successful password login; names no one.
+    /// Given once per device, at its first successful login; names no one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    device_token: Option<String>,
+    pub(crate) device_token: Option<String>,
 }
 
 impl SessionDto {

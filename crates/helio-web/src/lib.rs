@@ -20,6 +20,7 @@ pub mod logging;
 mod login;
 mod mfa;
 mod middleware;
+mod not_me;
 mod pages;
 mod passkeys;
 mod render;
@@ -57,6 +58,7 @@ pub fn route_table() -> RouteTable {
         .merge(passkeys::routes())
         .merge(api_session::routes())
         .merge(session_script::routes())
+        .merge(not_me::routes())
 }
 
 /// The complete application: every route behind the hardened middleware stack.

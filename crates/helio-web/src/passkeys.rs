@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Json};
 use helio_core::access::Access;
-use helio_store::SessionStage;
+use helio_store::{SessionClient, SessionStage};
 use serde::{Deserialize, Serialize};
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
@@ -20,7 +20,7 @@ use crate::json_body::JsonObject;
 use crate::layout::SignedInLayout;
 use crate::pages::SignedInMessagePage;
 use crate::render::{html, rendered};
-use crate::services::accounts::{LoggedIn, SecurityNotice};
+use crate::services::accounts::{LoggedIn, LoginSource, SecurityNotice};
 use crate::services::app_sessions::AppSession;
 use crate::services::passkeys::{PasskeyError, Started};
 use crate::{AppState, ClientInfo, RouteTable, WebError, cookies, login, mfa};
@@ -347,13 +347,26 @@ async fn login_options_post(
 /// Checks a passwordless login: the active account whose passkey signed. The passkey is both
 /// factors (the device, unlocked by the person's biometric or PIN), so the session it opens
 /// is fully signed in at once.
+/// A passwordless login's answer from an app, which also sends the device token an earlier
+/// login on the device returned (as the browser sends its device cookie).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AppLoginAnswer {
+    ceremony: String,
+    credential: PublicKeyCredential,
+    #[serde(default)]
+    device_token: Option<String>,
+}
+
 async fn passwordless(
     state: &AppState,
-    answer: &Answer<PublicKeyCredential>,
-) -> Result<LoggedIn, WebError> {
+    ceremony: &str,
+    credential: &PublicKeyCredential,
+    source: LoginSource<'_>,
+) -> Result<(LoggedIn, Option<String>), WebError> {
     let account = state
         .passkeys()
-        .finish_login(&answer.ceremony, &answer.credential)
+        .finish_login(ceremony, credential)
         .await
         .map_err(failure)?;
     let Some(role) = state
@@ -366,32 +379,67 @@ async fn passwordless(
         return Err(failure(PasskeyError::Refused));
     };
     tracing::info!(target: "helio::security", event = "login_succeeded", method = "passkey", %account, %role, "login succeeded");
-    Ok(LoggedIn { account, role })
+    let new_device = state
+        .accounts()
+        .passkey_login_succeeded(account, source)
+        .await
+        .map_err(WebError::internal)?;
+    Ok((LoggedIn { account, role }, new_device))
 }
 
-/// A passwordless login in the browser: a new session under a new ID (SM-15).
+/// A passwordless login in the browser: a new session under a new ID (SM-15), and the device
+/// cookie for a browser seen for the first time.
 async fn login_post(
     State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
     headers: HeaderMap,
     JsonObject(answer): JsonObject<Answer<PublicKeyCredential>>,
 ) -> Result<Response, WebError> {
-    let who = passwordless(&state, &answer).await?;
+    let source = LoginSource {
+        ip: client.ip,
+        device_cookie: cookies::presented_device(&headers),
+        user_agent: user_agent(&headers),
+        client: SessionClient::Browser,
+    };
+    let (who, new_device) =
+        passwordless(&state, &answer.ceremony, &answer.credential, source).await?;
     let cookie = login::start_session(&state, &headers, who, SessionStage::Full).await?;
     let mut response = Json(Done::next()).into_response();
     response.headers_mut().append(header::SET_COOKIE, cookie);
+    if let Some(device) = new_device.as_deref().and_then(cookies::device) {
+        response.headers_mut().append(header::SET_COOKIE, device);
+    }
     Ok(response)
 }
 
-/// A passwordless login in an app: a full session's tokens.
+/// A passwordless login in an app: a full session's tokens, and a device token for a device
+/// seen for the first time.
 async fn api_login_post(
     State(state): State<AppState>,
-    JsonObject(answer): JsonObject<Answer<PublicKeyCredential>>,
+    Extension(client): Extension<ClientInfo>,
+    headers: HeaderMap,
+    JsonObject(answer): JsonObject<AppLoginAnswer>,
 ) -> Result<Response, WebError> {
-    let who = passwordless(&state, &answer).await?;
+    let source = LoginSource {
+        ip: client.ip,
+        device_cookie: answer.device_token.as_deref(),
+        user_agent: user_agent(&headers),
+        client: SessionClient::Api,
+    };
+    let (who, new_device) =
+        passwordless(&state, &answer.ceremony, &answer.credential, source).await?;
     let tokens = state
         .app_sessions()
         .start(who, SessionStage::Full)
         .await
         .map_err(WebError::internal)?;
-    Ok(Json(SessionDto::new(SessionStage::Full, &tokens)).into_response())
+    let mut dto = SessionDto::new(SessionStage::Full, &tokens);
+    dto.device_token = new_device;
+    Ok(Json(dto).into_response())
+}
+
+fn user_agent(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
 }

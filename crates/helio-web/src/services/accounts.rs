@@ -24,6 +24,10 @@ use helio_core::values::{Email, FieldError, PersonName, Phone};
 use helio_store::{AccountRecord, ActivityOrigin, CrewRecord, SessionClient, Store, StoreError};
 use tokio::sync::Semaphore;
 
+mod new_device;
+
+pub use new_device::REPORT_LINK_LIFETIME;
+
 use super::activity::Activity;
 use super::counters::{self, CounterError, source_prefix};
 use super::keyring::Keyring;
@@ -556,6 +560,10 @@ impl Accounts {
         self.activity
             .record(record.id, kind, origin(source.client, &seen))
             .await?;
+        if device.is_none() {
+            self.notify_new_device(&record, origin(source.client, &seen))
+                .await?;
+        }
         Ok(LoginOutcome::Success(SuccessfulLogin {
             who: LoggedIn {
                 account: record.id,

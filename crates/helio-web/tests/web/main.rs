@@ -17,6 +17,7 @@ mod limits;
 mod log_scan;
 mod logs;
 mod mfa;
+mod new_device;
 mod passkeys;
 mod probes;
 mod reset;

@@ -40,6 +40,10 @@ const REVIEWED_PUBLIC_ROUTES: &[(&str, &str)] = &[
     ("POST", "/welcome"),
     ("POST", "/api/v1/password-resets"),
     ("POST", "/api/v1/password-resets/complete"),
+    // "This wasn't me": a single-use 256-bit link from a new-device notice; GET only shows a
+    // button, POST spends the link (same-origin check).
+    ("GET", "/not-me"),
+    ("POST", "/not-me"),
     // App login (throttled like the page) and refresh (needs a live, unspent refresh token).
     ("POST", "/api/v1/sessions"),
     ("POST", "/api/v1/sessions/refresh"),
@@ -81,7 +85,9 @@ async fn ac_1_public_routes_answer_anonymous_visitors(store: Store) {
         }
         if entry.method == Method::GET {
             let answer = get(&app, entry.path).await;
-            assert_eq!(answer.status, 200, "{} {}", entry.method, entry.path);
+            // A link page that checks its token before showing anything says 400 without one.
+            let expected = if entry.path == "/not-me" { 400 } else { 200 };
+            assert_eq!(answer.status, expected, "{} {}", entry.method, entry.path);
         } else {
             assert_eq!(
                 entry.method,

@@ -1,0 +1,212 @@
+//! Logins from new devices (SM-16): the owner is mailed at once, with a single-use link for
+//! "this wasn't me". Following it ends every session, voids the password (a reset link sets a
+//! new one) and removes the second factors and recovery codes made since that login, so
+//! whoever logged in keeps no way back in.
+
+use std::time::Duration;
+
+use helio_core::account::{AccountId, TokenPurpose};
+use helio_core::activity::ActivityKind;
+use helio_core::crypto::token::SecretToken;
+use helio_core::session::EndReason;
+use helio_core::time::Timestamp;
+use helio_core::values::Email;
+use helio_store::{AccountRecord, ActivityOrigin, ReportedLogin, SessionClient};
+
+use super::{AccountError, Accounts, LoginSource, field, origin};
+use crate::services::mail::{self, Mail};
+
+/// How long the link of a new-device notice works.
+pub const REPORT_LINK_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// A time as mail shows it.
+fn mailed(at: Timestamp) -> String {
+    jiff::Timestamp::from_microsecond(at.unix_micros())
+        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+impl Accounts {
+    /// Tells the owner of `record` that it was just logged in to from a device never seen
+    /// before, with a link to undo it. Within the hourly mail budget of the address.
+    pub(super) async fn notify_new_device(
+        &self,
+        record: &AccountRecord,
+        seen: ActivityOrigin<'_>,
+    ) -> Result<(), AccountError> {
+        let email = self
+            .keys
+            .decrypt(&record.email_ct, field(&record.id, "email"))
+            .await
+            .map_err(|_| AccountError::Unreadable)?;
+        let email = Email::parse(&email).map_err(|_| AccountError::Unreadable)?;
+        if !self.mail_budget(&email).await? {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        let token = SecretToken::generate();
+        self.store
+            .login_reports()
+            .issue(
+                &token.hash(),
+                ReportedLogin {
+                    account: record.id,
+                    login_at: now,
+                },
+                now.saturating_add(REPORT_LINK_LIFETIME),
+            )
+            .await?;
+        let link = format!("{}/not-me?token={}", self.public_url, token.expose());
+        let device = seen.device.unwrap_or("Unknown device");
+        let app = if seen.client == Some(SessionClient::Api) {
+            " (Helio app)"
+        } else {
+            ""
+        };
+        let network = seen.network.unwrap_or("an unknown network");
+        mail::enqueue(
+            &self.store,
+            &self.keys.current(),
+            Mail {
+                kind: "new_device_login",
+                to: email,
+                subject: "New login to your Helio account",
+                body: format!(
+                    "Your Helio account's password (or passkey) was just used from a device we have not seen before:\n\n  {device}{app}\n  from network {network}\n  at {}\n\nIf this was you, there is nothing to do.\n\nIf it wasn't you, open this link within 7 days. It signs out every device, stops your current password from working and removes any sign-in method added since; we then mail you a link to choose a new password:\n\n{link}\n",
+                    mailed(now)
+                ),
+            },
+        )
+        .await?;
+        tracing::info!(target: "helio::security", event = "new_device_notice_sent", account = %record.id, "new-device login notice queued");
+        Ok(())
+    }
+
+    /// A passwordless (passkey) login succeeded for `account` from `source`: it is recorded,
+    /// the owner is told when the device is new, and the device gets its cookie (or app
+    /// token) if it had none. Returns that new device credential.
+    pub async fn passkey_login_succeeded(
+        &self,
+        account: AccountId,
+        source: LoginSource<'_>,
+    ) -> Result<Option<String>, AccountError> {
+        let Some(record) = self.store.accounts().by_id(account).await? else {
+            return Err(AccountError::Unreadable);
+        };
+        let known = source
+            .device_cookie
+            .and_then(|cookie| self.devices.verify(account, cookie))
+            .is_some();
+        let seen = source.seen();
+        let kind = if known {
+            ActivityKind::LoginSucceeded
+        } else {
+            ActivityKind::LoginFromNewDevice
+        };
+        self.activity
+            .record(account, kind, origin(source.client, &seen))
+            .await?;
+        if known {
+            return Ok(None);
+        }
+        self.notify_new_device(&record, origin(source.client, &seen))
+            .await?;
+        Ok(Some(self.devices.issue(account)))
+    }
+
+    /// Whether a "this wasn't me" link can still be used (the page shows a button rather
+    /// than acting on a GET, which mail scanners prefetch).
+    pub async fn report_link_is_live(&self, presented: &str) -> Result<bool, AccountError> {
+        let Some(token) = SecretToken::parse(presented) else {
+            return Ok(false);
+        };
+        Ok(self
+            .store
+            .login_reports()
+            .is_live(&token.hash(), self.clock.now())
+            .await?)
+    }
+
+    /// The owner reports the login a link was sent for as not theirs: every session ends,
+    /// the password stops working, second factors and recovery codes made since that login
+    /// go, and a reset link is mailed. `false` for an unknown, used or expired link.
+    pub async fn disown_login(&self, presented: &str) -> Result<bool, AccountError> {
+        let Some(token) = SecretToken::parse(presented) else {
+            return Ok(false);
+        };
+        let now = self.clock.now();
+        let Some(login) = self
+            .store
+            .login_reports()
+            .redeem(&token.hash(), now)
+            .await?
+        else {
+            return Ok(false);
+        };
+        let account = login.account;
+        let sessions_ended = self
+            .store
+            .sessions()
+            .end_all(account, EndReason::LoginDisowned.as_str(), now)
+            .await?;
+        self.store.accounts().clear_password(account, now).await?;
+        let mfa = self.store.mfa();
+        let totp_removed = mfa.remove_totp_made_since(account, login.login_at).await?;
+        let passkeys_removed = self
+            .store
+            .passkeys()
+            .remove_added_since(account, login.login_at)
+            .await?;
+        mfa.delete_recovery_codes_made_since(account, login.login_at)
+            .await?;
+        tracing::warn!(target: "helio::security", event = "login_disowned", %account, sessions_ended, totp_removed, passkeys_removed, "the owner reported a login as not theirs: sessions ended, password voided");
+        self.activity
+            .record(
+                account,
+                ActivityKind::LoginDisowned,
+                ActivityOrigin::default(),
+            )
+            .await?;
+        self.mail_reset_after_report(account, now).await?;
+        Ok(true)
+    }
+
+    /// The reset link that follows a reported login: the old password no longer works.
+    async fn mail_reset_after_report(
+        &self,
+        account: AccountId,
+        now: Timestamp,
+    ) -> Result<(), AccountError> {
+        let Some(profile) = self.profile(account).await? else {
+            return Err(AccountError::Unreadable);
+        };
+        let email = Email::parse(&profile.email).map_err(|_| AccountError::Unreadable)?;
+        self.store
+            .account_tokens()
+            .void_all(account, TokenPurpose::ResetPassword, now)
+            .await?;
+        let token = self
+            .issue_token(account, TokenPurpose::ResetPassword, now)
+            .await?;
+        let link = format!(
+            "{}/reset-password?token={}",
+            self.public_url,
+            token.expose()
+        );
+        mail::enqueue(
+            &self.store,
+            &self.keys.current(),
+            Mail {
+                kind: "reset_password",
+                to: email,
+                subject: "Choose a new Helio password",
+                body: format!(
+                    "You reported a login to your Helio account that wasn't you. Every device is now signed out and your old password no longer works.\n\nChoose a new password with this link within 30 minutes:\n\n{link}\n\nIf it has expired, ask for a new one at {}/forgot-password.\n",
+                    self.public_url
+                ),
+            },
+        )
+        .await?;
+        Ok(())
+    }
+}
