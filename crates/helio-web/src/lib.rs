@@ -23,6 +23,7 @@ mod middleware;
 mod not_me;
 mod pages;
 mod passkeys;
+mod password_change;
 mod render;
 mod request_id;
 mod reset;
@@ -59,6 +60,7 @@ pub fn route_table() -> RouteTable {
         .merge(api_session::routes())
         .merge(session_script::routes())
         .merge(not_me::routes())
+        .merge(password_change::routes())
 }
 
 /// The complete application: every route behind the hardened middleware stack.

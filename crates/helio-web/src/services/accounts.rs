@@ -25,8 +25,9 @@ use helio_store::{AccountRecord, ActivityOrigin, CrewRecord, SessionClient, Stor
 use tokio::sync::Semaphore;
 
 mod new_device;
+mod password_change;
 
-pub use new_device::REPORT_LINK_LIFETIME;
+pub use password_change::PasswordChange;
 
 use super::activity::Activity;
 use super::counters::{self, CounterError, source_prefix};
@@ -1103,6 +1104,8 @@ pub enum SecurityNotice {
     AuthenticatorAppRemoved,
     /// New recovery codes replaced the old ones.
     RecoveryCodesReplaced,
+    /// The owner changed the password.
+    PasswordChanged,
 }
 
 impl SecurityNotice {
@@ -1113,6 +1116,11 @@ impl SecurityNotice {
                 "passkey_added",
                 "A passkey was added to your Helio account",
                 "A passkey was just added to your Helio account. It can now be used to log in.",
+            ),
+            Self::PasswordChanged => (
+                "password_changed",
+                "Your Helio password was changed",
+                "The password of your Helio account was just changed from your account page, and every device was signed out.",
             ),
             Self::AuthenticatorAppAdded => (
                 "authenticator_app_added",

@@ -347,8 +347,9 @@ impl Sessions {
         Ok(true)
     }
 
-    /// Deletes every session past its idle or absolute limit, recording a security event for
-    /// each, and the sessions already ended (SM-8). Returns how many expired.
+    /// Deletes every session past its idle or absolute limit, recording a security event and
+    /// an activity entry for each, and the sessions already ended (SM-8); also drops expired
+    /// "this wasn't me" links and activity past its retention. Returns how many expired.
     pub async fn sweep(&self) -> Result<usize, StoreError> {
         let now = self.clock.now();
         let mut total = 0;
@@ -380,6 +381,7 @@ impl Sessions {
             }
         }
         self.store.sessions().delete_ended().await?;
+        self.store.login_reports().delete_expired(now).await?;
         self.activity.prune().await?;
         Ok(total)
     }

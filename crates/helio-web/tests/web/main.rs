@@ -19,6 +19,7 @@ mod logs;
 mod mfa;
 mod new_device;
 mod passkeys;
+mod password_change;
 mod probes;
 mod reset;
 mod rotation;

@@ -17,7 +17,7 @@ use super::{AccountError, Accounts, LoginSource, field, origin};
 use crate::services::mail::{self, Mail};
 
 /// How long the link of a new-device notice works.
-pub const REPORT_LINK_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+const REPORT_LINK_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
 /// A time as mail shows it.
 fn mailed(at: Timestamp) -> String {
