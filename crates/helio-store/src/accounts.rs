@@ -183,6 +183,26 @@ impl<'a> Accounts<'a> {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Changes the role of an account from `from` to `to`; `false` if its role was not
+    /// `from` (changed meanwhile), so two concurrent changes cannot both claim success.
+    pub async fn set_role(
+        &self,
+        id: AccountId,
+        from: Role,
+        to: Role,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query("UPDATE accounts SET role = ?, updated_at = ? WHERE id = ? AND role = ?")
+                .bind(to.as_str())
+                .bind(at.unix_micros())
+                .bind(id.as_bytes().to_vec())
+                .bind(from.as_str())
+                .execute(self.pool)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Removes the password: no login works with any password until a reset sets one.
     pub async fn clear_password(&self, id: AccountId, at: Timestamp) -> Result<(), StoreError> {
         sqlx::query("UPDATE accounts SET password_hash = NULL, updated_at = ? WHERE id = ?")

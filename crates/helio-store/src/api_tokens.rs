@@ -122,6 +122,19 @@ impl<'a> ApiTokens<'a> {
         Ok(active.map(|active| (session, active)))
     }
 
+    /// The session any of its stored tokens belongs to (access or refresh, spent or
+    /// expired), to end the session an app presents when it logs in again (SM-15).
+    pub async fn session_of(&self, token: &TokenHash) -> Result<Option<TokenHash>, StoreError> {
+        let Some(row) = sqlx::query("SELECT session_hash FROM api_tokens WHERE token_hash = ?")
+            .bind(token.0.to_vec())
+            .fetch_optional(self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        session_hash(row.try_get(0)?).map(Some)
+    }
+
     /// Spends a refresh token. A token spent before ends its session: the legitimate app and
     /// a thief cannot both go on, so neither does (reuse detection).
     pub async fn refresh(

@@ -234,6 +234,7 @@ async fn login_post(
     } else {
         SessionStage::Full
     };
+    end_presented_session(&state, &headers).await?;
     let tokens = state
         .app_sessions()
         .start(login.who, stage)
@@ -242,6 +243,22 @@ async fn login_post(
     let mut dto = SessionDto::new(stage, &tokens);
     dto.device_token = login.new_device_cookie;
     Ok(Json(dto).into_response())
+}
+
+/// An app that logs in again while holding a session sends that session's token as its
+/// bearer: the new login ends it (SM-15), so re-authenticating never leaves two sessions.
+pub(crate) async fn end_presented_session(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(), WebError> {
+    if let Some(token) = crate::auth::bearer(headers) {
+        state
+            .app_sessions()
+            .end_presented(token)
+            .await
+            .map_err(WebError::internal)?;
+    }
+    Ok(())
 }
 
 async fn refresh_post(

@@ -7,8 +7,8 @@
 //! the second factor (AU-1).
 
 use axum::extract::{FromRequestParts, Request};
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use helio_core::account::AccountId;
@@ -128,12 +128,8 @@ fn home_of(stage: SessionStage) -> &'static str {
 }
 
 /// The bearer token of an API request: `Authorization: Bearer <token>`, nothing else.
-fn bearer(request: &Request) -> Option<&str> {
-    let value = request
-        .headers()
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
@@ -164,7 +160,7 @@ async fn guard(mut request: Request, next: Next, allowed: &[SessionStage]) -> Re
         network: &network,
     };
     if request.uri().path().starts_with("/api/") {
-        let session = match bearer(&request) {
+        let session = match bearer(request.headers()) {
             Some(token) => state.app_sessions().authenticate(token, seen).await,
             None => Ok(None),
         };

@@ -428,6 +428,7 @@ async fn api_login_post(
     };
     let (who, new_device) =
         passwordless(&state, &answer.ceremony, &answer.credential, source).await?;
+    crate::api_session::end_presented_session(&state, &headers).await?;
     let tokens = state
         .app_sessions()
         .start(who, SessionStage::Full)

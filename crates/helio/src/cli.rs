@@ -118,6 +118,16 @@ pub(crate) enum StaffCommand {
         #[arg(long, value_parser = parse_staff_role)]
         role: Role,
     },
+    /// Give a staff member another staff role. Every session of the account ends at once, so
+    /// the new role applies from its next login.
+    SetRole {
+        /// The staff member's email address.
+        #[arg(long)]
+        email: String,
+        /// support, sales, engineer or admin.
+        #[arg(long, value_parser = parse_staff_role)]
+        role: Role,
+    },
 }
 
 fn parse_staff_role(text: &str) -> Result<Role, String> {

@@ -50,6 +50,9 @@ fn main() -> ExitCode {
                 staff::create(settings, email, name, role)
             })
         }
+        Command::Staff(StaffCommand::SetRole { email, role }) => run(settings, move |settings| {
+            staff::set_role(settings, email, role)
+        }),
         Command::Partners(command) => {
             run(settings, move |settings| partners::run(settings, command))
         }

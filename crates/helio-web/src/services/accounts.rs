@@ -26,8 +26,10 @@ use tokio::sync::Semaphore;
 
 mod new_device;
 mod password_change;
+mod role_change;
 
 pub use password_change::PasswordChange;
+pub use role_change::RoleChanged;
 
 use super::activity::Activity;
 use super::counters::{self, CounterError, source_prefix};

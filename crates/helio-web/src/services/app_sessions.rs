@@ -217,6 +217,19 @@ impl AppSessions {
         Ok(())
     }
 
+    /// Ends the session whose token (access or refresh, even expired) an app presented when
+    /// it logged in again: a new login replaces it (SM-15). Unknown tokens are ignored.
+    pub async fn end_presented(&self, presented: &str) -> Result<(), StoreError> {
+        let Some(token) = SecretToken::parse(presented) else {
+            return Ok(());
+        };
+        if let Some(session) = self.store.api_tokens().session_of(&token.hash()).await? {
+            self.end(AppSession(session), EndReason::ReplacedByLogin)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Finishes a half-finished app login: that session ends and a full one with new tokens
     /// replaces it (SM-4).
     pub async fn promote(

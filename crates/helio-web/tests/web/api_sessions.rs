@@ -604,7 +604,63 @@ async fn in_2_hostile_api_input_gets_a_clear_4xx(store: Store) {
     }
 }
 
+/// SM-15: an app that logs in again sends the token of the session it holds; the new login
+/// ends that session, whether the token is its access token (even expired) or its refresh
+/// token. A failed login ends nothing.
+async fn sm_15_an_app_logging_in_again_ends_the_session_it_held(store: Store) {
+    let app = test_app(store).await;
+    verified(&app).await;
+    let relogin = |bearer: &str, password: &str| {
+        let mut request = json_post(
+            "/api/v1/sessions",
+            &json!({"email": EMAIL, "password": password}),
+        );
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {bearer}").parse().unwrap());
+        request
+    };
+    let (first_access, first_refresh) = tokens(&api_login(&app, PASSWORD).await);
+    let failed = send(
+        &app.router,
+        relogin(&first_access, "not the right password"),
+    )
+    .await;
+    assert_eq!(failed.status, 401);
+    assert_eq!(
+        account_status(&app, &first_access).await,
+        200,
+        "a failed login ends nothing"
+    );
+
+    // Eleven minutes on, the access token has expired; logging in again with it still ends
+    // its session (its refresh token stops working).
+    app.clock.advance(Duration::from_secs(11 * 60));
+    let second = send(&app.router, relogin(&first_access, PASSWORD)).await;
+    assert_eq!(second.status, 200, "{}", second.body);
+    assert_eq!(refresh(&app, &first_refresh).await.status, 401);
+    let (second_access, second_refresh) = tokens(&second);
+    assert_eq!(account_status(&app, &second_access).await, 200);
+
+    let third = send(&app.router, relogin(&second_refresh, PASSWORD)).await;
+    assert_eq!(third.status, 200);
+    assert_eq!(account_status(&app, &second_access).await, 401, "replaced");
+    let (third_access, _) = tokens(&third);
+    assert_eq!(account_status(&app, &third_access).await, 200);
+    let listed = send(
+        &app.router,
+        with_bearer("GET", "/api/v1/sessions", &third_access, None),
+    )
+    .await;
+    assert_eq!(
+        json(&listed).as_array().unwrap().len(),
+        1,
+        "one session left"
+    );
+}
+
 helio_store::dual_backend_tests!(
+    sm_15_an_app_logging_in_again_ends_the_session_it_held,
     au_4_api_login_failures_look_the_same,
     sm_8_refresh_rotates_both_tokens_and_reuse_ends_the_session,
     sm_8_access_tokens_expire_and_logout_ends_the_session,

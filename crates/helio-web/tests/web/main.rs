@@ -22,6 +22,7 @@ mod passkeys;
 mod password_change;
 mod probes;
 mod reset;
+mod role_change;
 mod rotation;
 mod routes;
 mod server;

@@ -192,6 +192,75 @@ fn au_3_staff_create_prints_a_one_time_link_and_never_a_password() {
 }
 
 #[test]
+fn sm_4_staff_set_role_changes_the_role_and_ends_its_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let create = |role: &str| {
+        run(
+            dir.path(),
+            &[
+                "staff",
+                "create",
+                "--email",
+                "ana.gil@helio.example",
+                "--name",
+                "Ana Gil",
+                "--role",
+                role,
+            ],
+            &[],
+        )
+    };
+    assert!(create("support").status.success());
+    let changed = run(
+        dir.path(),
+        &[
+            "staff",
+            "set-role",
+            "--email",
+            "ana.gil@helio.example",
+            "--role",
+            "engineer",
+        ],
+        &[],
+    );
+    assert!(changed.status.success(), "{}", text(&changed.stderr));
+    let said = text(&changed.stdout);
+    assert!(said.contains("is now engineer (was support)"), "{said}");
+    assert!(said.contains("0 of its sessions ended"), "{said}");
+    let again = run(
+        dir.path(),
+        &[
+            "staff",
+            "set-role",
+            "--email",
+            "ana.gil@helio.example",
+            "--role",
+            "engineer",
+        ],
+        &[],
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again.stderr).contains("already has that role"));
+    let customer = run(
+        dir.path(),
+        &[
+            "staff",
+            "set-role",
+            "--email",
+            "ana.gil@helio.example",
+            "--role",
+            "customer",
+        ],
+        &[],
+    );
+    assert_eq!(
+        customer.status.code(),
+        Some(2),
+        "clap refuses a non-staff role"
+    );
+}
+
+#[test]
 fn cr_4_keys_rotate_creates_a_version_and_re_encrypts_everything() {
     let dir = tempfile::tempdir().unwrap();
     let created = run(
