@@ -37,7 +37,7 @@ const browserState = (page) =>
     session: Object.fromEntries(Object.entries(sessionStorage)),
   }));
 
-test('the page warns before the idle limit, "Stay signed in" extends, and the timer logs out on the server', async () => {
+test('sm_9, sm_11, sm_20: the page warns before the idle limit, "Stay signed in" extends, and the timer logs out on the server', async () => {
   // 20 s idle for customers, a warning 10 s before the end (the script ends 3 s early).
   const helio = await server({ HELIO_SESSIONS_IDLE_SECS: '20', HELIO_SESSIONS_WARN_BEFORE_SECS: '10' });
   const person = { name: 'Clara Vidal', email: 'clara.vidal@example.com', password: 'tidal mosaics under a grey pier' };
@@ -81,7 +81,7 @@ test('the page warns before the idle limit, "Stay signed in" extends, and the ti
   await context.close();
 });
 
-test('with logout-on-close, closing the last tab ends the session; links, reloads and other tabs do not', async () => {
+test('sm_10, sm_11: with logout-on-close, closing the last tab ends the session; links, reloads and other tabs do not', async () => {
   const helio = await server({ HELIO_SESSIONS_LOGOUT_ON_CLOSE: 'true' });
   const person = { name: 'Marc Soler', email: 'marc.soler@example.com', password: 'orchards folded into the valley' };
   const context = await browser.newContext();
@@ -118,7 +118,7 @@ test('with logout-on-close, closing the last tab ends the session; links, reload
   await context.close();
 });
 
-test('a cross-site form cannot log a signed-in browser out or end its other sessions', async () => {
+test('ds_3: a cross-site form cannot log a signed-in browser out or end its other sessions', async () => {
   const helio = await server({});
   const person = { name: 'Iker Prat', email: 'iker.prat@example.com', password: 'kestrels over the salt marsh' };
   const context = await browser.newContext();

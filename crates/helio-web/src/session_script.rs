@@ -42,7 +42,7 @@ async fn keep_alive_post(State(state): State<AppState>, who: SignedIn) -> Json<R
 /// and the route answers as if it did not exist.
 async fn closing_post(
     State(state): State<AppState>,
-    _who: SignedIn,
+    who: SignedIn,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     if !state.sessions().settings().logout_on_close {
@@ -51,7 +51,7 @@ async fn closing_post(
     let presented = cookies::presented_session(&headers).unwrap_or_default();
     state
         .sessions()
-        .closing(presented)
+        .closing(presented, who.account)
         .await
         .map_err(WebError::internal)?;
     Ok(StatusCode::NO_CONTENT.into_response())

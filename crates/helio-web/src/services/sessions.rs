@@ -193,7 +193,7 @@ impl Sessions {
     /// Records that the page of the session a presented ID names is closing: unless another
     /// request of it comes within [`CLOSE_GRACE`], the session is over (SM-10). Does nothing
     /// unless the operator turned logout-on-close on; returns whether it was marked.
-    pub async fn closing(&self, presented: &str) -> Result<bool, StoreError> {
+    pub async fn closing(&self, presented: &str, account: AccountId) -> Result<bool, StoreError> {
         let Some(token) = SecretToken::parse(presented) else {
             return Ok(false);
         };
@@ -207,7 +207,7 @@ impl Sessions {
             .mark_closing(&token.hash(), close_at)
             .await?;
         if marked {
-            tracing::info!(target: "helio::security", event = "session_closing", grace_secs = CLOSE_GRACE.as_secs(), "a page of the session closed; it ends unless another request comes");
+            tracing::info!(target: "helio::security", event = "session_closing", %account, grace_secs = CLOSE_GRACE.as_secs(), "a page of the session closed; it ends unless another request comes");
         }
         Ok(marked)
     }
