@@ -149,6 +149,15 @@ impl SessionLimits {
     }
 }
 
+/// How stale a session's "last seen" may get before a request writes it again. Writing it
+/// on every request would make each read a database write; coalescing them means a session
+/// may end up to this much before its idle limit (never after), so pages end their timers
+/// this much earlier too. A twentieth of the idle limit, at most 15 seconds.
+#[must_use]
+pub fn touch_granularity(idle: Duration) -> Duration {
+    (idle / 20).min(Duration::from_secs(15))
+}
+
 /// Why a session ended before its time: recorded with it, and in the security log (SM-18).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EndReason {
@@ -213,6 +222,13 @@ mod tests {
         assert_eq!(limits.for_role(Role::Installer), customer);
         assert!(staff.idle < customer.idle && staff.absolute < customer.absolute);
         assert!(limits.problems().is_empty());
+    }
+
+    #[test]
+    fn sm_8_last_seen_is_coarse_only_within_a_small_part_of_the_idle_limit() {
+        assert_eq!(touch_granularity(Duration::from_secs(1800)).as_secs(), 15);
+        assert_eq!(touch_granularity(Duration::from_secs(20)).as_secs(), 1);
+        assert_eq!(touch_granularity(Duration::from_secs(10)).as_millis(), 500);
     }
 
     #[test]

@@ -117,7 +117,7 @@ impl<'a> ApiTokens<'a> {
         };
         let session = session_hash(row.try_get(0)?)?;
         let active = crate::Sessions::new(self.pool)
-            .touch(&session, SessionClient::Api, now, seen)
+            .touch(&session, SessionClient::Api, now, seen, false)
             .await?;
         Ok(active.map(|active| (session, active)))
     }
@@ -173,7 +173,7 @@ impl<'a> ApiTokens<'a> {
         }
         Ok(
             match crate::Sessions::new(self.pool)
-                .touch(&session, SessionClient::Api, now, None)
+                .touch(&session, SessionClient::Api, now, None, true)
                 .await?
             {
                 Some(active) => Refreshed::Rotated(session, active),

@@ -1,9 +1,12 @@
 //! Server-side sessions, looked up by the SHA-256 of their ID (SM-5): a database reader
 //! cannot present a stored session.
 
+use std::time::Duration;
+
 use helio_core::account::AccountId;
 use helio_core::crypto::token::TokenHash;
 use helio_core::role::Role;
+use helio_core::session::touch_granularity;
 use helio_core::time::Timestamp;
 use sqlx::{AnyPool, Row};
 
@@ -227,48 +230,73 @@ impl<'a> Sessions<'a> {
     }
 
     /// The session if it is live at `now` (not ended, not idle too long, not past its absolute
-    /// lifetime, not closed, account active) and held by `client`, and marks it seen, which
-    /// also cancels a pending close. Anything else is `None`: a cookie never reaches an app's
-    /// session, nor a token a browser's.
+    /// lifetime, not closed, account active) and held by `client`: a cookie never reaches an
+    /// app's session, nor a token a browser's. Anything else is `None`.
+    ///
+    /// A live session is marked seen (which also cancels a pending close) when `force` is set,
+    /// when its last-seen time is older than [`touch_granularity`] of its idle limit, or when
+    /// it is closing or seen from another device or network; otherwise the request only reads.
     pub async fn touch(
         &self,
         id: &TokenHash,
         client: SessionClient,
         now: Timestamp,
         seen: Option<SeenFrom<'_>>,
+        force: bool,
     ) -> Result<Option<ActiveSession>, StoreError> {
-        let touched = sqlx::query(
-            "UPDATE sessions SET last_seen_at = ?, close_at = NULL, \
-             device_label = COALESCE(?, device_label), seen_from = COALESCE(?, seen_from) \
-             WHERE id_hash = ? AND client = ? AND ended_at IS NULL AND expires_at > ? \
-             AND last_seen_at + idle_timeout_secs * 1000000 > ? \
-             AND (close_at IS NULL OR close_at > ?)",
+        let Some(row) = sqlx::query(
+            "SELECT s.account_id, a.role, s.created_at, s.stage, s.idle_timeout_secs, \
+             s.expires_at, s.last_seen_at, s.close_at, s.device_label, s.seen_from \
+             FROM sessions s JOIN accounts a ON a.id = s.account_id \
+             WHERE s.id_hash = ? AND s.client = ? AND s.ended_at IS NULL AND s.expires_at > ? \
+             AND s.last_seen_at + s.idle_timeout_secs * 1000000 > ? \
+             AND (s.close_at IS NULL OR s.close_at > ?) AND a.status = 'active'",
         )
-        .bind(now.unix_micros())
-        .bind(seen.map(|s| s.device.chars().take(64).collect::<String>()))
-        .bind(seen.map(|s| s.network.chars().take(64).collect::<String>()))
         .bind(id.0.to_vec())
         .bind(client.as_str())
         .bind(now.unix_micros())
         .bind(now.unix_micros())
         .bind(now.unix_micros())
-        .execute(self.pool)
-        .await?;
-        if touched.rows_affected() != 1 {
-            return Ok(None);
-        }
-        let Some(row) = sqlx::query(
-            "SELECT s.account_id, a.role, s.created_at, s.stage, s.idle_timeout_secs, \
-             s.expires_at FROM sessions s \
-             JOIN accounts a ON a.id = s.account_id \
-             WHERE s.id_hash = ? AND a.status = 'active'",
-        )
-        .bind(id.0.to_vec())
         .fetch_optional(self.pool)
         .await?
         else {
             return Ok(None);
         };
+        let device = seen.map(|s| s.device.chars().take(64).collect::<String>());
+        let network = seen.map(|s| s.network.chars().take(64).collect::<String>());
+        let idle_timeout_secs = u32::try_from(row.try_get::<i64, _>(4)?)
+            .map_err(|_| StoreError::Corrupt("idle timeout out of range"))?;
+        let last_seen = row.try_get::<i64, _>(6)?;
+        let granularity = i64::try_from(
+            touch_granularity(Duration::from_secs(u64::from(idle_timeout_secs))).as_micros(),
+        )
+        .unwrap_or(i64::MAX);
+        let stale = now.unix_micros().saturating_sub(last_seen) >= granularity;
+        let closing = row.try_get::<Option<i64>, _>(7)?.is_some();
+        let moved = (device.is_some() && device != row.try_get::<Option<String>, _>(8)?)
+            || (network.is_some() && network != row.try_get::<Option<String>, _>(9)?);
+        if force || stale || closing || moved {
+            let touched = sqlx::query(
+                "UPDATE sessions SET last_seen_at = ?, close_at = NULL, \
+                 device_label = COALESCE(?, device_label), seen_from = COALESCE(?, seen_from) \
+                 WHERE id_hash = ? AND client = ? AND ended_at IS NULL AND expires_at > ? \
+                 AND last_seen_at + idle_timeout_secs * 1000000 > ? \
+                 AND (close_at IS NULL OR close_at > ?)",
+            )
+            .bind(now.unix_micros())
+            .bind(device)
+            .bind(network)
+            .bind(id.0.to_vec())
+            .bind(client.as_str())
+            .bind(now.unix_micros())
+            .bind(now.unix_micros())
+            .bind(now.unix_micros())
+            .execute(self.pool)
+            .await?;
+            if touched.rows_affected() != 1 {
+                return Ok(None);
+            }
+        }
         let account: Vec<u8> = row.try_get(0)?;
         let role: String = row.try_get(1)?;
         let stage: String = row.try_get(3)?;
@@ -282,8 +310,7 @@ impl<'a> Sessions<'a> {
             created_at: Timestamp::from_unix_micros(row.try_get(2)?),
             stage: SessionStage::parse(&stage)
                 .ok_or(StoreError::Corrupt("unknown session stage"))?,
-            idle_timeout_secs: u32::try_from(row.try_get::<i64, _>(4)?)
-                .map_err(|_| StoreError::Corrupt("idle timeout out of range"))?,
+            idle_timeout_secs,
             expires_at: Timestamp::from_unix_micros(row.try_get(5)?),
         }))
     }

@@ -6,6 +6,7 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use helio_core::session::touch_granularity;
 use helio_store::SessionStage;
 
 use crate::auth::SignedIn;
@@ -26,6 +27,10 @@ pub(crate) struct SignedInLayout {
     pub(crate) absolute_secs: u64,
     /// Seconds before the end at which the page warns.
     pub(crate) warn_secs: u64,
+    /// Milliseconds before the server's idle limit at which the page ends the session itself:
+    /// the server's last-seen time may lag by [`touch_granularity`], plus time for the
+    /// logout to arrive while the session is still live.
+    pub(crate) margin_ms: u128,
     /// Whether closing the page's last tab ends the session (SM-10).
     pub(crate) close_on_exit: bool,
 }
@@ -45,9 +50,15 @@ impl SignedInLayout {
             idle_secs,
             absolute_secs: sessions.seconds_until(who.expires_at),
             warn_secs: settings.warn_before.as_secs().min(idle_secs / 2),
+            margin_ms: margin(std::time::Duration::from_secs(idle_secs)),
             close_on_exit: settings.logout_on_close,
         }
     }
+}
+
+/// See [`SignedInLayout::margin_ms`].
+fn margin(idle: std::time::Duration) -> u128 {
+    (touch_granularity(idle) + std::time::Duration::from_secs(3)).as_millis()
 }
 
 impl SignedInLayout {
@@ -63,6 +74,7 @@ impl SignedInLayout {
             idle_secs: idle.as_secs(),
             absolute_secs: absolute.as_secs(),
             warn_secs: settings.warn_before.as_secs().min(idle.as_secs() / 2),
+            margin_ms: margin(idle),
             close_on_exit: settings.logout_on_close,
         }
     }

@@ -28,14 +28,28 @@ struct Remaining {
     absolute_secs: u64,
 }
 
-/// The guard has already marked the session seen (and cancelled any pending close); this
-/// answers with the time left and records the extension.
-async fn keep_alive_post(State(state): State<AppState>, who: SignedIn) -> Json<Remaining> {
+/// Restarts the session's idle limit from now (and cancels any pending close), answers with
+/// the time left, and records the extension.
+async fn keep_alive_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let presented = cookies::presented_session(&headers).unwrap_or_default();
+    if !state
+        .sessions()
+        .keep_alive(presented)
+        .await
+        .map_err(WebError::internal)?
+    {
+        return Err(WebError::Unauthorized);
+    }
     tracing::info!(target: "helio::security", event = "session_kept_alive", account = %who.account, "session kept alive from its page");
-    Json(Remaining {
+    Ok(Json(Remaining {
         idle_secs: u64::from(who.idle_timeout_secs),
         absolute_secs: state.sessions().seconds_until(who.expires_at),
     })
+    .into_response())
 }
 
 /// A page of the session is closing. Without logout-on-close there is nothing to do here,

@@ -36,9 +36,10 @@
     return;
   }
 
-  // End a little before the server would, so that the logout is still this session's to make
-  // and is recorded as an inactivity logout rather than refused as expired.
-  const MARGIN_MS = 3000;
+  // End a little before the server would (its last-seen time may lag a little behind this
+  // page's last contact), so that the logout is still this session's to make and is recorded
+  // as an inactivity logout rather than refused as expired.
+  const MARGIN_MS = Number(body.dataset.sessionMargin) || 3000;
   const logoutForm = document.querySelector('[data-session-logout]');
   const warning = document.querySelector('[data-session-warning]');
   const countdown = document.querySelector('[data-session-countdown]');

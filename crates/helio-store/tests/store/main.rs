@@ -12,3 +12,4 @@ mod data_keys;
 mod in_1_queries_are_parameterised;
 mod passkeys;
 mod readiness;
+mod sessions;

@@ -94,7 +94,7 @@ async fn sm_8_a_refresh_token_is_spent_once_under_concurrency(store: Store) {
     assert_eq!(
         store
             .sessions()
-            .touch(&session, SessionClient::Browser, T0, None)
+            .touch(&session, SessionClient::Browser, T0, None, false)
             .await
             .unwrap(),
         None,
@@ -103,7 +103,7 @@ async fn sm_8_a_refresh_token_is_spent_once_under_concurrency(store: Store) {
     assert!(
         store
             .sessions()
-            .touch(&session, SessionClient::Api, T0, None)
+            .touch(&session, SessionClient::Api, T0, None, false)
             .await
             .unwrap()
             .is_some()
@@ -124,7 +124,7 @@ async fn sm_8_a_refresh_token_is_spent_once_under_concurrency(store: Store) {
     assert_eq!(
         store
             .sessions()
-            .touch(&session, SessionClient::Api, T0, None)
+            .touch(&session, SessionClient::Api, T0, None, false)
             .await
             .unwrap(),
         None,

@@ -243,8 +243,30 @@ impl Sessions {
                 SessionClient::Browser,
                 self.clock.now(),
                 Some(seen),
+                false,
             )
             .await
+    }
+
+    /// Marks the session a presented ID names as seen now, whatever the coarse last-seen
+    /// time says: the page's "Stay signed in" and typing in a long form (SM-9) restart the
+    /// idle limit from this instant, as the page's timer does.
+    pub async fn keep_alive(&self, presented: &str) -> Result<bool, StoreError> {
+        let Some(token) = SecretToken::parse(presented) else {
+            return Ok(false);
+        };
+        Ok(self
+            .store
+            .sessions()
+            .touch(
+                &token.hash(),
+                SessionClient::Browser,
+                self.clock.now(),
+                None,
+                true,
+            )
+            .await?
+            .is_some())
     }
 
     /// The account's live sessions, browsers and apps, marking `current` (SM-16).
