@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): authenticated request throughput and latency with the session looked
 # up in the database on every request (SM-2), against a real `helio serve` over loopback,
-# driven by wrk. Three endpoints, each for a fixed time:
-#   /healthz               no session, no database: the HTTP stack alone (the baseline)
-#   /session/keep-alive    the session guard (ID format check, SHA-256, one conditional UPDATE
-#                          and one SELECT joined to the account, CSRF token check) and a tiny
-#                          JSON answer: the cost of the session check
-#   /account               a whole signed-in page: the guard plus profile decryption, the
-#                          session list, passkeys, security activity and template rendering
+# driven by wrk. Four endpoints, each for a fixed time, with 1 connection (the cost of one
+# request) and with many (throughput and tail latency under load):
+#   GET /healthz            no session, no database: the HTTP stack alone (the baseline)
+#   GET /account/password   the lightest signed-in page: the session guard (ID format check,
+#                           SHA-256, one SELECT of the session joined to its account; last-seen
+#                           written at most every 15 s) and a small rendered page
+#   POST /session/keep-alive the guard, the CSRF token check and a forced last-seen UPDATE
+#   GET /account            a whole signed-in page: the guard plus profile decryption, the
+#                           session list, passkeys, security activity and template rendering
 # The difference between the first two is what the session check adds to a request.
 # Figures go to docs/benchmarks.md by hand, with the machine they were measured on.
 #   usage: bench/session_load.sh [path/to/helio] [mysql|sqlite] [seconds] [connections]
@@ -94,5 +96,6 @@ run() {
 }
 
 run "GET /healthz (no session)" "${base}/healthz"
-run "POST /session/keep-alive (session check)" -s "$(script POST /session/keep-alive keep_alive)" "${base}"
+run "GET /account/password (session check, read path)" -s "$(script GET /account/password password)" "${base}"
+run "POST /session/keep-alive (session check and a write)" -s "$(script POST /session/keep-alive keep_alive)" "${base}"
 run "GET /account (signed-in page)" -s "$(script GET /account account)" "${base}"

@@ -323,7 +323,55 @@ async fn sm_21_state_spanning_pages_stays_on_the_server(store: Store) {
     );
 }
 
+/// SM-2: a live session of an account disabled afterwards reaches nothing: the account's
+/// status is checked on every lookup, not only at login.
+async fn sm_2_a_disabled_accounts_sessions_are_refused(store: Store) {
+    let app = test_app(store).await;
+    app.verified_customer("Rita Casas", EMAIL, PASSWORD).await;
+    let browser = session_cookie(&log_in_form(&app, EMAIL, PASSWORD).await);
+    assert_eq!(
+        send(&app.router, get_with_session("/account", &browser))
+            .await
+            .status,
+        200
+    );
+    helio_store::testing::execute_raw(&app.store, "UPDATE accounts SET status = 'disabled'").await;
+    let after = send(&app.router, get_with_session("/account", &browser)).await;
+    assert_eq!(after.header("location"), Some("/login"));
+    assert!(after.header("set-cookie").unwrap().contains("Max-Age=0"));
+}
+
+/// SM-7: abandoning a half-finished login ("Cancel and log out") ends it on the server,
+/// expires the cookie, clears the site's storage and lands on the login page.
+async fn sm_7_cancelling_a_half_finished_login_ends_it(store: Store) {
+    let app = test_app(store).await;
+    app.verified_customer("Rita Casas", EMAIL, PASSWORD).await;
+    let full = session_cookie(&log_in_form(&app, EMAIL, PASSWORD).await);
+    crate::mfa::enrol(&app, &full).await;
+    let pending = session_cookie(&log_in_form(&app, EMAIL, PASSWORD).await);
+    let out = send(
+        &app.router,
+        post_with_session("/login/cancel", &pending, &[]),
+    )
+    .await;
+    assert_eq!((out.status, out.header("location")), (303, Some("/login")));
+    assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
+    assert!(
+        out.header("clear-site-data")
+            .unwrap()
+            .contains("\"storage\"")
+    );
+    let after = send(&app.router, get_with_session("/mfa", &pending)).await;
+    assert_eq!(
+        after.header("location"),
+        Some("/login"),
+        "ended on the server"
+    );
+}
+
 helio_store::dual_backend_tests!(
+    sm_2_a_disabled_accounts_sessions_are_refused,
+    sm_7_cancelling_a_half_finished_login_ends_it,
     sm_5_only_hashes_of_session_secrets_are_stored,
     sm_13_app_tokens_are_opaque_short_lived_and_revocable,
     sm_18_every_session_event_is_security_logged,
