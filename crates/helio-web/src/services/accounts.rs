@@ -746,6 +746,41 @@ impl Accounts {
         Ok(counters::count(&self.store, key, policy, self.clock.now()).await?)
     }
 
+    /// A new 30-minute reset link for `account`; every earlier one is voided.
+    async fn fresh_reset_link(&self, account: AccountId) -> Result<String, AccountError> {
+        let now = self.clock.now();
+        self.store
+            .account_tokens()
+            .void_all(account, TokenPurpose::ResetPassword, now)
+            .await?;
+        let token = self
+            .issue_token(account, TokenPurpose::ResetPassword, now)
+            .await?;
+        Ok(format!(
+            "{}/reset-password?token={}",
+            self.public_url,
+            token.expose()
+        ))
+    }
+
+    /// The Argon2id hash of `typed` if it passes the password policy for this person.
+    async fn hash_new_password(
+        &self,
+        typed: &str,
+        person: &Profile,
+    ) -> Result<PasswordHash, AccountError> {
+        let password = NewPassword::new(
+            typed,
+            PersonalDetails {
+                email: Some(&person.email),
+                name: Some(&person.name),
+            },
+        )
+        .map_err(AccountError::Password)?;
+        self.with_hasher(move |hasher| hasher.hash(password.plain()))
+            .await
+    }
+
     /// Starts a password reset. Answers the same whatever the address (AU-4): only an
     /// existing account gets a link, valid 30 minutes, and every older link is voided.
     pub async fn request_reset(
@@ -773,19 +808,7 @@ impl Accounts {
         if !self.mail_budget(&email).await? {
             return Ok(());
         }
-        let now = self.clock.now();
-        let tokens = self.store.account_tokens();
-        tokens
-            .void_all(record.id, TokenPurpose::ResetPassword, now)
-            .await?;
-        let token = self
-            .issue_token(record.id, TokenPurpose::ResetPassword, now)
-            .await?;
-        let link = format!(
-            "{}/reset-password?token={}",
-            self.public_url,
-            token.expose()
-        );
+        let link = self.fresh_reset_link(record.id).await?;
         mail::enqueue(
             &self.store,
             &self.keys.current(),
@@ -843,20 +866,12 @@ impl Accounts {
         let Some(profile) = self.profile(account).await? else {
             return Ok(ResetOutcome::InvalidLink);
         };
-        let password = NewPassword::new(
-            new_password,
-            PersonalDetails {
-                email: Some(&profile.email),
-                name: Some(&profile.name),
-            },
-        )
-        .map_err(AccountError::Password)?;
+        // The policy is checked (and the hash made) before the link is spent, so a refused
+        // password leaves the link usable.
+        let hash = self.hash_new_password(new_password, &profile).await?;
         if tokens.redeem(&token.hash(), purpose, now).await? != Some(account) {
             return Ok(ResetOutcome::InvalidLink);
         }
-        let hash = self
-            .with_hasher(move |hasher| hasher.hash(password.plain()))
-            .await?;
         let accounts = self.store.accounts();
         accounts
             .set_password_hash(account, hash.as_str(), now)

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use helio_core::account::{AccountId, TokenPurpose};
+use helio_core::account::AccountId;
 use helio_core::activity::ActivityKind;
 use helio_core::crypto::token::SecretToken;
 use helio_core::session::EndReason;
@@ -167,32 +167,17 @@ impl Accounts {
                 ActivityOrigin::default(),
             )
             .await?;
-        self.mail_reset_after_report(account, now).await?;
+        self.mail_reset_after_report(account).await?;
         Ok(true)
     }
 
     /// The reset link that follows a reported login: the old password no longer works.
-    async fn mail_reset_after_report(
-        &self,
-        account: AccountId,
-        now: Timestamp,
-    ) -> Result<(), AccountError> {
+    async fn mail_reset_after_report(&self, account: AccountId) -> Result<(), AccountError> {
         let Some(profile) = self.profile(account).await? else {
             return Err(AccountError::Unreadable);
         };
         let email = Email::parse(&profile.email).map_err(|_| AccountError::Unreadable)?;
-        self.store
-            .account_tokens()
-            .void_all(account, TokenPurpose::ResetPassword, now)
-            .await?;
-        let token = self
-            .issue_token(account, TokenPurpose::ResetPassword, now)
-            .await?;
-        let link = format!(
-            "{}/reset-password?token={}",
-            self.public_url,
-            token.expose()
-        );
+        let link = self.fresh_reset_link(account).await?;
         mail::enqueue(
             &self.store,
             &self.keys.current(),

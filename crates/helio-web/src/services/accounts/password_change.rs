@@ -7,7 +7,6 @@
 use helio_core::account::{AccountId, TokenPurpose};
 use helio_core::activity::ActivityKind;
 use helio_core::crypto::blind_index::IndexPurpose;
-use helio_core::password::{NewPassword, PersonalDetails};
 use helio_core::session::EndReason;
 use helio_core::throttle::{Decision, ThrottlePolicy};
 use helio_store::ActivityOrigin;
@@ -62,17 +61,7 @@ impl Accounts {
         let Some(profile) = self.profile(account).await? else {
             return Err(AccountError::Unreadable);
         };
-        let password = NewPassword::new(
-            new,
-            PersonalDetails {
-                email: Some(&profile.email),
-                name: Some(&profile.name),
-            },
-        )
-        .map_err(AccountError::Password)?;
-        let hash = self
-            .with_hasher(move |hasher| hasher.hash(password.plain()))
-            .await?;
+        let hash = self.hash_new_password(new, &profile).await?;
         let now = self.clock.now();
         self.store
             .accounts()
