@@ -181,6 +181,8 @@ pub enum EndReason {
     LoginDisowned,
     /// An administrator changed the account's role (SM-4).
     RoleChanged,
+    /// Helio staff ended every session of the account (SM-16).
+    EndedByStaff,
 }
 
 impl EndReason {
@@ -198,6 +200,7 @@ impl EndReason {
             Self::PasswordChanged => "password_changed",
             Self::LoginDisowned => "login_disowned",
             Self::RoleChanged => "role_changed",
+            Self::EndedByStaff => "ended_by_staff",
         }
     }
 }

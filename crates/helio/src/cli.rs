@@ -38,12 +38,29 @@ pub(crate) enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// Act on an account's sessions.
+    #[command(subcommand)]
+    Sessions(SessionsCommand),
     /// Manage partner installer companies, their crews and installer invitations.
     #[command(subcommand)]
     Partners(PartnersCommand),
     /// Manage data keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SessionsCommand {
+    /// End every session (browsers and apps) of an account at once, for a reason that goes to
+    /// the security log; the owner sees it in their security activity.
+    EndAll {
+        /// The account's email address.
+        #[arg(long)]
+        email: String,
+        /// Why (one line, up to 200 characters), e.g. the support ticket.
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
-use crate::cli::{Cli, Command, ConfigCommand, KeysCommand, StaffCommand};
+use crate::cli::{Cli, Command, ConfigCommand, KeysCommand, SessionsCommand, StaffCommand};
 use crate::config::{Problem, Report, Settings};
 
 /// Exit code for a configuration Helio refuses to run with.
@@ -31,6 +31,7 @@ fn main() -> ExitCode {
         Command::Serve
         | Command::Config(_)
         | Command::Staff(_)
+        | Command::Sessions(_)
         | Command::Partners(_)
         | Command::Keys(_) => config::Scope::Everything,
     };
@@ -53,6 +54,11 @@ fn main() -> ExitCode {
         Command::Staff(StaffCommand::SetRole { email, role }) => run(settings, move |settings| {
             staff::set_role(settings, email, role)
         }),
+        Command::Sessions(SessionsCommand::EndAll { email, reason }) => {
+            run(settings, move |settings| {
+                staff::end_sessions(settings, email, reason)
+            })
+        }
         Command::Partners(command) => {
             run(settings, move |settings| partners::run(settings, command))
         }

@@ -2,6 +2,7 @@
 //! It prints a one-time invitation link, never a password: there are no default credentials.
 //! Run again for an invitation not yet accepted, it prints a fresh link for the same account.
 //! `helio staff set-role`: another staff role, with every session of the account ended.
+//! `helio sessions end-all`: every session of any account ended, with a reason.
 
 use helio_core::role::Role;
 use helio_web::services::accounts::AccountError;
@@ -46,6 +47,31 @@ pub(crate) async fn set_role(settings: Settings, email: String, role: Role) -> a
     crate::output::out(&format!(
         "Account {} is now {role} (was {}); {} of its sessions ended, so the new role applies from its next login.",
         changed.account, changed.from, changed.sessions_ended
+    ));
+    Ok(())
+}
+
+pub(crate) async fn end_sessions(
+    settings: Settings,
+    email: String,
+    reason: String,
+) -> anyhow::Result<()> {
+    let (store, services) = serve::open_for_command(&settings).await?;
+    let (account, ended) = match services
+        .accounts
+        .end_sessions_by_staff(&email, &reason)
+        .await
+    {
+        Ok(done) => done,
+        Err(AccountError::Invalid(errors)) => {
+            let text: Vec<_> = errors.iter().map(ToString::to_string).collect();
+            anyhow::bail!("refused: {}", text.join("; "));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    store.close().await;
+    crate::output::out(&format!(
+        "Ended {ended} sessions of account {account}; the owner sees it in their security activity."
     ));
     Ok(())
 }

@@ -27,6 +27,7 @@ use tokio::sync::Semaphore;
 mod new_device;
 mod password_change;
 mod role_change;
+mod staff_actions;
 
 pub use password_change::PasswordChange;
 pub use role_change::RoleChanged;

@@ -44,7 +44,8 @@ const fn activity_of(reason: EndReason) -> Option<ActivityKind> {
         | EndReason::PasswordReset
         | EndReason::PasswordChanged
         | EndReason::LoginDisowned
-        | EndReason::RoleChanged => None,
+        | EndReason::RoleChanged
+        | EndReason::EndedByStaff => None,
     }
 }
 

@@ -369,7 +369,160 @@ async fn sm_7_cancelling_a_half_finished_login_ends_it(store: Store) {
     );
 }
 
+/// SM-16: staff end every session of an account, browsers and apps, with a reason that goes
+/// to the security log as a field; the owner sees it in their activity; nothing else changes.
+async fn sm_16_staff_end_every_session_of_an_account(store: Store) {
+    let capture = LogCapture::default();
+    let _guard = capture.install();
+    let app = test_app(store).await;
+    app.verified_customer("Rita Casas", EMAIL, PASSWORD).await;
+    let browser = session_cookie(&log_in_form(&app, EMAIL, PASSWORD).await);
+    let phone = body(
+        &send(
+            &app.router,
+            json_post(
+                "/api/v1/sessions",
+                &json!({"email": EMAIL, "password": PASSWORD}),
+            ),
+        )
+        .await,
+    );
+    for (reason, email) in [
+        ("", EMAIL),
+        ("two\nlines", EMAIL),
+        (&"x".repeat(201)[..], EMAIL),
+        ("ticket 7", "nobody@example.com"),
+    ] {
+        assert!(
+            matches!(
+                app.accounts.end_sessions_by_staff(email, reason).await,
+                Err(helio_web::services::accounts::AccountError::Invalid(_))
+            ),
+            "{reason:?} {email}"
+        );
+    }
+    assert_eq!(
+        send(&app.router, get_with_session("/account", &browser))
+            .await
+            .status,
+        200
+    );
+    let (_, ended) = app
+        .accounts
+        .end_sessions_by_staff(EMAIL, "ticket 4711: customer reports a lost phone")
+        .await
+        .unwrap();
+    assert_eq!(ended, 2);
+    let after = send(&app.router, get_with_session("/account", &browser)).await;
+    assert_eq!(after.header("location"), Some("/login"));
+    let access = phone["access_token"].as_str().unwrap();
+    assert_eq!(
+        send(&app.router, bearer_get("/api/v1/account", access))
+            .await
+            .status,
+        401
+    );
+    let log = capture.text();
+    let event = log
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|l| l["event"] == "sessions_ended_by_staff")
+        .expect("logged");
+    assert_eq!(event["count"], 2);
+    assert_eq!(
+        event["staff_reason"],
+        "ticket 4711: customer reports a lost phone"
+    );
+    let again = session_cookie(&log_in_form(&app, EMAIL, PASSWORD).await);
+    let page = send(&app.router, get_with_session("/account", &again)).await;
+    assert!(page.body.contains("Helio support signed out every session"));
+}
+
+/// SM-19, as far as sessions decide it: every non-public route, page or API, refuses a
+/// session at a stage its rule does not admit (a half-finished login on a signed-in route, a
+/// full session on a second-factor route) before its handler runs. Roles and object-level
+/// rules are [Access]'s permission table.
+async fn sm_19_routes_refuse_sessions_at_a_stage_their_rule_does_not_admit(store: Store) {
+    use helio_core::access::Access;
+    let app = test_app(store).await;
+    app.verified_customer("Rita Casas", EMAIL, PASSWORD).await;
+    let enrolling = session_cookie(&log_in_form(&app, EMAIL, PASSWORD).await);
+    crate::mfa::enrol(&app, &enrolling).await;
+    let pending = session_cookie(&log_in_form(&app, EMAIL, PASSWORD).await);
+    app.verified_customer("Ona Ferrer", "ona.ferrer@example.com", PASSWORD)
+        .await;
+    let other_full = session_cookie(&log_in_form(&app, "ona.ferrer@example.com", PASSWORD).await);
+    let app_login = |email: &'static str| {
+        json_post(
+            "/api/v1/sessions",
+            &json!({"email": email, "password": PASSWORD}),
+        )
+    };
+    let pending_token = body(&send(&app.router, app_login(EMAIL)).await);
+    assert_eq!(pending_token["status"], "mfa_required");
+    let pending_token = pending_token["access_token"].as_str().unwrap().to_owned();
+    let full_token = body(&send(&app.router, app_login("ona.ferrer@example.com")).await);
+    let full_token = full_token["access_token"].as_str().unwrap().to_owned();
+
+    let mut checked = 0;
+    for entry in helio_web::route_table().entries() {
+        let wrong = match entry.access {
+            Access::Public => continue,
+            Access::SignedIn | Access::MfaEnrolment => (&pending, &pending_token, "/mfa"),
+            Access::MfaChallenge | Access::LoginInProgress => {
+                (&other_full, &full_token, "/account")
+            }
+        };
+        let path = entry.path.replace("{id}", &"0".repeat(32));
+        let (cookie, token, home) = wrong;
+        let api = path.starts_with("/api/");
+        let mut request = Request::builder()
+            .method(entry.method.clone())
+            .uri(&path)
+            .header("host", "localhost")
+            .header("origin", "http://localhost")
+            .header("accept", "application/json");
+        request = if api {
+            request
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/json")
+        } else {
+            request
+                .header("cookie", format!("__Host-helio={cookie}"))
+                .header("x-csrf-token", csrf_for(cookie))
+        };
+        let answer = send(&app.router, request.body(Body::from("{}")).unwrap()).await;
+        if api {
+            assert_eq!(answer.status, 401, "{} {path}", entry.method);
+        } else {
+            assert_eq!(
+                (answer.status, answer.header("location")),
+                (303, Some(home)),
+                "{} {path}",
+                entry.method
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 20, "{checked} routes");
+    // The sessions refused above are still what they were: nothing ran.
+    assert_eq!(
+        send(&app.router, get_with_session("/account", &other_full))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        send(&app.router, get_with_session("/mfa", &pending))
+            .await
+            .status,
+        200
+    );
+}
+
 helio_store::dual_backend_tests!(
+    sm_19_routes_refuse_sessions_at_a_stage_their_rule_does_not_admit,
+    sm_16_staff_end_every_session_of_an_account,
     sm_2_a_disabled_accounts_sessions_are_refused,
     sm_7_cancelling_a_half_finished_login_ends_it,
     sm_5_only_hashes_of_session_secrets_are_stored,

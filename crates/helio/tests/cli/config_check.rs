@@ -261,6 +261,54 @@ fn sm_4_staff_set_role_changes_the_role_and_ends_its_sessions() {
 }
 
 #[test]
+fn sm_16_sessions_end_all_needs_a_reason_and_reports_the_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let created = run(
+        dir.path(),
+        &[
+            "staff",
+            "create",
+            "--email",
+            "leo.mas@helio.example",
+            "--name",
+            "Leo Mas",
+            "--role",
+            "sales",
+        ],
+        &[],
+    );
+    assert!(created.status.success());
+    let ended = run(
+        dir.path(),
+        &[
+            "sessions",
+            "end-all",
+            "--email",
+            "leo.mas@helio.example",
+            "--reason",
+            "ticket 12",
+        ],
+        &[],
+    );
+    assert!(ended.status.success(), "{}", text(&ended.stderr));
+    assert!(text(&ended.stdout).contains("Ended 0 sessions of account "));
+    let no_reason = run(
+        dir.path(),
+        &[
+            "sessions",
+            "end-all",
+            "--email",
+            "leo.mas@helio.example",
+            "--reason",
+            " ",
+        ],
+        &[],
+    );
+    assert_eq!(no_reason.status.code(), Some(1));
+    assert!(text(&no_reason.stderr).contains("Give a reason"));
+}
+
+#[test]
 fn cr_4_keys_rotate_creates_a_version_and_re_encrypts_everything() {
     let dir = tempfile::tempdir().unwrap();
     let created = run(
