@@ -251,6 +251,44 @@ async fn sm_3_no_issued_secret_reaches_the_log(store: Store) {
     .await;
     assert_eq!(end.status, 204);
 
+    // The new-device notices' "this wasn't me" links, a password change with its new
+    // session, and a staff member ending every session with a reason.
+    for mail in app.sent_mail().await {
+        if mail.kind == "new_device_login" {
+            secrets.push(crate::support::link_token(&mail.body));
+        }
+    }
+    let browser = crate::support::session_cookie(
+        &crate::support::log_in_form(&app, EMAIL, NEW_PASSWORD).await,
+    );
+    let promoted = send(
+        &app.router,
+        crate::support::post_with_session("/mfa", &browser, &[("code", &codes[6])]),
+    )
+    .await;
+    let browser = crate::support::session_cookie(&promoted);
+    secrets.push(browser.clone());
+    let third_password = "quiet orchards under the snow line";
+    secrets.push(third_password.to_owned());
+    let changed = send(
+        &app.router,
+        crate::support::post_with_session(
+            "/account/password",
+            &browser,
+            &[
+                ("current_password", NEW_PASSWORD),
+                ("new_password", third_password),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    secrets.push(crate::support::session_cookie(&changed));
+    app.accounts
+        .end_sessions_by_staff(EMAIL, "ticket 99")
+        .await
+        .unwrap();
+
     let log = capture.text();
     for event in [
         "email_verified",
@@ -259,6 +297,9 @@ async fn sm_3_no_issued_secret_reaches_the_log(store: Store) {
         "passkey_added",
         "session_ended",
         "session_refreshed",
+        "new_device_notice_sent",
+        "password_changed",
+        "sessions_ended_by_staff",
     ] {
         assert!(log.contains(event), "the flow was logged: {event} missing");
     }
