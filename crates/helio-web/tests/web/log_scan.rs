@@ -16,7 +16,8 @@ use webauthn_authenticator_rs::softpasskey::SoftPasskey;
 use webauthn_rs_proto::CreationChallengeResponse;
 
 use crate::support::{
-    Answer, LogCapture, csrf_for, form_post, json_post, link_token, send, test_app,
+    Answer, LogCapture, csrf_for, form_post, json_post, link_token, log_in_form, post_with_session,
+    send, session_cookie, test_app,
 };
 
 const EMAIL: &str = "scan.me@example.com";
@@ -255,24 +256,22 @@ async fn sm_3_no_issued_secret_reaches_the_log(store: Store) {
     // session, and a staff member ending every session with a reason.
     for mail in app.sent_mail().await {
         if mail.kind == "new_device_login" {
-            secrets.push(crate::support::link_token(&mail.body));
+            secrets.push(link_token(&mail.body));
         }
     }
-    let browser = crate::support::session_cookie(
-        &crate::support::log_in_form(&app, EMAIL, NEW_PASSWORD).await,
-    );
+    let browser = session_cookie(&log_in_form(&app, EMAIL, NEW_PASSWORD).await);
     let promoted = send(
         &app.router,
-        crate::support::post_with_session("/mfa", &browser, &[("code", &codes[6])]),
+        post_with_session("/mfa", &browser, &[("code", &codes[6])]),
     )
     .await;
-    let browser = crate::support::session_cookie(&promoted);
+    let browser = session_cookie(&promoted);
     secrets.push(browser.clone());
     let third_password = "quiet orchards under the snow line";
     secrets.push(third_password.to_owned());
     let changed = send(
         &app.router,
-        crate::support::post_with_session(
+        post_with_session(
             "/account/password",
             &browser,
             &[
@@ -283,7 +282,7 @@ async fn sm_3_no_issued_secret_reaches_the_log(store: Store) {
     )
     .await;
     assert_eq!(changed.status, 303, "{}", changed.body);
-    secrets.push(crate::support::session_cookie(&changed));
+    secrets.push(session_cookie(&changed));
     app.accounts
         .end_sessions_by_staff(EMAIL, "ticket 99")
         .await
