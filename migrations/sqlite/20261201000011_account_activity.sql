@@ -2,8 +2,10 @@
 -- session ends and expiries, changes to how it logs in, staff actions. `kind` is one of a
 -- closed set (helio_core::activity::ActivityKind); the device and network are the coarse
 -- ones of the session list ("Firefox on Windows", "203.0.113.0/24"). Never a session ID.
+-- A random ID, not an auto-increment (the schema avoids them, for distributed engines); the
+-- order is `at`, which the service keeps strictly increasing within a process.
 CREATE TABLE account_activity (
-    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    id           BLOB    PRIMARY KEY NOT NULL CHECK (length(id) = 16),
     account_id   BLOB    NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
     at           INTEGER NOT NULL,
     kind         TEXT    NOT NULL CHECK (length(kind) <= 40),

@@ -45,18 +45,20 @@ impl<'a> AccountActivity<'a> {
         Self { pool }
     }
 
-    /// Appends one entry.
+    /// Appends one entry under a fresh random `id`.
     pub async fn record(
         &self,
+        id: [u8; 16],
         account: AccountId,
         kind: ActivityKind,
         origin: ActivityOrigin<'_>,
         at: Timestamp,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO account_activity (account_id, at, kind, client, device_label, seen_from) \
-             VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO account_activity (id, account_id, at, kind, client, device_label, \
+             seen_from) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
+        .bind(id.to_vec())
         .bind(account.as_bytes().to_vec())
         .bind(at.unix_micros())
         .bind(kind.as_str())
@@ -84,7 +86,7 @@ impl<'a> AccountActivity<'a> {
     ) -> Result<Vec<ActivityRecord>, StoreError> {
         let rows = sqlx::query(
             "SELECT at, kind, client, device_label, seen_from FROM account_activity \
-             WHERE account_id = ? ORDER BY at DESC, id DESC LIMIT ?",
+             WHERE account_id = ? ORDER BY at DESC LIMIT ?",
         )
         .bind(account.as_bytes().to_vec())
         .bind(i64::from(limit))

@@ -2,11 +2,13 @@
 //! account as it happens, and the account page and API list it for the owner.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use helio_core::account::AccountId;
 use helio_core::activity::ActivityKind;
-use helio_core::time::Clock;
+use helio_core::crypto::random_bytes;
+use helio_core::time::{Clock, Timestamp};
 use helio_store::{ActivityOrigin, ActivityRecord, Store, StoreError};
 
 /// How long entries are kept: a year of history is enough to notice and explain an old
@@ -20,11 +22,27 @@ pub struct Activity {
     clock: Arc<dyn Clock>,
 }
 
+/// The instant of the latest entry this process recorded, in microseconds.
+static LAST_RECORDED: AtomicI64 = AtomicI64::new(0);
+
 impl Activity {
     /// The service over the store.
     #[must_use]
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
         Self { store, clock }
+    }
+
+    /// Now, but strictly after every entry this process recorded before, so entries of one
+    /// request (a failure, then the lock it caused) keep their order even within one
+    /// microsecond.
+    fn next_instant(&self) -> Timestamp {
+        let now = self.clock.now().unix_micros();
+        let previous = LAST_RECORDED
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |last| {
+                Some(now.max(last.saturating_add(1)))
+            })
+            .unwrap_or(now);
+        Timestamp::from_unix_micros(now.max(previous.saturating_add(1)))
     }
 
     /// Appends one entry for `account`. A failure fails the operation it belongs to: nothing
@@ -37,7 +55,7 @@ impl Activity {
     ) -> Result<(), StoreError> {
         self.store
             .activity()
-            .record(account, kind, origin, self.clock.now())
+            .record(random_bytes(), account, kind, origin, self.next_instant())
             .await
     }
 
@@ -52,7 +70,7 @@ impl Activity {
 
     /// Deletes entries past [`RETENTION`]; returns how many.
     pub async fn prune(&self) -> Result<u64, StoreError> {
-        let cutoff = helio_core::time::Timestamp::from_unix_micros(
+        let cutoff = Timestamp::from_unix_micros(
             self.clock
                 .now()
                 .unix_micros()
