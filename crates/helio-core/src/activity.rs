@@ -53,11 +53,15 @@ pub enum ActivityKind {
     RecoveryCodeUsed,
     /// An administrator changed the account's role; every session ended.
     RoleChanged,
+    /// Helio support locked the account; every session ended.
+    AccountLockedByStaff,
+    /// Helio support unlocked the account.
+    AccountUnlockedByStaff,
 }
 
 impl ActivityKind {
     /// Every kind.
-    pub const ALL: [Self; 23] = [
+    pub const ALL: [Self; 25] = [
         Self::LoginSucceeded,
         Self::LoginFromNewDevice,
         Self::LoginFailed,
@@ -81,6 +85,8 @@ impl ActivityKind {
         Self::RecoveryCodesReplaced,
         Self::RecoveryCodeUsed,
         Self::RoleChanged,
+        Self::AccountLockedByStaff,
+        Self::AccountUnlockedByStaff,
     ];
 
     /// The stored name; stable across releases.
@@ -110,6 +116,8 @@ impl ActivityKind {
             Self::RecoveryCodesReplaced => "recovery_codes_replaced",
             Self::RecoveryCodeUsed => "recovery_code_used",
             Self::RoleChanged => "role_changed",
+            Self::AccountLockedByStaff => "account_locked_by_staff",
+            Self::AccountUnlockedByStaff => "account_unlocked_by_staff",
         }
     }
 
@@ -148,6 +156,10 @@ impl ActivityKind {
             Self::RoleChanged => {
                 "Account type changed by an administrator; every session signed out"
             }
+            Self::AccountLockedByStaff => {
+                "Helio support locked the account; every session signed out"
+            }
+            Self::AccountUnlockedByStaff => "Helio support unlocked the account",
         }
     }
 

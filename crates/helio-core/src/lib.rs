@@ -7,9 +7,11 @@
 pub mod access;
 pub mod account;
 pub mod activity;
+pub mod audit;
 pub mod crypto;
 pub mod id;
 pub mod keys;
+pub mod masking;
 pub mod mfa;
 pub mod partner;
 pub mod password;

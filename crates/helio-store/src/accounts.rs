@@ -89,6 +89,48 @@ impl<'a> Accounts<'a> {
         .transpose()
     }
 
+    /// The accounts (at most `limit`) whose phone has this blind index: a number can be
+    /// shared, so there may be several.
+    pub async fn by_phone_index(
+        &self,
+        index: &[u8; 32],
+        limit: u32,
+    ) -> Result<Vec<AccountRecord>, StoreError> {
+        sqlx::query(
+            "SELECT id, role, status, email_ct, email_bidx, name_ct, phone_ct, phone_bidx, \
+             address_ct, city_ct, password_hash, data_key_version, email_verified_at, created_at, \
+             updated_at FROM accounts WHERE phone_bidx = ? LIMIT ?",
+        )
+        .bind(index.to_vec())
+        .bind(i64::from(limit))
+        .fetch_all(self.pool)
+        .await?
+        .iter()
+        .map(decode)
+        .collect()
+    }
+
+    /// Moves an account from status `from` to `to` (a lock or an unlock); `false` if it was
+    /// not in `from` (changed meanwhile, or already there).
+    pub async fn set_status(
+        &self,
+        id: AccountId,
+        from: AccountStatus,
+        to: AccountStatus,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE accounts SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
+        )
+        .bind(to.as_str())
+        .bind(at.unix_micros())
+        .bind(id.as_bytes().to_vec())
+        .bind(from.as_str())
+        .execute(self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// The account with this ID.
     pub async fn by_id(&self, id: AccountId) -> Result<Option<AccountRecord>, StoreError> {
         sqlx::query(

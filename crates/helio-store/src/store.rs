@@ -111,6 +111,12 @@ impl Store {
         crate::ApiTokens::new(&self.pool)
     }
 
+    /// The audit trail of staff actions and personal-data access.
+    #[must_use]
+    pub fn audit_trail(&self) -> crate::AuditTrail<'_> {
+        crate::AuditTrail::new(&self.pool)
+    }
+
     /// Each account's security activity.
     #[must_use]
     pub fn activity(&self) -> crate::AccountActivity<'_> {

@@ -29,6 +29,7 @@ use helio_core::time::{Clock, SystemClock};
 use helio_store::testing::TestDb;
 use helio_web::services::accounts::{AccountKeys, Accounts, LoginOutcome, LoginSource};
 use helio_web::services::app_sessions::AppSessions;
+use helio_web::services::back_office::BackOffice;
 use helio_web::services::mfa::MfaService;
 use helio_web::services::passkeys::Passkeys;
 use helio_web::services::sessions::{SessionSettings, Sessions};
@@ -103,6 +104,12 @@ async fn main() {
                 Arc::clone(&clock),
             )
             .unwrap(),
+            back_office: BackOffice::new(
+                store.clone(),
+                Arc::clone(&keys),
+                Arc::new(BlindIndexer::new(&index)),
+                Arc::clone(&clock),
+            ),
         },
     ));
 

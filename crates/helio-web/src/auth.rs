@@ -6,15 +6,16 @@
 //! everyone else where they belong, so nothing but the second-factor pages is reachable before
 //! the second factor (AU-1).
 
-use axum::extract::{FromRequestParts, Request};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use helio_core::access::{self, Capability};
 use helio_core::account::AccountId;
 use helio_core::role::Role;
 use helio_core::time::Timestamp;
-use helio_store::{SeenFrom, SessionStage};
+use helio_store::{ActiveSession, SeenFrom, SessionStage};
 
 use crate::services::accounts::{LoggedIn, Profile};
 use crate::{AppState, ClientInfo, WebError, cookies};
@@ -35,7 +36,7 @@ pub(crate) struct SignedIn {
 }
 
 impl SignedIn {
-    fn of(active: &helio_store::ActiveSession) -> Self {
+    fn of(active: &ActiveSession) -> Self {
         Self {
             account: active.account,
             role: active.role,
@@ -92,6 +93,36 @@ impl SignedIn {
 /// Fully signed-in sessions only.
 pub(crate) async fn require_signed_in(request: Request, next: Next) -> Response {
     guard(request, next, &[SessionStage::Full]).await
+}
+
+/// Fully signed-in sessions whose role holds `capability` by the permission table (AC-1,
+/// AC-2). Anyone else signed in is refused with 403 and the refusal is a security event.
+pub(crate) async fn require_capability(
+    State(capability): State<Capability>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    request.extensions_mut().insert(Required(capability));
+    guard(request, next, &[SessionStage::Full]).await
+}
+
+/// The capability a route demands, for the guard to check once the session is known.
+#[derive(Debug, Clone, Copy)]
+struct Required(Capability);
+
+const NO_ACCESS: &str = "Your account does not have access to this.";
+
+/// Whether the session may go on to the route: its role holds what the route demands. A
+/// refusal is logged with who asked for what.
+fn permitted(request: &Request, active: &ActiveSession) -> bool {
+    let Some(Required(capability)) = request.extensions().get::<Required>().copied() else {
+        return true;
+    };
+    if access::permits(active.role, capability) {
+        return true;
+    }
+    tracing::warn!(target: "helio::security", event = "access_denied", account = %active.account, role = %active.role, capability = capability.as_str(), path = request.uri().path(), "a signed-in account asked for what its role does not hold");
+    false
 }
 
 /// Sessions waiting for their second factor only.
@@ -165,6 +196,11 @@ async fn guard(mut request: Request, next: Next, allowed: &[SessionStage]) -> Re
             None => Ok(None),
         };
         return match session {
+            Ok(Some((_, active)))
+                if allowed.contains(&active.stage) && !permitted(&request, &active) =>
+            {
+                WebError::Forbidden(NO_ACCESS).into_response()
+            }
             Ok(Some((handle, active))) if allowed.contains(&active.stage) => {
                 request.extensions_mut().insert(SignedIn::of(&active));
                 request.extensions_mut().insert(handle);
@@ -180,6 +216,9 @@ async fn guard(mut request: Request, next: Next, allowed: &[SessionStage]) -> Re
         None => Ok(None),
     };
     match session {
+        Ok(Some(active)) if allowed.contains(&active.stage) && !permitted(&request, &active) => {
+            WebError::Forbidden(NO_ACCESS).into_response()
+        }
         Ok(Some(active)) if allowed.contains(&active.stage) => {
             let session = presented.as_deref().unwrap_or_default();
             request = match crate::csrf::check(&state, session, request).await {

@@ -9,6 +9,7 @@
 mod api_session;
 mod assets;
 mod auth;
+mod back_office;
 mod client;
 mod cookies;
 mod csrf;
@@ -61,6 +62,7 @@ pub fn route_table() -> RouteTable {
         .merge(session_script::routes())
         .merge(not_me::routes())
         .merge(password_change::routes())
+        .merge(back_office::routes())
 }
 
 /// The complete application: every route behind the hardened middleware stack.

@@ -100,6 +100,8 @@ struct AccountPage<'a> {
     sessions: Vec<SessionRow>,
     passkeys: Vec<PasskeyRow>,
     activity: Vec<ActivityRow>,
+    /// Whether the role finds customers in the back office.
+    back_office: bool,
 }
 
 /// An entry of the account's security activity as the page lists it.
@@ -128,8 +130,8 @@ struct PasskeyRow {
     last_used: Option<String>,
 }
 
-/// A date as the account page shows it.
-fn shown(at: Timestamp) -> String {
+/// A date as the pages show it.
+pub(crate) fn shown(at: Timestamp) -> String {
     jiff::Timestamp::from_microsecond(at.unix_micros())
         .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_default()
@@ -315,6 +317,10 @@ async fn view_account_get(
             .map_err(WebError::internal)?,
         passkeys,
         activity,
+        back_office: helio_core::access::permits(
+            who.role,
+            helio_core::access::Capability::SearchCustomers,
+        ),
     })
 }
 

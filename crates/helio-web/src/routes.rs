@@ -78,6 +78,9 @@ impl RouteTable {
             Access::LoginInProgress => route.route_layer(axum::middleware::from_fn(
                 crate::auth::require_login_in_progress,
             )),
+            Access::Capability(capability) => route.route_layer(
+                axum::middleware::from_fn_with_state(capability, crate::auth::require_capability),
+            ),
         };
         self.router = self.router.route(path, guarded);
         self.entries.push(RouteEntry {

@@ -7,6 +7,7 @@ use helio_store::Store;
 use crate::HttpSettings;
 use crate::services::accounts::Accounts;
 use crate::services::app_sessions::AppSessions;
+use crate::services::back_office::BackOffice;
 use crate::services::mfa::MfaService;
 use crate::services::passkeys::Passkeys;
 use crate::services::sessions::Sessions;
@@ -24,6 +25,8 @@ pub struct AppServices {
     pub mfa: MfaService,
     /// Passkeys.
     pub passkeys: Passkeys,
+    /// The back office's customer tools.
+    pub back_office: BackOffice,
 }
 
 /// Shared application state. Cheap to clone.
@@ -63,6 +66,10 @@ impl AppState {
 
     pub(crate) fn passkeys(&self) -> &Passkeys {
         &self.services.passkeys
+    }
+
+    pub(crate) fn back_office(&self) -> &BackOffice {
+        &self.services.back_office
     }
 
     pub(crate) fn store(&self) -> &Store {

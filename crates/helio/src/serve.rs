@@ -17,6 +17,7 @@ use helio_store::{Backend, Readiness, Store};
 use helio_web::server::{self, tls_acceptor};
 use helio_web::services::accounts::{AccountKeys, Accounts};
 use helio_web::services::app_sessions::AppSessions;
+use helio_web::services::back_office::BackOffice;
 use helio_web::services::keyring::{self, Keyring};
 use helio_web::services::mail;
 use helio_web::services::mfa::MfaService;
@@ -155,6 +156,7 @@ pub(crate) struct Services {
     pub(crate) sessions: Sessions,
     pub(crate) mfa: MfaService,
     pub(crate) passkeys: Passkeys,
+    pub(crate) back_office: BackOffice,
     pub(crate) partners: PartnerService,
     pub(crate) keys: Arc<Keyring>,
 }
@@ -199,6 +201,12 @@ pub(crate) async fn services(
         Arc::clone(&indexer),
         Arc::clone(&clock),
     );
+    let back_office = BackOffice::new(
+        store.clone(),
+        Arc::clone(&keys),
+        Arc::clone(&indexer),
+        Arc::clone(&clock),
+    );
     let passkeys = Passkeys::new(store.clone(), public_url, indexer, Arc::clone(&clock))
         .with_context(|| {
             format!("passkeys need server.public_url to name a domain; it is {public_url}")
@@ -214,6 +222,7 @@ pub(crate) async fn services(
         ),
         mfa,
         passkeys,
+        back_office,
         keys,
     })
 }
@@ -258,6 +267,7 @@ async fn application(
             ),
             mfa: services.mfa,
             passkeys: services.passkeys,
+            back_office: services.back_office,
         },
     ))
 }

@@ -8,6 +8,7 @@
 )]
 
 mod accounts;
+mod audit_trail;
 mod data_keys;
 mod in_1_queries_are_parameterised;
 mod passkeys;

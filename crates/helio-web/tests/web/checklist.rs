@@ -468,7 +468,9 @@ async fn sm_19_routes_refuse_sessions_at_a_stage_their_rule_does_not_admit(store
     for entry in helio_web::route_table().entries() {
         let wrong = match entry.access {
             Access::Public => continue,
-            Access::SignedIn | Access::MfaEnrolment => (&pending, &pending_token, "/mfa"),
+            Access::SignedIn | Access::MfaEnrolment | Access::Capability(_) => {
+                (&pending, &pending_token, "/mfa")
+            }
             Access::MfaChallenge | Access::LoginInProgress => {
                 (&other_full, &full_token, "/account")
             }

@@ -10,6 +10,7 @@
 mod accounts;
 mod activity;
 mod api_sessions;
+mod back_office;
 mod checklist;
 mod errors;
 mod headers;

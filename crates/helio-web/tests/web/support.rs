@@ -17,6 +17,7 @@ use helio_core::time::{Clock, Timestamp};
 use helio_store::Store;
 use helio_web::services::accounts::{AccountKeys, Accounts, LoginSource};
 use helio_web::services::app_sessions::AppSessions;
+use helio_web::services::back_office::BackOffice;
 use helio_web::services::keyring::Keyring;
 use helio_web::services::mail::{self, Deliver, Delivery, Outgoing};
 use helio_web::services::mfa::MfaService;
@@ -163,6 +164,12 @@ async fn build(
             ),
             mfa,
             passkeys,
+            back_office: BackOffice::new(
+                store.clone(),
+                Arc::clone(&keys),
+                Arc::new(BlindIndexer::new(&index_key)),
+                Arc::clone(&clock) as Arc<dyn Clock>,
+            ),
         },
     ));
     TestApp {
@@ -383,4 +390,80 @@ pub(crate) fn post_with_session(path: &str, id: &str, fields: &[(&str, &str)]) -
         .header("cookie", format!("__Host-helio={id}"))
         .body(Body::from(body.finish()))
         .unwrap()
+}
+
+impl TestApp {
+    /// The ID of the account registered under `email`.
+    pub(crate) async fn account_id(&self, email: &str) -> helio_core::account::AccountId {
+        let indexer = BlindIndexer::new(&MasterKey::from_bytes(self.master.index));
+        let email = helio_core::values::Email::parse(email).unwrap();
+        let index = indexer.index(
+            helio_core::crypto::blind_index::IndexPurpose::Email,
+            email.as_str(),
+        );
+        self.store
+            .accounts()
+            .by_email_index(&index)
+            .await
+            .unwrap()
+            .expect("an account with this email")
+            .id
+    }
+
+    /// An account of `role` signed in with a full session, as after its first login: a
+    /// verified customer; an installer invited into a crew; a staff member invited by
+    /// `helio staff create`. Installers and staff set a password through their link and enrol
+    /// an authenticator app. Returns the session ID.
+    pub(crate) async fn signed_in_as(&self, email: &str, role: helio_core::role::Role) -> String {
+        use helio_core::role::Role;
+        use helio_core::time::Clock as _;
+        let password = "a passphrase kept in a vault";
+        let link = match role {
+            Role::Customer => {
+                self.verified_customer("Cliente Prueba", email, password)
+                    .await;
+                return session_cookie(&log_in_form(self, email, password).await);
+            }
+            Role::Installer => {
+                let partners = helio_web::services::partners::PartnerService::new(
+                    self.store.clone(),
+                    Arc::clone(&self.clock) as Arc<dyn Clock>,
+                );
+                let company = partners
+                    .add_company(&format!("Company of {email}"))
+                    .await
+                    .unwrap();
+                let crew = partners.add_crew(company, "Crew").await.unwrap();
+                self.accounts
+                    .invite_installer(email, "Installer Member", crew)
+                    .await
+                    .unwrap();
+                let mail = self.sent_mail().await;
+                let invitation = mail.iter().find(|m| m.to == email).unwrap();
+                format!("token={}", link_token(&invitation.body))
+            }
+            staff => {
+                self.accounts
+                    .create_staff(email, "Staff Member", staff)
+                    .await
+                    .unwrap()
+                    .1
+            }
+        };
+        let token = link.split("token=").nth(1).unwrap();
+        self.accounts.accept_invite(token, password).await.unwrap();
+        let enrolling = session_cookie(&log_in_form(self, email, password).await);
+        let page = send(&self.router, get_with_session("/mfa/enrol", &enrolling)).await;
+        let start = page.body.find(r#"id="totp-secret">"#).unwrap() + r#"id="totp-secret">"#.len();
+        let secret = &page.body[start..start + page.body[start..].find('<').unwrap()];
+        let secret = helio_core::mfa::TotpSecret::from_base32(secret).unwrap();
+        let code = secret.code_at(self.clock.now()).unwrap();
+        let done = send(
+            &self.router,
+            post_with_session("/mfa/enrol", &enrolling, &[("code", &code)]),
+        )
+        .await;
+        assert_eq!(done.status, 200, "{}", done.body);
+        session_cookie(&done)
+    }
 }

@@ -1,0 +1,352 @@
+//! The back office's customer pages (AC-3): search, a customer's record with contact data
+//! masked (or name and city only), reveal with a reason, lock, unlock, end sessions. Each
+//! route demands its capability from the permission table; the service shapes what each role
+//! sees and writes the audit trail.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use helio_core::access::{Access, Capability, permits};
+use helio_core::account::{AccountId, AccountStatus};
+use serde::Deserialize;
+
+use crate::auth::SignedIn;
+use crate::layout::SignedInLayout;
+use crate::render::{html, rendered};
+use crate::services::back_office::{Actor, BackOfficeError, CustomerCard, RevealedData};
+use crate::{AppState, ClientInfo, RequestId, RouteTable, WebError};
+
+pub(crate) fn routes() -> RouteTable {
+    let search = Access::Capability(Capability::SearchCustomers);
+    let manage = Access::Capability(Capability::ManageCustomerAccounts);
+    RouteTable::new()
+        .get("/staff/customers", search, view_search_get)
+        .post("/staff/customers/search", search, view_search_post)
+        .get("/staff/customers/{id}", search, view_customer_get)
+        .post(
+            "/staff/customers/{id}/reveal",
+            Access::Capability(Capability::RevealPersonalData),
+            view_reveal_post,
+        )
+        .post("/staff/customers/{id}/lock", manage, view_lock_post)
+        .post("/staff/customers/{id}/unlock", manage, view_unlock_post)
+        .post(
+            "/staff/customers/{id}/end-sessions",
+            manage,
+            view_end_sessions_post,
+        )
+}
+
+/// The acting staff member, from the session the guard admitted.
+pub(crate) struct StaffActor(Actor);
+
+impl<S: Send + Sync> FromRequestParts<S> for StaffActor {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let who = SignedIn::from_request_parts(parts, state).await?;
+        let network = parts
+            .extensions
+            .get::<ClientInfo>()
+            .map(|client| crate::seen::network(client.ip))
+            .unwrap_or_default();
+        let request_id = parts
+            .extensions
+            .get::<RequestId>()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        Ok(Self(Actor {
+            account: who.account,
+            role: who.role,
+            network,
+            request_id,
+        }))
+    }
+}
+
+/// A customer card as the pages show it.
+struct CardRow {
+    id: String,
+    name: String,
+    city: String,
+    email: Option<String>,
+    phone: Option<String>,
+    status: &'static str,
+    locked: bool,
+}
+
+fn row(card: CustomerCard) -> CardRow {
+    CardRow {
+        id: card.id.to_string(),
+        name: card.name,
+        city: card.city.unwrap_or_else(|| "not given".to_owned()),
+        email: card.email_masked,
+        phone: card.phone_masked,
+        status: match card.status {
+            AccountStatus::Active => "active",
+            AccountStatus::Unverified => "email not confirmed",
+            AccountStatus::Disabled => "locked",
+        },
+        locked: card.status == AccountStatus::Disabled,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff_customers.html")]
+struct SearchPage {
+    results: Option<Vec<CardRow>>,
+    error: Option<&'static str>,
+    contact: bool,
+    layout: SignedInLayout,
+}
+
+/// An entry of the record's audit trail.
+struct TrailRow {
+    when: String,
+    action: &'static str,
+    reason: String,
+    role: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "staff_customer.html")]
+struct CustomerPage {
+    customer: CardRow,
+    may_reveal: bool,
+    may_manage: bool,
+    error: Option<&'static str>,
+    trail: Vec<TrailRow>,
+    layout: SignedInLayout,
+}
+
+#[derive(Template)]
+#[template(path = "staff_revealed.html")]
+struct RevealedPage {
+    id: String,
+    data: RevealedData,
+    layout: SignedInLayout,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SearchInput {
+    q: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReasonInput {
+    #[serde(default)]
+    reason: String,
+}
+
+fn customer_id(text: &str) -> Result<AccountId, WebError> {
+    AccountId::parse(text).ok_or(WebError::NotFound)
+}
+
+fn failure(error: BackOfficeError) -> WebError {
+    match error {
+        BackOfficeError::Forbidden => {
+            WebError::Forbidden("Your account does not have access to this.")
+        }
+        BackOfficeError::NotFound => WebError::NotFound,
+        BackOfficeError::Conflict => {
+            WebError::Conflict("The account is not in a state that allows this; reload the page.")
+        }
+        BackOfficeError::Invalid(fields) => WebError::Invalid(fields),
+        other => WebError::internal(other),
+    }
+}
+
+async fn view_search_get(who: SignedIn, layout: SignedInLayout) -> Result<Html<String>, WebError> {
+    html(&SearchPage {
+        results: None,
+        error: None,
+        contact: permits(who.role, Capability::ViewMaskedContactData),
+        layout,
+    })
+}
+
+async fn view_search_post(
+    State(state): State<AppState>,
+    StaffActor(actor): StaffActor,
+    layout: SignedInLayout,
+    Form(input): Form<SearchInput>,
+) -> Result<Response, WebError> {
+    let contact = permits(actor.role, Capability::ViewMaskedContactData);
+    match state.back_office().search(&actor, &input.q).await {
+        Ok(cards) => Ok(html(&SearchPage {
+            results: Some(cards.into_iter().map(row).collect()),
+            error: None,
+            contact,
+            layout,
+        })?
+        .into_response()),
+        Err(BackOfficeError::Invalid(fields)) => Ok(rendered(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            html(&SearchPage {
+                results: None,
+                error: fields.first().map(|f| f.message),
+                contact,
+                layout,
+            })?,
+        )),
+        Err(other) => Err(failure(other)),
+    }
+}
+
+async fn customer_page(
+    state: &AppState,
+    actor: &Actor,
+    id: AccountId,
+    error: Option<&'static str>,
+    layout: SignedInLayout,
+) -> Result<Html<String>, WebError> {
+    let card = state.back_office().view(actor, id).await.map_err(failure)?;
+    let may_manage = permits(actor.role, Capability::ManageCustomerAccounts);
+    let trail = if may_manage {
+        state
+            .back_office()
+            .trail_of(actor, id)
+            .await
+            .map_err(failure)?
+            .into_iter()
+            .map(|entry| TrailRow {
+                when: crate::login::shown(entry.at),
+                action: entry.action.as_str(),
+                reason: entry.reason.unwrap_or_default(),
+                role: entry.actor_role.as_str(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    html(&CustomerPage {
+        customer: row(card),
+        may_reveal: permits(actor.role, Capability::RevealPersonalData),
+        may_manage,
+        error,
+        trail,
+        layout,
+    })
+}
+
+async fn view_customer_get(
+    State(state): State<AppState>,
+    StaffActor(actor): StaffActor,
+    layout: SignedInLayout,
+    Path(id): Path<String>,
+) -> Result<Html<String>, WebError> {
+    customer_page(&state, &actor, customer_id(&id)?, None, layout).await
+}
+
+async fn view_reveal_post(
+    State(state): State<AppState>,
+    StaffActor(actor): StaffActor,
+    layout: SignedInLayout,
+    Path(id): Path<String>,
+    Form(input): Form<ReasonInput>,
+) -> Result<Response, WebError> {
+    let id = customer_id(&id)?;
+    match state.back_office().reveal(&actor, id, &input.reason).await {
+        Ok(data) => Ok(html(&RevealedPage {
+            id: id.to_string(),
+            data,
+            layout,
+        })?
+        .into_response()),
+        Err(BackOfficeError::Invalid(fields)) => Ok(rendered(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            customer_page(
+                &state,
+                &actor,
+                id,
+                fields.first().map(|f| f.message),
+                layout,
+            )
+            .await?,
+        )),
+        Err(other) => Err(failure(other)),
+    }
+}
+
+/// What the manage forms do.
+#[derive(Clone, Copy)]
+enum Change {
+    Lock,
+    Unlock,
+    EndSessions,
+}
+
+async fn change(
+    state: AppState,
+    actor: Actor,
+    layout: SignedInLayout,
+    id: &str,
+    reason: &str,
+    what: Change,
+) -> Result<Response, WebError> {
+    let id = customer_id(id)?;
+    let office = state.back_office();
+    let done = match what {
+        Change::Lock => office.lock(&actor, id, reason).await,
+        Change::Unlock => office.unlock(&actor, id, reason).await,
+        Change::EndSessions => office.end_sessions(&actor, id, reason).await.map(|_| ()),
+    };
+    match done {
+        Ok(()) => Ok(Redirect::to(&format!("/staff/customers/{id}")).into_response()),
+        Err(BackOfficeError::Invalid(fields)) => Ok(rendered(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            customer_page(
+                &state,
+                &actor,
+                id,
+                fields.first().map(|f| f.message),
+                layout,
+            )
+            .await?,
+        )),
+        Err(other) => Err(failure(other)),
+    }
+}
+
+async fn view_lock_post(
+    State(state): State<AppState>,
+    StaffActor(actor): StaffActor,
+    layout: SignedInLayout,
+    Path(id): Path<String>,
+    Form(input): Form<ReasonInput>,
+) -> Result<Response, WebError> {
+    change(state, actor, layout, &id, &input.reason, Change::Lock).await
+}
+
+async fn view_unlock_post(
+    State(state): State<AppState>,
+    StaffActor(actor): StaffActor,
+    layout: SignedInLayout,
+    Path(id): Path<String>,
+    Form(input): Form<ReasonInput>,
+) -> Result<Response, WebError> {
+    change(state, actor, layout, &id, &input.reason, Change::Unlock).await
+}
+
+async fn view_end_sessions_post(
+    State(state): State<AppState>,
+    StaffActor(actor): StaffActor,
+    layout: SignedInLayout,
+    Path(id): Path<String>,
+    Form(input): Form<ReasonInput>,
+) -> Result<Response, WebError> {
+    change(
+        state,
+        actor,
+        layout,
+        &id,
+        &input.reason,
+        Change::EndSessions,
+    )
+    .await
+}

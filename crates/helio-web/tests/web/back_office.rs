@@ -1,0 +1,348 @@
+//! The back office's customer tools (AC-1, AC-3, AC-4, LM-1): the route-by-role matrix, what
+//! support and sales each see, reveal with a reason, lock and unlock, and the audit trail.
+
+use axum::body::Body;
+use axum::http::Request;
+use helio_core::access::{Access, permits};
+use helio_core::role::Role;
+use helio_store::Store;
+use helio_store::testing::dump;
+
+use crate::support::{
+    Answer, TestApp, get_with_session, log_in_form, post_with_session, send, session_cookie,
+    test_app,
+};
+
+const EMAIL: &str = "marina.soler@example.com";
+const PHONE: &str = "+34 611 22 33 44";
+const PASSWORD: &str = "harbour lights over a calm bay";
+
+/// A customer with a phone number, signed up through the API and confirmed.
+async fn customer(app: &TestApp) {
+    let answer = send(
+        &app.router,
+        crate::support::json_post(
+            "/api/v1/accounts",
+            &serde_json::json!({"name": "Marina Soler", "email": EMAIL, "phone": PHONE, "password": PASSWORD}),
+        ),
+    )
+    .await;
+    assert_eq!(answer.status, 202, "{}", answer.body);
+    let mail = app.sent_mail().await;
+    let body = &mail.iter().find(|m| m.to == EMAIL).unwrap().body;
+    assert!(
+        app.accounts
+            .verify_email(&crate::support::link_token(body))
+            .await
+            .unwrap()
+    );
+}
+
+async fn search(app: &TestApp, session: &str, query: &str) -> Answer {
+    send(
+        &app.router,
+        post_with_session("/staff/customers/search", session, &[("q", query)]),
+    )
+    .await
+}
+
+async fn audit_actions(app: &TestApp) -> String {
+    String::from_utf8_lossy(&dump(&app.store, "SELECT action, reason FROM audit_trail").await)
+        .into_owned()
+}
+
+/// AC-1, AC-2, SM-19: every route, for every role with a full session: a capability route
+/// answers 403 to a role without it and serves one with it; every other signed-in route
+/// serves every role. Anonymous visitors and wrong stages are refused by the tests of
+/// `routes` and `checklist`.
+async fn ac_1_every_route_serves_exactly_the_roles_the_table_allows(store: Store) {
+    let app = test_app(store).await;
+    customer(&app).await;
+    let target = app.account_id(EMAIL).await;
+    let mut sessions = Vec::new();
+    for role in Role::ALL {
+        let email = format!("matrix.{role}@helio.example");
+        sessions.push((role, app.signed_in_as(&email, role).await));
+    }
+    let mut checked = 0;
+    for entry in helio_web::route_table().entries() {
+        let Access::Capability(capability) = entry.access else {
+            continue;
+        };
+        let path = entry.path.replace("{id}", &target.to_string());
+        for (role, session) in &sessions {
+            let request = if entry.method == "GET" {
+                get_with_session(&path, session)
+            } else {
+                post_with_session(
+                    &path,
+                    session,
+                    &[("reason", "route matrix check"), ("q", EMAIL)],
+                )
+            };
+            // Search takes `q`, the others `reason`: strict forms refuse the other field
+            // with 422, which still proves the guard let the request through.
+            let answer = send(&app.router, request).await;
+            if permits(*role, capability) {
+                assert!(
+                    answer.status != 403 && answer.header("location") != Some("/login"),
+                    "{role} refused at {} {path}: {}",
+                    entry.method,
+                    answer.status
+                );
+            } else {
+                assert_eq!(
+                    answer.status, 403,
+                    "{role} let through at {} {path}",
+                    entry.method
+                );
+                assert!(
+                    !answer.body.contains("Marina"),
+                    "nothing of the customer in a refusal"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 42, "{checked}");
+    // Every signed-in page serves every role.
+    for (role, session) in &sessions {
+        let page = send(&app.router, get_with_session("/account", session)).await;
+        assert_eq!(page.status, 200, "{role}");
+        assert_eq!(
+            page.body.contains(r#"href="/staff/customers""#),
+            permits(*role, helio_core::access::Capability::SearchCustomers),
+            "{role}: the back-office link only for roles that may use it"
+        );
+    }
+}
+
+/// AC-3, LM-1: support find a customer by email or phone, see contact data masked, reveal it
+/// with a reason (one audit entry, with the reason), lock the account (its sessions end, it
+/// cannot log in) and unlock it; every view and change is in the audit trail.
+async fn ac_3_support_find_reveal_and_lock_with_an_audit_trail(store: Store) {
+    let app = test_app(store).await;
+    customer(&app).await;
+    let customer_session = session_cookie(&log_in_form(&app, EMAIL, PASSWORD).await);
+    let support = app
+        .signed_in_as("sara.roig@helio.example", Role::Support)
+        .await;
+
+    let found = search(&app, &support, EMAIL).await;
+    assert_eq!(found.status, 200);
+    assert!(found.body.contains("Marina Soler") && found.body.contains("m***@e***.com"));
+    assert!(found.body.contains("***-***-3344"));
+    assert!(
+        !found.body.contains(EMAIL) && !found.body.contains("611"),
+        "masked"
+    );
+    let by_phone = search(&app, &support, "0034611223344").await;
+    assert!(
+        by_phone.body.contains("Marina Soler"),
+        "the same number however typed"
+    );
+    let nothing = search(&app, &support, "Marina").await;
+    assert_eq!(nothing.status, 422, "no search by name or partial values");
+
+    let id = app.account_id(EMAIL).await;
+    let record = send(
+        &app.router,
+        get_with_session(&format!("/staff/customers/{id}"), &support),
+    )
+    .await;
+    assert_eq!(record.status, 200);
+    assert!(!record.body.contains(EMAIL));
+    let no_reason = send(
+        &app.router,
+        post_with_session(
+            &format!("/staff/customers/{id}/reveal"),
+            &support,
+            &[("reason", " ")],
+        ),
+    )
+    .await;
+    assert_eq!(no_reason.status, 422);
+    assert!(!no_reason.body.contains(EMAIL), "no reason, no reveal");
+    let revealed = send(
+        &app.router,
+        post_with_session(
+            &format!("/staff/customers/{id}/reveal"),
+            &support,
+            &[("reason", "ticket 4711: confirm the address")],
+        ),
+    )
+    .await;
+    assert_eq!(revealed.status, 200);
+    assert!(revealed.body.contains(EMAIL) && revealed.body.contains("+34611223344"));
+    assert_eq!(revealed.header("cache-control"), Some("no-store"));
+    let trail = audit_actions(&app).await;
+    assert_eq!(
+        trail.matches("personal_data_revealed").count(),
+        1,
+        "{trail}"
+    );
+    assert!(trail.contains("ticket 4711: confirm the address"));
+    assert_eq!(
+        trail.matches("customers_searched").count(),
+        2,
+        "{trail}: a refused query is no search"
+    );
+    assert!(trail.contains("customer_viewed"));
+
+    let locked = send(
+        &app.router,
+        post_with_session(
+            &format!("/staff/customers/{id}/lock"),
+            &support,
+            &[("reason", "ticket 4712: suspected takeover")],
+        ),
+    )
+    .await;
+    assert_eq!(locked.status, 303);
+    let after = send(&app.router, get_with_session("/account", &customer_session)).await;
+    assert_eq!(
+        after.header("location"),
+        Some("/login"),
+        "the customer's session ended"
+    );
+    assert_eq!(
+        log_in_form(&app, EMAIL, PASSWORD).await.status,
+        401,
+        "locked"
+    );
+    let record = send(
+        &app.router,
+        get_with_session(&format!("/staff/customers/{id}"), &support),
+    )
+    .await;
+    assert!(record.body.contains("locked") && record.body.contains("ticket 4712"));
+    let twice = send(
+        &app.router,
+        post_with_session(
+            &format!("/staff/customers/{id}/lock"),
+            &support,
+            &[("reason", "again")],
+        ),
+    )
+    .await;
+    assert_eq!(twice.status, 409);
+    let unlocked = send(
+        &app.router,
+        post_with_session(
+            &format!("/staff/customers/{id}/unlock"),
+            &support,
+            &[("reason", "ticket 4712: owner verified")],
+        ),
+    )
+    .await;
+    assert_eq!(unlocked.status, 303);
+    let back = session_cookie(&log_in_form(&app, EMAIL, PASSWORD).await);
+    let page = send(&app.router, get_with_session("/account", &back)).await;
+    assert!(page.body.contains("Helio support locked the account"));
+    assert!(page.body.contains("Helio support unlocked the account"));
+    let trail = audit_actions(&app).await;
+    assert!(trail.contains("account_locked") && trail.contains("account_unlocked"));
+
+    // Staff are not customers: the tools do not open them.
+    let staff_id = app.account_id("sara.roig@helio.example").await;
+    let staff_record = send(
+        &app.router,
+        get_with_session(&format!("/staff/customers/{staff_id}"), &support),
+    )
+    .await;
+    assert_eq!(staff_record.status, 404);
+}
+
+/// AC-3: sales find customers by name and city only: no phone, email or address in any
+/// response, masked or not; reveal and account changes are refused.
+async fn ac_3_sales_never_receive_contact_data(store: Store) {
+    let app = test_app(store).await;
+    customer(&app).await;
+    let sales = app
+        .signed_in_as("pol.vidal@helio.example", Role::Sales)
+        .await;
+    let id = app.account_id(EMAIL).await;
+    let mut bodies = Vec::new();
+    for answer in [
+        search(&app, &sales, EMAIL).await,
+        search(&app, &sales, PHONE).await,
+        send(
+            &app.router,
+            get_with_session(&format!("/staff/customers/{id}"), &sales),
+        )
+        .await,
+    ] {
+        assert_eq!(answer.status, 200);
+        assert!(answer.body.contains("Marina Soler"));
+        bodies.push(answer.body);
+    }
+    for (path, status) in [("reveal", 403), ("lock", 403), ("end-sessions", 403)] {
+        let answer = send(
+            &app.router,
+            post_with_session(
+                &format!("/staff/customers/{id}/{path}"),
+                &sales,
+                &[("reason", "curious")],
+            ),
+        )
+        .await;
+        assert_eq!(answer.status, status, "{path}");
+        bodies.push(answer.body);
+    }
+    for body in &bodies {
+        for leak in [
+            EMAIL,
+            "marina.soler",
+            "m***@",
+            "example.com",
+            "611",
+            "3344",
+            "22 33",
+            "***-***",
+        ] {
+            assert!(!body.contains(leak), "a sales response holds {leak:?}");
+        }
+    }
+}
+
+/// AC-4: engineers reach no customer record or search (break-glass comes later, through an
+/// admin's approval), and the refusal is logged.
+async fn ac_4_engineers_reach_no_customer_data(store: Store) {
+    let app = test_app(store).await;
+    customer(&app).await;
+    let engineer = app
+        .signed_in_as("ines.pons@helio.example", Role::Engineer)
+        .await;
+    let id = app.account_id(EMAIL).await;
+    for request in [
+        get_with_session("/staff/customers", &engineer),
+        get_with_session(&format!("/staff/customers/{id}"), &engineer),
+        post_with_session("/staff/customers/search", &engineer, &[("q", EMAIL)]),
+        post_with_session(
+            &format!("/staff/customers/{id}/reveal"),
+            &engineer,
+            &[("reason", "debugging")],
+        ),
+    ] {
+        let answer = send(&app.router, request).await;
+        assert_eq!(answer.status, 403);
+        assert!(!answer.body.contains("Marina") && !answer.body.contains(EMAIL));
+    }
+    let trail = audit_actions(&app).await;
+    assert!(trail.is_empty(), "nothing was viewed: {trail}");
+    let anonymous = send(
+        &app.router,
+        Request::get(format!("/staff/customers/{id}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(anonymous.header("location"), Some("/login"));
+}
+
+helio_store::dual_backend_tests!(
+    ac_1_every_route_serves_exactly_the_roles_the_table_allows,
+    ac_3_support_find_reveal_and_lock_with_an_audit_trail,
+    ac_3_sales_never_receive_contact_data,
+    ac_4_engineers_reach_no_customer_data,
+);
