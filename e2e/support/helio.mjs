@@ -35,6 +35,17 @@ export async function startHelio(settings = {}) {
   return {
     url,
     logs,
+    /** Runs a `helio` operator command against this server's database and keys. */
+    async cli(args) {
+      const run = spawn(binary, args, { cwd: dir, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      run.stdout.on('data', (chunk) => { out += chunk; });
+      run.stderr.on('data', (chunk) => { err += chunk; });
+      const code = await new Promise((r) => run.on('exit', r));
+      if (code !== 0) throw new Error(`helio ${args.join(' ')} exited with ${code}: ${err}`);
+      return out;
+    },
     async nextMail(kind, to, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
