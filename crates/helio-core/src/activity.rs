@@ -57,11 +57,13 @@ pub enum ActivityKind {
     AccountLockedByStaff,
     /// Helio support unlocked the account.
     AccountUnlockedByStaff,
+    /// Helio support removed every second factor; every session ended.
+    SecondFactorsResetByStaff,
 }
 
 impl ActivityKind {
     /// Every kind.
-    pub const ALL: [Self; 25] = [
+    pub const ALL: [Self; 26] = [
         Self::LoginSucceeded,
         Self::LoginFromNewDevice,
         Self::LoginFailed,
@@ -87,6 +89,7 @@ impl ActivityKind {
         Self::RoleChanged,
         Self::AccountLockedByStaff,
         Self::AccountUnlockedByStaff,
+        Self::SecondFactorsResetByStaff,
     ];
 
     /// The stored name; stable across releases.
@@ -118,6 +121,7 @@ impl ActivityKind {
             Self::RoleChanged => "role_changed",
             Self::AccountLockedByStaff => "account_locked_by_staff",
             Self::AccountUnlockedByStaff => "account_unlocked_by_staff",
+            Self::SecondFactorsResetByStaff => "second_factors_reset_by_staff",
         }
     }
 
@@ -160,6 +164,9 @@ impl ActivityKind {
                 "Helio support locked the account; every session signed out"
             }
             Self::AccountUnlockedByStaff => "Helio support unlocked the account",
+            Self::SecondFactorsResetByStaff => {
+                "Helio support removed your second step (app, passkeys, recovery codes)"
+            }
         }
     }
 
@@ -174,6 +181,7 @@ impl ActivityKind {
                 | Self::LoginLocked
                 | Self::AppTokenReused
                 | Self::LoginDisowned
+                | Self::SecondFactorsResetByStaff
         )
     }
 }

@@ -17,17 +17,20 @@ pub enum AuditAction {
     AccountUnlocked,
     /// Ended every session of a customer's account.
     SessionsEnded,
+    /// Removed every second factor of a customer's account.
+    SecondFactorsReset,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::CustomersSearched,
         Self::CustomerViewed,
         Self::PersonalDataRevealed,
         Self::AccountLocked,
         Self::AccountUnlocked,
         Self::SessionsEnded,
+        Self::SecondFactorsReset,
     ];
 
     /// The stored name; stable across releases.
@@ -40,6 +43,7 @@ impl AuditAction {
             Self::AccountLocked => "account_locked",
             Self::AccountUnlocked => "account_unlocked",
             Self::SessionsEnded => "sessions_ended",
+            Self::SecondFactorsReset => "second_factors_reset",
         }
     }
 

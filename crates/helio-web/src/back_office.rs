@@ -38,6 +38,11 @@ pub(crate) fn routes() -> RouteTable {
             manage,
             view_end_sessions_post,
         )
+        .post(
+            "/staff/customers/{id}/reset-second-factor",
+            manage,
+            view_reset_second_factor_post,
+        )
 }
 
 /// The acting staff member, from the session the guard admitted.
@@ -279,6 +284,7 @@ enum Change {
     Lock,
     Unlock,
     EndSessions,
+    ResetSecondFactors,
 }
 
 async fn change(
@@ -295,6 +301,7 @@ async fn change(
         Change::Lock => office.lock(&actor, id, reason).await,
         Change::Unlock => office.unlock(&actor, id, reason).await,
         Change::EndSessions => office.end_sessions(&actor, id, reason).await.map(|_| ()),
+        Change::ResetSecondFactors => office.reset_second_factors(&actor, id, reason).await,
     };
     match done {
         Ok(()) => Ok(Redirect::to(&format!("/staff/customers/{id}")).into_response()),
@@ -347,6 +354,24 @@ async fn view_end_sessions_post(
         &id,
         &input.reason,
         Change::EndSessions,
+    )
+    .await
+}
+
+async fn view_reset_second_factor_post(
+    State(state): State<AppState>,
+    StaffActor(actor): StaffActor,
+    layout: SignedInLayout,
+    Path(id): Path<String>,
+    Form(input): Form<ReasonInput>,
+) -> Result<Response, WebError> {
+    change(
+        state,
+        actor,
+        layout,
+        &id,
+        &input.reason,
+        Change::ResetSecondFactors,
     )
     .await
 }

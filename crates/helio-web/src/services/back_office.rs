@@ -18,12 +18,13 @@ use helio_core::crypto::random_bytes;
 use helio_core::masking::{mask_email, mask_phone};
 use helio_core::role::Role;
 use helio_core::session::EndReason;
-use helio_core::time::Clock;
+use helio_core::time::{Clock, Timestamp};
 use helio_core::values::{Email, FieldError, Phone};
 use helio_store::{AccountRecord, ActivityOrigin, AuditEntry, Store, StoreError};
 
 use super::activity::Activity;
 use super::keyring::Keyring;
+use super::mail::{self, Mail};
 
 /// Who is acting: a signed-in staff member, from where, in which request.
 #[derive(Debug, Clone)]
@@ -408,6 +409,61 @@ impl BackOffice {
         self.audit(actor, AuditAction::SessionsEnded, Some(id), Some(&reason))
             .await?;
         Ok(ended)
+    }
+
+    /// Removes every second factor of a customer's account for `reason` (a lost phone, after
+    /// support checked who is asking): the authenticator app, every passkey and the recovery
+    /// codes. Every session ends and the owner is mailed, so a reset they did not ask for is
+    /// noticed at once.
+    pub async fn reset_second_factors(
+        &self,
+        actor: &Actor,
+        id: AccountId,
+        reason: &str,
+    ) -> Result<(), BackOfficeError> {
+        Self::require(actor, Capability::ManageCustomerAccounts)?;
+        let reason = Reason::parse(reason).ok_or_else(reason_required)?;
+        let record = self.customer(id).await?;
+        let now = self.clock.now();
+        let mfa = self.store.mfa();
+        mfa.remove_totp(id).await?;
+        self.store
+            .passkeys()
+            .remove_added_since(id, Timestamp::from_unix_micros(0))
+            .await?;
+        mfa.delete_recovery_codes(id).await?;
+        self.store
+            .sessions()
+            .end_all(id, EndReason::EndedByStaff.as_str(), now)
+            .await?;
+        self.activity
+            .record(
+                id,
+                ActivityKind::SecondFactorsResetByStaff,
+                ActivityOrigin::default(),
+            )
+            .await?;
+        self.audit(
+            actor,
+            AuditAction::SecondFactorsReset,
+            Some(id),
+            Some(&reason),
+        )
+        .await?;
+        let to = Email::parse(&self.text(&record.email_ct, &id, "email").await?)
+            .map_err(|_| BackOfficeError::Unreadable)?;
+        mail::enqueue(
+            &self.store,
+            &self.keys.current(),
+            Mail {
+                kind: "second_factors_reset",
+                to,
+                subject: "The second step of your Helio login was removed",
+                body: "Helio support removed the second step of your login (authenticator app, passkeys and recovery codes) and signed out every device, as you asked.\n\nIf you did not ask for this, reset your password at once from the login page and contact support.\n".to_owned(),
+            },
+        )
+        .await?;
+        Ok(())
     }
 
     /// What the audit trail holds about a customer, newest first (for the record's page).

@@ -243,6 +243,42 @@ async fn ac_3_support_find_reveal_and_lock_with_an_audit_trail(store: Store) {
     let trail = audit_actions(&app).await;
     assert!(trail.contains("account_locked") && trail.contains("account_unlocked"));
 
+    // A lost phone: the second step goes (app and recovery codes), the sessions end, the
+    // owner is mailed, and the next login needs only the password.
+    let with_app = session_cookie(&log_in_form(&app, EMAIL, PASSWORD).await);
+    crate::mfa::enrol(&app, &with_app).await;
+    assert_eq!(
+        log_in_form(&app, EMAIL, PASSWORD).await.header("location"),
+        Some("/mfa")
+    );
+    let reset = send(
+        &app.router,
+        post_with_session(
+            &format!("/staff/customers/{id}/reset-second-factor"),
+            &support,
+            &[("reason", "ticket 4713: lost phone, identity checked")],
+        ),
+    )
+    .await;
+    assert_eq!(reset.status, 303);
+    let after = send(&app.router, get_with_session("/account", &with_app)).await;
+    assert_eq!(
+        after.header("location"),
+        Some("/login"),
+        "every session ended"
+    );
+    assert_eq!(
+        log_in_form(&app, EMAIL, PASSWORD).await.header("location"),
+        Some("/account")
+    );
+    assert!(
+        app.sent_mail()
+            .await
+            .iter()
+            .any(|m| m.to == EMAIL && m.kind == "second_factors_reset")
+    );
+    assert!(audit_actions(&app).await.contains("ticket 4713"));
+
     // Staff are not customers: the tools do not open them.
     let staff_id = app.account_id("sara.roig@helio.example").await;
     let staff_record = send(

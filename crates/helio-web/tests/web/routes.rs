@@ -96,6 +96,11 @@ const REVIEWED_RULES: &[(&str, &str, Access)] = {
             "/staff/customers/{id}/end-sessions",
             Access::Capability(ManageCustomerAccounts),
         ),
+        (
+            "POST",
+            "/staff/customers/{id}/reset-second-factor",
+            Access::Capability(ManageCustomerAccounts),
+        ),
         ("GET", "/account", SignedIn),
         ("POST", "/logout", SignedIn),
         ("POST", "/account/sessions/{id}/end", SignedIn),
