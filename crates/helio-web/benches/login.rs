@@ -31,6 +31,7 @@ use helio_web::services::accounts::{AccountKeys, Accounts, LoginOutcome, LoginSo
 use helio_web::services::app_sessions::AppSessions;
 use helio_web::services::back_office::BackOffice;
 use helio_web::services::mfa::MfaService;
+use helio_web::services::operations::Operations;
 use helio_web::services::passkeys::Passkeys;
 use helio_web::services::sessions::{SessionSettings, Sessions};
 use helio_web::services::{keyring, mail};
@@ -110,6 +111,7 @@ async fn main() {
                 Arc::new(BlindIndexer::new(&index)),
                 Arc::clone(&clock),
             ),
+            operations: Operations::new(store.clone(), "mode = \"dev\"\n"),
         },
     ));
 

@@ -22,6 +22,7 @@ mod login;
 mod mfa;
 mod middleware;
 mod not_me;
+mod operations;
 mod pages;
 mod passkeys;
 mod password_change;
@@ -63,6 +64,7 @@ pub fn route_table() -> RouteTable {
         .merge(not_me::routes())
         .merge(password_change::routes())
         .merge(back_office::routes())
+        .merge(operations::routes())
 }
 
 /// The complete application: every route behind the hardened middleware stack.

@@ -102,6 +102,8 @@ struct AccountPage<'a> {
     activity: Vec<ActivityRow>,
     /// Whether the role finds customers in the back office.
     back_office: bool,
+    /// Whether the role sees the operations page.
+    operations: bool,
 }
 
 /// An entry of the account's security activity as the page lists it.
@@ -320,6 +322,10 @@ async fn view_account_get(
         back_office: helio_core::access::permits(
             who.role,
             helio_core::access::Capability::SearchCustomers,
+        ),
+        operations: helio_core::access::permits(
+            who.role,
+            helio_core::access::Capability::OperateSystem,
         ),
     })
 }

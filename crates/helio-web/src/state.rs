@@ -9,6 +9,7 @@ use crate::services::accounts::Accounts;
 use crate::services::app_sessions::AppSessions;
 use crate::services::back_office::BackOffice;
 use crate::services::mfa::MfaService;
+use crate::services::operations::Operations;
 use crate::services::passkeys::Passkeys;
 use crate::services::sessions::Sessions;
 
@@ -27,6 +28,8 @@ pub struct AppServices {
     pub passkeys: Passkeys,
     /// The back office's customer tools.
     pub back_office: BackOffice,
+    /// What the operations page shows.
+    pub operations: Operations,
 }
 
 /// Shared application state. Cheap to clone.
@@ -70,6 +73,10 @@ impl AppState {
 
     pub(crate) fn back_office(&self) -> &BackOffice {
         &self.services.back_office
+    }
+
+    pub(crate) fn operations(&self) -> &Operations {
+        &self.services.operations
     }
 
     pub(crate) fn store(&self) -> &Store {

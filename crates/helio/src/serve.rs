@@ -21,6 +21,7 @@ use helio_web::services::back_office::BackOffice;
 use helio_web::services::keyring::{self, Keyring};
 use helio_web::services::mail;
 use helio_web::services::mfa::MfaService;
+use helio_web::services::operations::Operations;
 use helio_web::services::partners::PartnerService;
 use helio_web::services::passkeys::Passkeys;
 use helio_web::services::sessions::{self, Sessions};
@@ -268,6 +269,10 @@ async fn application(
             mfa: services.mfa,
             passkeys: services.passkeys,
             back_office: services.back_office,
+            operations: Operations::new(
+                store.clone(),
+                &crate::config::Report::new(settings).to_string(),
+            ),
         },
     ))
 }

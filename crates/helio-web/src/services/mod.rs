@@ -10,6 +10,7 @@ mod counters;
 pub mod keyring;
 pub mod mail;
 pub mod mfa;
+pub mod operations;
 pub mod partners;
 pub mod passkeys;
 pub mod rotation;

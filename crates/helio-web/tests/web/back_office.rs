@@ -394,7 +394,37 @@ async fn ac_4_engineers_reach_no_customer_data(store: Store) {
     assert_eq!(anonymous.header("location"), Some("/login"));
 }
 
+/// AC-4, AC-3: engineers and admins see the operations page (version, database state, the
+/// configuration with secrets redacted) and nothing of any customer; support, sales,
+/// installers and customers are refused it.
+async fn ac_4_the_operations_page_is_for_engineers_and_admins_only(store: Store) {
+    let app = test_app(store).await;
+    customer(&app).await;
+    for role in Role::ALL {
+        let session = app
+            .signed_in_as(&format!("ops.{role}@helio.example"), role)
+            .await;
+        let page = send(&app.router, get_with_session("/ops", &session)).await;
+        if matches!(role, Role::Engineer | Role::Admin) {
+            assert_eq!(page.status, 200, "{role}");
+            assert!(page.body.contains("mysql://helio:REDACTED@db/helio"));
+            assert!(
+                page.body
+                    .contains(r#"<span data-database-state>ready</span>"#)
+            );
+            assert!(!page.body.contains("Marina") && !page.body.contains(EMAIL));
+        } else {
+            assert_eq!(page.status, 403, "{role}");
+            assert!(
+                !page.body.contains("REDACTED"),
+                "no configuration in the refusal"
+            );
+        }
+    }
+}
+
 helio_store::dual_backend_tests!(
+    ac_4_the_operations_page_is_for_engineers_and_admins_only,
     ac_1_every_route_serves_exactly_the_roles_the_table_allows,
     ac_3_support_find_reveal_and_lock_with_an_audit_trail,
     ac_3_sales_never_receive_contact_data,

@@ -58,9 +58,10 @@ const REVIEWED_PUBLIC_ROUTES: &[(&str, &str)] = &[
 const REVIEWED_RULES: &[(&str, &str, Access)] = {
     use Access::{LoginInProgress, MfaChallenge, MfaEnrolment, SignedIn};
     use helio_core::access::Capability::{
-        ManageCustomerAccounts, RevealPersonalData, SearchCustomers,
+        ManageCustomerAccounts, OperateSystem, RevealPersonalData, SearchCustomers,
     };
     &[
+        ("GET", "/ops", Access::Capability(OperateSystem)),
         (
             "GET",
             "/staff/customers",

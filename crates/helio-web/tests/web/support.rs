@@ -21,6 +21,7 @@ use helio_web::services::back_office::BackOffice;
 use helio_web::services::keyring::Keyring;
 use helio_web::services::mail::{self, Deliver, Delivery, Outgoing};
 use helio_web::services::mfa::MfaService;
+use helio_web::services::operations::Operations;
 use helio_web::services::passkeys::Passkeys;
 use helio_web::services::sessions::{SessionSettings, Sessions};
 use helio_web::{AppServices, AppState, ConnectionInfo, HttpSettings};
@@ -54,6 +55,10 @@ impl Clock for ManualClock {
         Timestamp::from_unix_micros(self.0.load(Ordering::SeqCst))
     }
 }
+
+/// The redacted configuration the operations page of every test deployment shows.
+pub(crate) const TEST_CONFIGURATION_REPORT: &str =
+    "mode = \"dev\"\n\n[database]\nurl = \"mysql://helio:REDACTED@db/helio\"\n";
 
 /// The MAC master key of every test deployment: fixed, so a test can compute the CSRF token a
 /// page would carry (`csrf_for`) without scraping one.
@@ -170,6 +175,7 @@ async fn build(
                 Arc::new(BlindIndexer::new(&index_key)),
                 Arc::clone(&clock) as Arc<dyn Clock>,
             ),
+            operations: Operations::new(store.clone(), TEST_CONFIGURATION_REPORT),
         },
     ));
     TestApp {

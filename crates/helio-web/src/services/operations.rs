@@ -1,0 +1,64 @@
+//! What the engineer's operations page shows (AC-4): the service's own state, never customer
+//! data: its version and database backend, whether the database is ready, and the effective
+//! configuration with every secret redacted (the same report as `helio config check`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use helio_store::{Readiness, Store};
+
+/// The state of the database as the operations page reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseState {
+    /// It answers and its schema is this build's.
+    Ready,
+    /// Migrations are pending.
+    MigrationsPending(usize),
+    /// It holds migrations this build does not know.
+    SchemaMismatch,
+    /// It did not answer in time, or failed.
+    Unreachable,
+}
+
+/// The operations facts. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Operations {
+    store: Store,
+    configuration: Arc<str>,
+}
+
+impl Operations {
+    /// `configuration` is the redacted report of the settings the process runs with, made
+    /// once at start.
+    #[must_use]
+    pub fn new(store: Store, configuration: &str) -> Self {
+        Self {
+            store,
+            configuration: configuration.into(),
+        }
+    }
+
+    /// The effective configuration, secrets redacted.
+    #[must_use]
+    pub fn configuration(&self) -> &str {
+        &self.configuration
+    }
+
+    /// The database backend's name.
+    #[must_use]
+    pub fn backend(&self) -> String {
+        self.store.backend().to_string()
+    }
+
+    /// The database's state, asked within `timeout`.
+    pub async fn database(&self, timeout: Duration) -> DatabaseState {
+        match tokio::time::timeout(timeout, self.store.readiness()).await {
+            Ok(Ok(Readiness::Ready)) => DatabaseState::Ready,
+            Ok(Ok(Readiness::MigrationsPending { pending })) => {
+                DatabaseState::MigrationsPending(pending)
+            }
+            Ok(Ok(Readiness::SchemaMismatch)) => DatabaseState::SchemaMismatch,
+            Ok(Err(_)) | Err(_) => DatabaseState::Unreachable,
+        }
+    }
+}
