@@ -423,7 +423,136 @@ async fn ac_4_the_operations_page_is_for_engineers_and_admins_only(store: Store)
     }
 }
 
+/// IN-2, DS-1: hostile input to the back office gets a clear 4xx without any detail, and
+/// changes nothing: the customer stays active and signed in, and nothing but the refused
+/// pages' own record views reaches the audit trail.
+async fn in_2_hostile_back_office_input_gets_a_clear_4xx_and_changes_nothing(store: Store) {
+    let app = test_app(store).await;
+    customer(&app).await;
+    let customer_session = session_cookie(&log_in_form(&app, EMAIL, PASSWORD).await);
+    let support = app
+        .signed_in_as("tina.font@helio.example", Role::Support)
+        .await;
+    let id = app.account_id(EMAIL).await;
+    let form = |path: String, body: &str| {
+        Request::post(path)
+            .header("host", "localhost")
+            .header("origin", "http://localhost")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", format!("__Host-helio={support}"))
+            .header("x-csrf-token", crate::support::csrf_for(&support))
+            .body(Body::from(body.to_owned()))
+            .unwrap()
+    };
+    let long = "x".repeat(201);
+    let huge = format!("reason={}", "y".repeat(200 * 1024));
+    let cases: Vec<(Request<Body>, u16)> = vec![
+        (
+            get_with_session("/staff/customers/not-an-id", &support),
+            404,
+        ),
+        (
+            get_with_session(
+                "/staff/customers/00000000-0000-4000-8000-000000000000",
+                &support,
+            ),
+            404,
+        ),
+        (
+            form(
+                "/staff/customers/%3Cscript%3E/lock".to_owned(),
+                "reason=ticket+1",
+            ),
+            404,
+        ),
+        (form(format!("/staff/customers/{id}/lock"), ""), 422),
+        (
+            form(
+                format!("/staff/customers/{id}/lock"),
+                &format!("reason={long}"),
+            ),
+            422,
+        ),
+        (
+            form(format!("/staff/customers/{id}/lock"), "reason=two%0Alines"),
+            422,
+        ),
+        (
+            form(
+                format!("/staff/customers/{id}/lock"),
+                "reason=ok+ok&reason=again",
+            ),
+            422,
+        ),
+        (
+            form(
+                format!("/staff/customers/{id}/lock"),
+                "reason=ticket+1&admin=true",
+            ),
+            422,
+        ),
+        (
+            form(
+                format!("/staff/customers/{id}/reset-second-factor"),
+                "reason=%00%01",
+            ),
+            422,
+        ),
+        (form(format!("/staff/customers/{id}/reveal"), &huge), 413),
+        (
+            form(
+                "/staff/customers/search".to_owned(),
+                "q=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+            ),
+            422,
+        ),
+        (
+            form(
+                "/staff/customers/search".to_owned(),
+                &format!("q={}", "a".repeat(5000)),
+            ),
+            422,
+        ),
+        (form("/staff/customers/search".to_owned(), ""), 422),
+        (
+            Request::post(format!("/staff/customers/{id}/lock"))
+                .header("host", "localhost")
+                .header("origin", "http://localhost")
+                .header("content-type", "application/json")
+                .header("cookie", format!("__Host-helio={support}"))
+                .header("x-csrf-token", crate::support::csrf_for(&support))
+                .body(Body::from(r#"{"reason":"ticket 1"}"#))
+                .unwrap(),
+            415,
+        ),
+    ];
+    for (request, status) in cases {
+        let path = request.uri().path().to_owned();
+        let answer = send(&app.router, request).await;
+        assert_eq!(answer.status, status, "{path}: {}", answer.body);
+        for leak in ["<script>alert", "panicked", "sqlx", "at crates/", "Error {"] {
+            assert!(!answer.body.contains(leak), "{path} shows {leak:?}");
+        }
+    }
+    assert_eq!(
+        send(&app.router, get_with_session("/account", &customer_session))
+            .await
+            .status,
+        200
+    );
+    let trail = audit_actions(&app).await;
+    for changed in [
+        "account_locked",
+        "second_factors_reset",
+        "personal_data_revealed",
+        "customers_searched",
+    ] {
+        assert!(!trail.contains(changed), "{changed} in {trail}");
+    }
+}
+
 helio_store::dual_backend_tests!(
+    in_2_hostile_back_office_input_gets_a_clear_4xx_and_changes_nothing,
     ac_4_the_operations_page_is_for_engineers_and_admins_only,
     ac_1_every_route_serves_exactly_the_roles_the_table_allows,
     ac_3_support_find_reveal_and_lock_with_an_audit_trail,
