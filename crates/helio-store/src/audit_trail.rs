@@ -9,6 +9,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
 use crate::StoreError;
+use crate::error::account_id;
 
 /// One entry: who did what to which record, why, when and from where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,12 +40,6 @@ pub struct AuditTrail<'a> {
     pool: &'a AnyPool,
 }
 
-fn account(bytes: Vec<u8>) -> Result<AccountId, StoreError> {
-    Ok(AccountId::from_bytes(bytes.try_into().map_err(|_| {
-        StoreError::Corrupt("account id is not 16 bytes")
-    })?))
-}
-
 fn entry(row: &AnyRow) -> Result<AuditEntry, StoreError> {
     let id: Vec<u8> = row.try_get(0)?;
     let role: String = row.try_get(3)?;
@@ -55,10 +50,10 @@ fn entry(row: &AnyRow) -> Result<AuditEntry, StoreError> {
             .try_into()
             .map_err(|_| StoreError::Corrupt("audit id is not 16 bytes"))?,
         at: Timestamp::from_unix_micros(row.try_get(1)?),
-        actor: account(row.try_get(2)?)?,
+        actor: account_id(row.try_get(2)?)?,
         actor_role: Role::parse(&role).ok_or(StoreError::Corrupt("unknown role"))?,
         action: AuditAction::parse(&action).ok_or(StoreError::Corrupt("unknown audit action"))?,
-        subject: subject.map(account).transpose()?,
+        subject: subject.map(account_id).transpose()?,
         reason: row.try_get(6)?,
         seen_from: row.try_get(7)?,
         request_id: row.try_get(8)?,

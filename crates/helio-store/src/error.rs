@@ -52,3 +52,12 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
         Self::Migration(error)
     }
 }
+
+/// An account ID from its stored 16 bytes; any other length is corruption, not a default.
+pub(crate) fn account_id(bytes: Vec<u8>) -> Result<helio_core::account::AccountId, StoreError> {
+    Ok(helio_core::account::AccountId::from_bytes(
+        bytes
+            .try_into()
+            .map_err(|_| StoreError::Corrupt("account id is not 16 bytes"))?,
+    ))
+}

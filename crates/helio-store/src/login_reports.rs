@@ -7,6 +7,7 @@ use helio_core::time::Timestamp;
 use sqlx::{AnyPool, Row};
 
 use crate::StoreError;
+use crate::error::account_id;
 
 /// A reported login: whose, and when it happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,10 +86,7 @@ impl<'a> LoginReports<'a> {
                 .await?;
         let id: Vec<u8> = row.try_get(0)?;
         Ok(Some(ReportedLogin {
-            account: AccountId::from_bytes(
-                id.try_into()
-                    .map_err(|_| StoreError::Corrupt("account id is not 16 bytes"))?,
-            ),
+            account: account_id(id)?,
             login_at: Timestamp::from_unix_micros(row.try_get(1)?),
         }))
     }

@@ -8,6 +8,7 @@ use helio_core::time::Timestamp;
 use sqlx::{AnyPool, Row};
 
 use crate::StoreError;
+use crate::error::account_id;
 
 /// A TOTP enrolment as stored.
 #[derive(Clone, PartialEq, Eq)]
@@ -187,10 +188,7 @@ impl<'a> Mfa<'a> {
                 let id: Vec<u8> = row.try_get(0)?;
                 let version: i64 = row.try_get(2)?;
                 Ok((
-                    AccountId::from_bytes(
-                        id.try_into()
-                            .map_err(|_| StoreError::Corrupt("account id is not 16 bytes"))?,
-                    ),
+                    account_id(id)?,
                     row.try_get(1)?,
                     u32::try_from(version)
                         .ok()

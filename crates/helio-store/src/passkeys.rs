@@ -12,6 +12,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
 use crate::StoreError;
+use crate::error::account_id;
 
 /// One stored passkey.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,12 +80,6 @@ pub struct TakenCeremony {
 #[derive(Debug, Clone, Copy)]
 pub struct Passkeys<'a> {
     pool: &'a AnyPool,
-}
-
-fn account_id(bytes: Vec<u8>) -> Result<AccountId, StoreError> {
-    Ok(AccountId::from_bytes(bytes.try_into().map_err(|_| {
-        StoreError::Corrupt("account id is not 16 bytes")
-    })?))
 }
 
 fn passkey(row: &AnyRow) -> Result<StoredPasskey, StoreError> {

@@ -11,6 +11,7 @@ use helio_core::time::Timestamp;
 use sqlx::{AnyPool, Row};
 
 use crate::StoreError;
+use crate::error::account_id;
 
 /// How far a login has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,11 +155,7 @@ fn ended_session(row: &sqlx::any::AnyRow) -> Result<EndedSession, StoreError> {
     let account: Vec<u8> = row.try_get(0)?;
     let client: String = row.try_get(1)?;
     Ok(EndedSession {
-        account: AccountId::from_bytes(
-            account
-                .try_into()
-                .map_err(|_| StoreError::Corrupt("account id is not 16 bytes"))?,
-        ),
+        account: account_id(account)?,
         client: SessionClient::parse(&client)
             .ok_or(StoreError::Corrupt("unknown session client"))?,
         device: row.try_get(2)?,
@@ -301,11 +298,7 @@ impl<'a> Sessions<'a> {
         let role: String = row.try_get(1)?;
         let stage: String = row.try_get(3)?;
         Ok(Some(ActiveSession {
-            account: AccountId::from_bytes(
-                account
-                    .try_into()
-                    .map_err(|_| StoreError::Corrupt("account id is not 16 bytes"))?,
-            ),
+            account: account_id(account)?,
             role: Role::parse(&role).ok_or(StoreError::Corrupt("unknown role"))?,
             created_at: Timestamp::from_unix_micros(row.try_get(2)?),
             stage: SessionStage::parse(&stage)
@@ -428,11 +421,7 @@ impl<'a> Sessions<'a> {
             .await?;
             if ended.rows_affected() == 1 {
                 expired.push(ExpiredSession {
-                    account: AccountId::from_bytes(
-                        account
-                            .try_into()
-                            .map_err(|_| StoreError::Corrupt("account id is not 16 bytes"))?,
-                    ),
+                    account: account_id(account)?,
                     client: SessionClient::parse(&client)
                         .ok_or(StoreError::Corrupt("unknown session client"))?,
                     reason,

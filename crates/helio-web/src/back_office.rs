@@ -3,6 +3,8 @@
 //! route demands its capability from the permission table; the service shapes what each role
 //! sees and writes the audit trail.
 
+use std::pin::Pin;
+
 use askama::Template;
 use axum::Form;
 use axum::extract::{FromRequestParts, Path, State};
@@ -31,17 +33,25 @@ pub(crate) fn routes() -> RouteTable {
             Access::Capability(Capability::RevealPersonalData),
             view_reveal_post,
         )
-        .post("/staff/customers/{id}/lock", manage, view_lock_post)
-        .post("/staff/customers/{id}/unlock", manage, view_unlock_post)
+        .post(
+            "/staff/customers/{id}/lock",
+            manage,
+            change_post(Change::Lock),
+        )
+        .post(
+            "/staff/customers/{id}/unlock",
+            manage,
+            change_post(Change::Unlock),
+        )
         .post(
             "/staff/customers/{id}/end-sessions",
             manage,
-            view_end_sessions_post,
+            change_post(Change::EndSessions),
         )
         .post(
             "/staff/customers/{id}/reset-second-factor",
             manage,
-            view_reset_second_factor_post,
+            change_post(Change::ResetSecondFactors),
         )
 }
 
@@ -220,7 +230,7 @@ async fn customer_page(
             .map_err(failure)?
             .into_iter()
             .map(|entry| TrailRow {
-                when: crate::login::shown(entry.at),
+                when: crate::dates::utc_minute(entry.at),
                 action: entry.action.as_str(),
                 reason: entry.reason.unwrap_or_default(),
                 role: entry.actor_role.as_str(),
@@ -287,6 +297,23 @@ enum Change {
     ResetSecondFactors,
 }
 
+/// What an account form's handler returns.
+type Changed = Pin<Box<dyn Future<Output = Result<Response, WebError>> + Send>>;
+
+/// The handler of one of the record's account forms (lock, unlock, end sessions, reset the
+/// second step): the same extractors and the same answers, only the change differs.
+fn change_post(
+    what: Change,
+) -> impl Fn(State<AppState>, StaffActor, SignedInLayout, Path<String>, Form<ReasonInput>) -> Changed
++ Clone
++ Send
++ Sync
++ 'static {
+    move |State(state), StaffActor(actor), layout, Path(id), Form(input)| {
+        Box::pin(async move { change(state, actor, layout, &id, &input.reason, what).await })
+    }
+}
+
 async fn change(
     state: AppState,
     actor: Actor,
@@ -318,60 +345,4 @@ async fn change(
         )),
         Err(other) => Err(failure(other)),
     }
-}
-
-async fn view_lock_post(
-    State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
-    layout: SignedInLayout,
-    Path(id): Path<String>,
-    Form(input): Form<ReasonInput>,
-) -> Result<Response, WebError> {
-    change(state, actor, layout, &id, &input.reason, Change::Lock).await
-}
-
-async fn view_unlock_post(
-    State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
-    layout: SignedInLayout,
-    Path(id): Path<String>,
-    Form(input): Form<ReasonInput>,
-) -> Result<Response, WebError> {
-    change(state, actor, layout, &id, &input.reason, Change::Unlock).await
-}
-
-async fn view_end_sessions_post(
-    State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
-    layout: SignedInLayout,
-    Path(id): Path<String>,
-    Form(input): Form<ReasonInput>,
-) -> Result<Response, WebError> {
-    change(
-        state,
-        actor,
-        layout,
-        &id,
-        &input.reason,
-        Change::EndSessions,
-    )
-    .await
-}
-
-async fn view_reset_second_factor_post(
-    State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
-    layout: SignedInLayout,
-    Path(id): Path<String>,
-    Form(input): Form<ReasonInput>,
-) -> Result<Response, WebError> {
-    change(
-        state,
-        actor,
-        layout,
-        &id,
-        &input.reason,
-        Change::ResetSecondFactors,
-    )
-    .await
 }

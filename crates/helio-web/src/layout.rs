@@ -4,6 +4,8 @@
 //! Pages behind a session guard take [`SignedInLayout`] and extend `signed_in.html`, so no
 //! signed-in page can be rendered without a way to log out.
 
+use std::time::Duration;
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use helio_core::session::touch_granularity;
@@ -38,43 +40,43 @@ pub(crate) struct SignedInLayout {
 impl SignedInLayout {
     /// The chrome for `who`'s session, whose cookie value is `presented`.
     pub(crate) fn new(state: &AppState, who: &SignedIn, presented: &str) -> Self {
-        let sessions = state.sessions();
-        let settings = sessions.settings();
-        let idle_secs = u64::from(who.idle_timeout_secs);
-        Self {
-            csrf: sessions.csrf_token(presented),
-            logout_action: match who.stage {
-                SessionStage::Full => "/logout",
-                SessionStage::MfaPending | SessionStage::EnrolmentPending => "/login/cancel",
-            },
-            idle_secs,
-            absolute_secs: sessions.seconds_until(who.expires_at),
-            warn_secs: settings.warn_before.as_secs().min(idle_secs / 2),
-            margin_ms: margin(std::time::Duration::from_secs(idle_secs)),
-            close_on_exit: settings.logout_on_close,
-        }
+        let logout_action = match who.stage {
+            SessionStage::Full => "/logout",
+            SessionStage::MfaPending | SessionStage::EnrolmentPending => "/login/cancel",
+        };
+        Self::build(
+            state,
+            presented,
+            logout_action,
+            Duration::from_secs(u64::from(who.idle_timeout_secs)),
+            state.sessions().seconds_until(who.expires_at),
+        )
     }
-}
 
-/// See [`SignedInLayout::margin_ms`].
-fn margin(idle: std::time::Duration) -> u128 {
-    (touch_granularity(idle) + std::time::Duration::from_secs(3)).as_millis()
-}
-
-impl SignedInLayout {
     /// The chrome for a full session `who` was just given, whose cookie value is `presented`:
     /// for a page rendered in the same response that replaced the session (SM-4).
     pub(crate) fn fresh(state: &AppState, who: LoggedIn, presented: &str) -> Self {
+        let (idle, absolute) =
+            lifetimes(&state.sessions().settings().limits, who, SessionStage::Full);
+        Self::build(state, presented, "/logout", idle, absolute.as_secs())
+    }
+
+    fn build(
+        state: &AppState,
+        presented: &str,
+        logout_action: &'static str,
+        idle: Duration,
+        absolute_secs: u64,
+    ) -> Self {
         let sessions = state.sessions();
         let settings = sessions.settings();
-        let (idle, absolute) = lifetimes(&settings.limits, who, SessionStage::Full);
         Self {
             csrf: sessions.csrf_token(presented),
-            logout_action: "/logout",
+            logout_action,
             idle_secs: idle.as_secs(),
-            absolute_secs: absolute.as_secs(),
+            absolute_secs,
             warn_secs: settings.warn_before.as_secs().min(idle.as_secs() / 2),
-            margin_ms: margin(idle),
+            margin_ms: (touch_granularity(idle) + Duration::from_secs(3)).as_millis(),
             close_on_exit: settings.logout_on_close,
         }
     }

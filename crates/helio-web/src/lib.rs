@@ -13,6 +13,7 @@ mod back_office;
 mod client;
 mod cookies;
 mod csrf;
+mod dates;
 mod error;
 mod health;
 mod json_body;

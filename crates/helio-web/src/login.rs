@@ -9,11 +9,11 @@ use axum::{Extension, Form};
 use helio_core::access::Access;
 use helio_core::id::handle_hex;
 use helio_core::session::EndReason;
-use helio_core::time::Timestamp;
 use helio_store::{SessionClient, SessionStage};
 use serde::Deserialize;
 
 use crate::auth::SignedIn;
+use crate::dates::utc_minute;
 use crate::layout::SignedInLayout;
 use crate::render::{html, rendered};
 use crate::services::accounts::{AccountError, LoggedIn, LoginOutcome, LoginSource};
@@ -132,13 +132,6 @@ struct PasskeyRow {
     last_used: Option<String>,
 }
 
-/// A date as the pages show it.
-pub(crate) fn shown(at: Timestamp) -> String {
-    jiff::Timestamp::from_microsecond(at.unix_micros())
-        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default()
-}
-
 /// The login fields. No `Debug`: it carries a password.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -253,8 +246,8 @@ async fn view_account_get(
             device: listed.device.unwrap_or_else(|| "Unknown device".to_owned()),
             app: listed.client == SessionClient::Api,
             network: listed.network.unwrap_or_default(),
-            started: shown(listed.created_at),
-            last_active: shown(listed.last_seen_at),
+            started: utc_minute(listed.created_at),
+            last_active: utc_minute(listed.last_seen_at),
             current: listed.current,
         })
         .collect();
@@ -268,7 +261,7 @@ async fn view_account_get(
         .map(|entry| ActivityRow {
             what: entry.kind.describe(),
             warning: entry.kind.is_warning(),
-            when: shown(entry.at),
+            when: utc_minute(entry.at),
             from: [
                 entry.device,
                 entry
@@ -297,8 +290,8 @@ async fn view_account_get(
         .into_iter()
         .map(|p| PasskeyRow {
             id: p.id,
-            added: shown(p.created_at),
-            last_used: p.last_used_at.map(shown),
+            added: utc_minute(p.created_at),
+            last_used: p.last_used_at.map(utc_minute),
         })
         .collect();
     html(&AccountPage {

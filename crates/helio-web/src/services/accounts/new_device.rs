@@ -9,7 +9,6 @@ use helio_core::account::AccountId;
 use helio_core::activity::ActivityKind;
 use helio_core::crypto::token::SecretToken;
 use helio_core::session::EndReason;
-use helio_core::time::Timestamp;
 use helio_core::values::Email;
 use helio_store::{AccountRecord, ActivityOrigin, ReportedLogin, SessionClient};
 
@@ -18,13 +17,6 @@ use crate::services::mail::{self, Mail};
 
 /// How long the link of a new-device notice works.
 const REPORT_LINK_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
-
-/// A time as mail shows it.
-fn mailed(at: Timestamp) -> String {
-    jiff::Timestamp::from_microsecond(at.unix_micros())
-        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default()
-}
 
 impl Accounts {
     /// Tells the owner of `record` that it was just logged in to from a device never seen
@@ -73,7 +65,7 @@ impl Accounts {
                 subject: "New login to your Helio account",
                 body: format!(
                     "Your Helio account's password (or passkey) was just used from a device we have not seen before:\n\n  {device}{app}\n  from network {network}\n  at {}\n\nIf this was you, there is nothing to do.\n\nIf it wasn't you, open this link within 7 days. It signs out every device, stops your current password from working and removes any sign-in method added since; we then mail you a link to choose a new password:\n\n{link}\n",
-                    mailed(now)
+                    crate::dates::utc_minute(now)
                 ),
             },
         )
