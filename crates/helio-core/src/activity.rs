@@ -59,11 +59,17 @@ pub enum ActivityKind {
     AccountUnlockedByStaff,
     /// Helio support removed every second factor; every session ended.
     SecondFactorsResetByStaff,
+    /// Helio support corrected the email address or phone number.
+    ContactCorrectedByStaff,
+    /// An admin disabled the (staff) account; every session ended.
+    DisabledByAdmin,
+    /// An admin enabled the (staff) account again.
+    EnabledByAdmin,
 }
 
 impl ActivityKind {
     /// Every kind.
-    pub const ALL: [Self; 26] = [
+    pub const ALL: [Self; 29] = [
         Self::LoginSucceeded,
         Self::LoginFromNewDevice,
         Self::LoginFailed,
@@ -90,6 +96,9 @@ impl ActivityKind {
         Self::AccountLockedByStaff,
         Self::AccountUnlockedByStaff,
         Self::SecondFactorsResetByStaff,
+        Self::ContactCorrectedByStaff,
+        Self::DisabledByAdmin,
+        Self::EnabledByAdmin,
     ];
 
     /// The stored name; stable across releases.
@@ -122,6 +131,9 @@ impl ActivityKind {
             Self::AccountLockedByStaff => "account_locked_by_staff",
             Self::AccountUnlockedByStaff => "account_unlocked_by_staff",
             Self::SecondFactorsResetByStaff => "second_factors_reset_by_staff",
+            Self::ContactCorrectedByStaff => "contact_corrected_by_staff",
+            Self::DisabledByAdmin => "disabled_by_admin",
+            Self::EnabledByAdmin => "enabled_by_admin",
         }
     }
 
@@ -167,6 +179,9 @@ impl ActivityKind {
             Self::SecondFactorsResetByStaff => {
                 "Helio support removed your second step (app, passkeys, recovery codes)"
             }
+            Self::ContactCorrectedByStaff => "Helio support corrected your email or phone",
+            Self::DisabledByAdmin => "An administrator disabled the account",
+            Self::EnabledByAdmin => "An administrator enabled the account again",
         }
     }
 
@@ -182,6 +197,7 @@ impl ActivityKind {
                 | Self::AppTokenReused
                 | Self::LoginDisowned
                 | Self::SecondFactorsResetByStaff
+                | Self::ContactCorrectedByStaff
         )
     }
 }

@@ -2,6 +2,7 @@
 //! and indexed (core does that), so this layer never sees a plaintext name, email or phone.
 
 use helio_core::account::{AccountId, AccountStatus};
+use helio_core::activity::ActivityKind;
 use helio_core::keys::KeyVersion;
 use helio_core::role::Role;
 use helio_core::time::Timestamp;
@@ -43,6 +44,20 @@ pub struct AccountRecord {
     pub created_at: Timestamp,
     /// Last change.
     pub updated_at: Timestamp,
+}
+
+/// A staff account as the access review shows it: the account, and how it logs in and when
+/// it last did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffReviewRow {
+    /// The account.
+    pub record: AccountRecord,
+    /// The latest login in the security activity (kept a year), if any.
+    pub last_login: Option<Timestamp>,
+    /// Whether an authenticator app is confirmed.
+    pub totp: bool,
+    /// How many passkeys it has.
+    pub passkeys: u32,
 }
 
 impl std::fmt::Debug for AccountRecord {
@@ -126,6 +141,78 @@ impl<'a> Accounts<'a> {
         .bind(at.unix_micros())
         .bind(id.as_bytes().to_vec())
         .bind(from.as_str())
+        .execute(self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Every staff account (support, sales, engineer, admin), oldest first, up to `limit`,
+    /// with its second factors and latest login: one query for the access review.
+    pub async fn staff_review(&self, limit: u32) -> Result<Vec<StaffReviewRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.role, a.status, a.email_ct, a.email_bidx, a.name_ct, a.phone_ct, \
+             a.phone_bidx, a.address_ct, a.city_ct, a.password_hash, a.data_key_version, \
+             a.email_verified_at, a.created_at, a.updated_at, \
+             (SELECT MAX(v.at) FROM account_activity v WHERE v.account_id = a.id \
+              AND v.kind IN (?, ?)), \
+             (SELECT COUNT(*) FROM mfa_totp t WHERE t.account_id = a.id \
+              AND t.confirmed_at IS NOT NULL), \
+             (SELECT COUNT(*) FROM passkeys p WHERE p.account_id = a.id) \
+             FROM accounts a WHERE a.role IN (?, ?, ?, ?) ORDER BY a.created_at LIMIT ?",
+        )
+        .bind(ActivityKind::LoginSucceeded.as_str())
+        .bind(ActivityKind::LoginFromNewDevice.as_str())
+        .bind(Role::Support.as_str())
+        .bind(Role::Sales.as_str())
+        .bind(Role::Engineer.as_str())
+        .bind(Role::Admin.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let totp: i64 = row.try_get(16)?;
+                let passkeys: i64 = row.try_get(17)?;
+                Ok(StaffReviewRow {
+                    record: decode(row)?,
+                    last_login: row
+                        .try_get::<Option<i64>, _>(15)?
+                        .map(Timestamp::from_unix_micros),
+                    totp: totp > 0,
+                    passkeys: u32::try_from(passkeys)
+                        .map_err(|_| StoreError::Corrupt("passkey count"))?,
+                })
+            })
+            .collect()
+    }
+
+    /// Replaces the row's personal data and its blind indexes (a corrected email or phone),
+    /// every field under the data key `record` names, only if the row's email ciphertext is
+    /// still `read_email_ct`. Each encryption has a fresh nonce, so that ciphertext changes
+    /// with every rewrite of the row's personal data (a correction, a key rotation): a
+    /// concurrent change wins and the caller reloads. `false` if not written;
+    /// [`StoreError::Conflict`] when the new email is another account's.
+    pub async fn replace_personal_data(
+        &self,
+        record: &AccountRecord,
+        read_email_ct: &[u8],
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE accounts SET email_ct = ?, email_bidx = ?, name_ct = ?, phone_ct = ?, \
+             phone_bidx = ?, address_ct = ?, city_ct = ?, data_key_version = ?, updated_at = ? \
+             WHERE id = ? AND email_ct = ?",
+        )
+        .bind(record.email_ct.clone())
+        .bind(record.email_bidx.to_vec())
+        .bind(record.name_ct.clone())
+        .bind(record.phone_ct.clone())
+        .bind(record.phone_bidx.map(|b| b.to_vec()))
+        .bind(record.address_ct.clone())
+        .bind(record.city_ct.clone())
+        .bind(i64::from(record.data_key_version.get()))
+        .bind(record.updated_at.unix_micros())
+        .bind(record.id.as_bytes().to_vec())
+        .bind(read_email_ct.to_vec())
         .execute(self.pool)
         .await?;
         Ok(done.rows_affected() == 1)

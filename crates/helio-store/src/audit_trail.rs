@@ -3,6 +3,7 @@
 
 use helio_core::account::AccountId;
 use helio_core::audit::AuditAction;
+use helio_core::break_glass::GrantId;
 use helio_core::role::Role;
 use helio_core::time::Timestamp;
 use sqlx::any::AnyRow;
@@ -32,6 +33,8 @@ pub struct AuditEntry {
     pub seen_from: Option<String>,
     /// The request's ID, to find its log lines.
     pub request_id: Option<String>,
+    /// The break-glass grant the action was done under, if any.
+    pub grant: Option<GrantId>,
 }
 
 /// Appends to and reads the audit trail.
@@ -57,6 +60,14 @@ fn entry(row: &AnyRow) -> Result<AuditEntry, StoreError> {
         reason: row.try_get(6)?,
         seen_from: row.try_get(7)?,
         request_id: row.try_get(8)?,
+        grant: row
+            .try_get::<Option<Vec<u8>>, _>(9)?
+            .map(|bytes| {
+                <[u8; 16]>::try_from(bytes)
+                    .map(GrantId::from_bytes)
+                    .map_err(|_| StoreError::Corrupt("grant id is not 16 bytes"))
+            })
+            .transpose()?,
     })
 }
 
@@ -69,7 +80,7 @@ impl<'a> AuditTrail<'a> {
     pub async fn append(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO audit_trail (id, at, actor_id, actor_role, action, subject_id, reason, \
-             seen_from, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             seen_from, request_id, grant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(entry.id.to_vec())
         .bind(entry.at.unix_micros())
@@ -80,6 +91,7 @@ impl<'a> AuditTrail<'a> {
         .bind(entry.reason.clone())
         .bind(entry.seen_from.clone())
         .bind(entry.request_id.clone())
+        .bind(entry.grant.map(|g| g.as_bytes().to_vec()))
         .execute(self.pool)
         .await?;
         Ok(())
@@ -93,10 +105,22 @@ impl<'a> AuditTrail<'a> {
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, at, actor_id, actor_role, action, subject_id, reason, seen_from, \
-             request_id FROM audit_trail WHERE subject_id = ? ORDER BY at DESC LIMIT ?",
+             request_id, grant_id FROM audit_trail WHERE subject_id = ? ORDER BY at DESC LIMIT ?",
         )
         .bind(subject.as_bytes().to_vec())
         .bind(i64::from(limit))
+        .fetch_all(self.pool)
+        .await?;
+        rows.iter().map(entry).collect()
+    }
+
+    /// Everything done under one break-glass grant, oldest first (line by line).
+    pub async fn under_grant(&self, grant: GrantId) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, at, actor_id, actor_role, action, subject_id, reason, seen_from, \
+             request_id, grant_id FROM audit_trail WHERE grant_id = ? ORDER BY at",
+        )
+        .bind(grant.as_bytes().to_vec())
         .fetch_all(self.pool)
         .await?;
         rows.iter().map(entry).collect()
@@ -106,7 +130,7 @@ impl<'a> AuditTrail<'a> {
     pub async fn recent(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, at, actor_id, actor_role, action, subject_id, reason, seen_from, \
-             request_id FROM audit_trail ORDER BY at DESC LIMIT ?",
+             request_id, grant_id FROM audit_trail ORDER BY at DESC LIMIT ?",
         )
         .bind(i64::from(limit))
         .fetch_all(self.pool)

@@ -117,6 +117,12 @@ impl Store {
         crate::AuditTrail::new(&self.pool)
     }
 
+    /// Break-glass requests and grants.
+    #[must_use]
+    pub fn break_glass(&self) -> crate::BreakGlassGrants<'_> {
+        crate::BreakGlassGrants::new(&self.pool)
+    }
+
     /// Each account's security activity.
     #[must_use]
     pub fn activity(&self) -> crate::AccountActivity<'_> {

@@ -18,7 +18,8 @@ use serde::Deserialize;
 use crate::auth::SignedIn;
 use crate::layout::SignedInLayout;
 use crate::render::{html, rendered};
-use crate::services::back_office::{Actor, BackOfficeError, CustomerCard, RevealedData};
+use crate::services::audit_log::Actor;
+use crate::services::back_office::{BackOfficeError, CustomerCard, RevealedData};
 use crate::{AppState, ClientInfo, RequestId, RouteTable, WebError};
 
 pub(crate) fn routes() -> RouteTable {

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use helio_core::account::AccountId;
 use helio_core::audit::AuditAction;
+use helio_core::break_glass::GrantId;
 use helio_core::role::Role;
 use helio_store::{AuditEntry, Store};
 
@@ -55,6 +56,7 @@ fn ac_3_no_code_updates_or_deletes_the_audit_trail() {
 
 async fn ac_3_entries_are_appended_and_read_back_as_written(store: Store) {
     let subject = AccountId::random();
+    let grant = GrantId::random();
     let entry = |n: u8, action| AuditEntry {
         id: [n; 16],
         at: T0.saturating_add(std::time::Duration::from_secs(u64::from(n))),
@@ -65,6 +67,7 @@ async fn ac_3_entries_are_appended_and_read_back_as_written(store: Store) {
         reason: Some(format!("ticket {n}")),
         seen_from: Some("203.0.113.0/24".to_owned()),
         request_id: Some("00000000-0000-4000-8000-000000000000".to_owned()),
+        grant: (n == 2).then_some(grant),
     };
     let trail = store.audit_trail();
     trail
@@ -91,6 +94,10 @@ async fn ac_3_entries_are_appended_and_read_back_as_written(store: Store) {
         ]
     );
     assert_eq!(trail.recent(1).await.unwrap().len(), 1);
+    assert_eq!(
+        trail.under_grant(grant).await.unwrap(),
+        [entry(2, AuditAction::PersonalDataRevealed)]
+    );
     assert!(
         trail
             .about(AccountId::random(), 10)

@@ -9,6 +9,7 @@
 
 mod accounts;
 mod audit_trail;
+mod break_glass;
 mod data_keys;
 mod in_1_queries_are_parameterised;
 mod passkeys;

@@ -14,7 +14,6 @@ use helio_core::activity::ActivityKind;
 use helio_core::audit::{AuditAction, Reason};
 use helio_core::crypto::blind_index::{BlindIndexer, IndexPurpose};
 use helio_core::crypto::field::FieldContext;
-use helio_core::crypto::random_bytes;
 use helio_core::masking::{mask_email, mask_phone};
 use helio_core::role::Role;
 use helio_core::session::EndReason;
@@ -23,21 +22,15 @@ use helio_core::values::{Email, FieldError, Phone};
 use helio_store::{AccountRecord, ActivityOrigin, AuditEntry, Store, StoreError};
 
 use super::activity::Activity;
+use super::audit_log::{Actor, AuditError, AuditLog, Audited};
 use super::keyring::Keyring;
 use super::mail::{self, Mail};
 
-/// Who is acting: a signed-in staff member, from where, in which request.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    /// The staff account.
-    pub account: AccountId,
-    /// Its role now.
-    pub role: Role,
-    /// The coarse network of the request.
-    pub network: String,
-    /// The request's ID.
-    pub request_id: String,
-}
+mod break_glass;
+mod contact;
+
+pub use break_glass::{BrokenGlass, Decision, GrantSummary};
+pub use contact::ContactCorrection;
 
 /// A customer as a search result or at the top of their record: what the viewer's role may
 /// see, and nothing else.
@@ -82,15 +75,25 @@ pub enum BackOfficeError {
     /// No such customer.
     #[error("not found")]
     NotFound,
-    /// The account is not in the state this needs (already locked, not locked).
-    #[error("account state changed")]
+    /// The account is not in the state this needs (already locked, not locked), or a request
+    /// was decided meanwhile.
+    #[error("state changed")]
     Conflict,
+    /// The actor asked to decide their own request (maker-checker).
+    #[error("own request")]
+    OwnRequest,
+    /// The break-glass grant is not open now (waiting, refused, ended or expired).
+    #[error("grant not open")]
+    GrantClosed,
     /// Stored data did not decrypt.
     #[error("stored data is unreadable")]
     Unreadable,
     /// The store failed.
     #[error("store failure")]
     Store(#[from] StoreError),
+    /// The audit trail refused the entry.
+    #[error("audit failure")]
+    Audit(#[from] AuditError),
 }
 
 /// How many results a search shows at most.
@@ -119,6 +122,7 @@ pub struct BackOffice {
     indexer: Arc<BlindIndexer>,
     clock: Arc<dyn Clock>,
     activity: Activity,
+    audit_log: AuditLog,
 }
 
 impl BackOffice {
@@ -132,6 +136,7 @@ impl BackOffice {
     ) -> Self {
         Self {
             activity: Activity::new(store.clone(), Arc::clone(&clock)),
+            audit_log: AuditLog::new(store.clone(), Arc::clone(&clock)),
             store,
             keys,
             indexer,
@@ -154,22 +159,18 @@ impl BackOffice {
         subject: Option<AccountId>,
         reason: Option<&Reason>,
     ) -> Result<(), BackOfficeError> {
-        self.store
-            .audit_trail()
-            .append(&AuditEntry {
-                id: random_bytes(),
-                at: self.clock.now(),
-                actor: actor.account,
-                actor_role: actor.role,
-                action,
-                subject,
-                reason: reason.map(|r| r.as_str().to_owned()),
-                seen_from: Some(actor.network.clone()),
-                request_id: Some(actor.request_id.clone()),
-            })
-            .await?;
-        tracing::info!(target: "helio::security", event = "staff_action", action = action.as_str(), actor = %actor.account, role = %actor.role, subject = ?subject, "staff action recorded in the audit trail");
-        Ok(())
+        Ok(self
+            .audit_log
+            .record(
+                actor,
+                Audited {
+                    action,
+                    subject,
+                    reason,
+                    grant: None,
+                },
+            )
+            .await?)
     }
 
     async fn text(
@@ -218,6 +219,23 @@ impl BackOffice {
             email_masked,
             phone_masked,
             status: record.status,
+        })
+    }
+
+    /// A customer's name, email, phone and city, decrypted.
+    async fn personal_data(&self, record: &AccountRecord) -> Result<RevealedData, BackOfficeError> {
+        let id = record.id;
+        Ok(RevealedData {
+            name: self.text(&record.name_ct, &id, "name").await?,
+            email: self.text(&record.email_ct, &id, "email").await?,
+            phone: match &record.phone_ct {
+                Some(ct) => Some(self.text(ct, &id, "phone").await?),
+                None => None,
+            },
+            city: match &record.city_ct {
+                Some(ct) => Some(self.text(ct, &id, "city").await?),
+                None => None,
+            },
         })
     }
 
@@ -292,18 +310,7 @@ impl BackOffice {
         Self::require(actor, Capability::RevealPersonalData)?;
         let reason = Reason::parse(reason).ok_or_else(reason_required)?;
         let record = self.customer(id).await?;
-        let data = RevealedData {
-            name: self.text(&record.name_ct, &id, "name").await?,
-            email: self.text(&record.email_ct, &id, "email").await?,
-            phone: match &record.phone_ct {
-                Some(ct) => Some(self.text(ct, &id, "phone").await?),
-                None => None,
-            },
-            city: match &record.city_ct {
-                Some(ct) => Some(self.text(ct, &id, "city").await?),
-                None => None,
-            },
-        };
+        let data = self.personal_data(&record).await?;
         self.audit(
             actor,
             AuditAction::PersonalDataRevealed,
