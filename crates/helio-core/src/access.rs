@@ -6,9 +6,24 @@
 //! The table is data ([`PERMISSIONS`]), so a test can walk every route for every role, and a
 //! reviewer reads in one place what each role may do.
 
+use std::time::Duration;
+
 use serde::Serialize;
 
 use crate::role::Role;
+use crate::time::Timestamp;
+
+/// How long a staff account may go without a login before the access review flags it for
+/// disabling (AC-5: accounts nobody uses are access nobody watches).
+pub const UNUSED_AFTER: Duration = Duration::from_secs(90 * 24 * 60 * 60);
+
+/// Whether a staff account is unused at `now`: no login for [`UNUSED_AFTER`], counting from
+/// its creation when it never logged in (an invitation nobody took up is flagged too).
+#[must_use]
+pub fn is_unused(last_login: Option<Timestamp>, created_at: Timestamp, now: Timestamp) -> bool {
+    let since = last_login.map_or(created_at, |login| login.max(created_at));
+    now >= since.saturating_add(UNUSED_AFTER)
+}
 
 /// Something only some roles may do. Each is a whole job-sized capability from the brief's
 /// table; what a capability shows (masked or full, name and city only) is decided by the
@@ -215,6 +230,18 @@ mod tests {
         assert!(!Access::Capability(Capability::OperateSystem).allows_anonymous());
         assert!(!Access::Capability(Capability::OperateSystem).allows_role(Role::Support));
         assert!(Access::Capability(Capability::OperateSystem).allows_role(Role::Engineer));
+    }
+
+    #[test]
+    fn ac_5_accounts_without_a_login_for_90_days_are_unused() {
+        let day = Duration::from_secs(24 * 60 * 60);
+        let created = Timestamp::from_unix_micros(0);
+        let at = |days: u32| created.saturating_add(day * days);
+        assert!(!is_unused(None, created, at(89)));
+        assert!(is_unused(None, created, at(90)));
+        assert!(!is_unused(Some(at(10)), created, at(99)));
+        assert!(is_unused(Some(at(10)), created, at(100)));
+        assert!(!is_unused(Some(at(200)), created, at(250)));
     }
 
     #[test]

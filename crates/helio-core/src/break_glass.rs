@@ -32,7 +32,9 @@ impl GrantLength {
     #[must_use]
     pub fn from_minutes(minutes: u32) -> Option<Self> {
         let asked = Duration::from_secs(u64::from(minutes) * 60);
-        (MIN_GRANT..=MAX_GRANT).contains(&asked).then_some(Self(minutes))
+        (MIN_GRANT..=MAX_GRANT)
+            .contains(&asked)
+            .then_some(Self(minutes))
     }
 
     /// The minutes asked for.
@@ -218,7 +220,10 @@ mod tests {
             GrantLength::from_minutes(60).map(GrantLength::duration),
             Some(MAX_GRANT)
         );
-        assert_eq!(GrantLength::from_minutes(5).map(GrantLength::minutes), Some(5));
+        assert_eq!(
+            GrantLength::from_minutes(5).map(GrantLength::minutes),
+            Some(5)
+        );
     }
 
     #[test]
@@ -262,13 +267,21 @@ mod tests {
         assert_eq!(open.status(at(1_999)), GrantStatus::Active(at(2_000)));
         assert!(open.status(at(1_999)).allows_access());
         assert_eq!(open.status(at(2_000)), GrantStatus::Expired);
-        assert!(!grant(GrantDecision::Approved, None).status(at(0)).allows_access());
+        assert!(
+            !grant(GrantDecision::Approved, None)
+                .status(at(0))
+                .allows_access()
+        );
         for closed in [
             GrantDecision::Pending,
             GrantDecision::Refused,
             GrantDecision::Ended,
         ] {
-            assert!(!grant(closed, Some(at(2_000))).status(at(1_500)).allows_access());
+            assert!(
+                !grant(closed, Some(at(2_000)))
+                    .status(at(1_500))
+                    .allows_access()
+            );
         }
     }
 

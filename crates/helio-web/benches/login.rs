@@ -34,6 +34,7 @@ use helio_web::services::mfa::MfaService;
 use helio_web::services::operations::Operations;
 use helio_web::services::passkeys::Passkeys;
 use helio_web::services::sessions::{SessionSettings, Sessions};
+use helio_web::services::staff_admin::StaffAdmin;
 use helio_web::services::{keyring, mail};
 use helio_web::{AppServices, AppState, ConnectionInfo, HttpSettings};
 use tower::ServiceExt;
@@ -109,6 +110,12 @@ async fn main() {
                 store.clone(),
                 Arc::clone(&keys),
                 Arc::new(BlindIndexer::new(&index)),
+                Arc::clone(&clock),
+            ),
+            staff_admin: StaffAdmin::new(
+                accounts.clone(),
+                store.clone(),
+                Arc::clone(&keys),
                 Arc::clone(&clock),
             ),
             operations: Operations::new(store.clone(), "mode = \"dev\"\n"),

@@ -19,7 +19,9 @@ use crate::auth::SignedIn;
 use crate::layout::SignedInLayout;
 use crate::render::{html, rendered};
 use crate::services::audit_log::Actor;
-use crate::services::back_office::{BackOfficeError, CustomerCard, RevealedData};
+use crate::services::back_office::{
+    BackOfficeError, ContactCorrection, CustomerCard, RevealedData,
+};
 use crate::{AppState, ClientInfo, RequestId, RouteTable, WebError};
 
 pub(crate) fn routes() -> RouteTable {
@@ -54,10 +56,11 @@ pub(crate) fn routes() -> RouteTable {
             manage,
             change_post(Change::ResetSecondFactors),
         )
+        .post("/staff/customers/{id}/contact", manage, view_contact_post)
 }
 
 /// The acting staff member, from the session the guard admitted.
-pub(crate) struct StaffActor(Actor);
+pub(crate) struct StaffActor(pub(crate) Actor);
 
 impl<S: Send + Sync> FromRequestParts<S> for StaffActor {
     type Rejection = WebError;
@@ -156,15 +159,21 @@ pub(crate) struct SearchInput {
 #[serde(deny_unknown_fields)]
 pub(crate) struct ReasonInput {
     #[serde(default)]
-    reason: String,
+    pub(crate) reason: String,
 }
 
 fn customer_id(text: &str) -> Result<AccountId, WebError> {
     AccountId::parse(text).ok_or(WebError::NotFound)
 }
 
-fn failure(error: BackOfficeError) -> WebError {
+pub(crate) fn failure(error: BackOfficeError) -> WebError {
     match error {
+        BackOfficeError::OwnRequest => {
+            WebError::Forbidden("Nobody decides their own request; another admin must.")
+        }
+        BackOfficeError::GrantClosed => WebError::Forbidden(
+            "This break-glass grant is not open (waiting, refused, ended or expired). Ask again if you still need the record.",
+        ),
         BackOfficeError::Forbidden => {
             WebError::Forbidden("Your account does not have access to this.")
         }
@@ -274,6 +283,50 @@ async fn view_reveal_post(
             layout,
         })?
         .into_response()),
+        Err(BackOfficeError::Invalid(fields)) => Ok(rendered(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            customer_page(
+                &state,
+                &actor,
+                id,
+                fields.first().map(|f| f.message),
+                layout,
+            )
+            .await?,
+        )),
+        Err(other) => Err(failure(other)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ContactInput {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn view_contact_post(
+    State(state): State<AppState>,
+    StaffActor(actor): StaffActor,
+    layout: SignedInLayout,
+    Path(id): Path<String>,
+    Form(input): Form<ContactInput>,
+) -> Result<Response, WebError> {
+    let id = customer_id(&id)?;
+    let correction = ContactCorrection {
+        email: Some(input.email.as_str()),
+        phone: Some(input.phone.as_str()),
+    };
+    match state
+        .back_office()
+        .correct_contact(&actor, id, correction, &input.reason)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/staff/customers/{id}")).into_response()),
         Err(BackOfficeError::Invalid(fields)) => Ok(rendered(
             StatusCode::UNPROCESSABLE_ENTITY,
             customer_page(

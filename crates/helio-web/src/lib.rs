@@ -10,6 +10,7 @@ mod api_session;
 mod assets;
 mod auth;
 mod back_office;
+mod break_glass;
 mod client;
 mod cookies;
 mod csrf;
@@ -37,6 +38,7 @@ pub mod services;
 mod session_script;
 mod settings;
 mod signup;
+mod staff_admin;
 mod state;
 
 pub use client::{ClientInfo, ConnectionInfo};
@@ -65,7 +67,9 @@ pub fn route_table() -> RouteTable {
         .merge(not_me::routes())
         .merge(password_change::routes())
         .merge(back_office::routes())
+        .merge(break_glass::routes())
         .merge(operations::routes())
+        .merge(staff_admin::routes())
 }
 
 /// The complete application: every route behind the hardened middleware stack.

@@ -100,11 +100,30 @@ struct AccountPage<'a> {
     sessions: Vec<SessionRow>,
     passkeys: Vec<PasskeyRow>,
     activity: Vec<ActivityRow>,
-    /// Whether the role finds customers in the back office.
-    back_office: bool,
-    /// Whether the role sees the operations page.
-    operations: bool,
+    /// The back-office pages the role reaches, as (address, label).
+    staff_links: Vec<(&'static str, &'static str)>,
 }
+
+/// The back office's entry pages and the capability each needs: the account page links the
+/// ones the viewer's role holds, by the permission table.
+const STAFF_PAGES: [(helio_core::access::Capability, &str, &str); 5] = {
+    use helio_core::access::Capability as C;
+    [
+        (C::SearchCustomers, "/staff/customers", "Find a customer"),
+        (C::OperateSystem, "/ops", "Operations"),
+        (
+            C::RequestBreakGlass,
+            "/staff/break-glass",
+            "Break-glass access",
+        ),
+        (
+            C::ApproveBreakGlass,
+            "/admin/approvals",
+            "Pending approvals",
+        ),
+        (C::ManageStaff, "/admin/staff", "Staff and access review"),
+    ]
+};
 
 /// An entry of the account's security activity as the page lists it.
 struct ActivityRow {
@@ -312,14 +331,11 @@ async fn view_account_get(
             .map_err(WebError::internal)?,
         passkeys,
         activity,
-        back_office: helio_core::access::permits(
-            who.role,
-            helio_core::access::Capability::SearchCustomers,
-        ),
-        operations: helio_core::access::permits(
-            who.role,
-            helio_core::access::Capability::OperateSystem,
-        ),
+        staff_links: STAFF_PAGES
+            .iter()
+            .filter(|(capability, _, _)| helio_core::access::permits(who.role, *capability))
+            .map(|(_, href, label)| (*href, *label))
+            .collect(),
     })
 }
 

@@ -12,6 +12,7 @@ use crate::services::mfa::MfaService;
 use crate::services::operations::Operations;
 use crate::services::passkeys::Passkeys;
 use crate::services::sessions::Sessions;
+use crate::services::staff_admin::StaffAdmin;
 
 /// The application services the routes call, built once at start.
 #[derive(Debug, Clone)]
@@ -30,6 +31,8 @@ pub struct AppServices {
     pub back_office: BackOffice,
     /// What the operations page shows.
     pub operations: Operations,
+    /// The admins' staff tools and access review.
+    pub staff_admin: StaffAdmin,
 }
 
 /// Shared application state. Cheap to clone.
@@ -73,6 +76,10 @@ impl AppState {
 
     pub(crate) fn back_office(&self) -> &BackOffice {
         &self.services.back_office
+    }
+
+    pub(crate) fn staff_admin(&self) -> &StaffAdmin {
+        &self.services.staff_admin
     }
 
     pub(crate) fn operations(&self) -> &Operations {

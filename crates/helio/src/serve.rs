@@ -25,6 +25,7 @@ use helio_web::services::operations::Operations;
 use helio_web::services::partners::PartnerService;
 use helio_web::services::passkeys::Passkeys;
 use helio_web::services::sessions::{self, Sessions};
+use helio_web::services::staff_admin::StaffAdmin;
 use helio_web::{AppServices, AppState};
 use secrecy::ExposeSecret as _;
 use tokio::net::TcpListener;
@@ -255,6 +256,12 @@ async fn application(
         delivery,
         Duration::from_secs(if settings.mode == Mode::Dev { 1 } else { 5 }),
     ));
+    let staff_admin = StaffAdmin::new(
+        services.accounts.clone(),
+        store.clone(),
+        Arc::clone(&services.keys),
+        Arc::new(SystemClock),
+    );
     Ok(AppState::new(
         store.clone(),
         settings.http.clone(),
@@ -269,6 +276,7 @@ async fn application(
             mfa: services.mfa,
             passkeys: services.passkeys,
             back_office: services.back_office,
+            staff_admin,
             operations: Operations::new(
                 store.clone(),
                 &crate::config::Report::new(settings).to_string(),

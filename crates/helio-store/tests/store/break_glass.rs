@@ -38,7 +38,10 @@ async fn ac_5_one_decision_per_request_never_by_its_requester(store: Store) {
     assert_eq!(grants.by_id(asked.id).await.unwrap(), Some(asked.clone()));
     assert_eq!(grants.pending_since(T0, 10).await.unwrap(), [asked.clone()]);
     assert!(
-        !grants.approve(asked.id, engineer, later, until).await.unwrap(),
+        !grants
+            .approve(asked.id, engineer, later, until)
+            .await
+            .unwrap(),
         "the requester cannot approve, even past the service"
     );
     assert!(grants.approve(asked.id, admin, later, until).await.unwrap());
@@ -50,7 +53,10 @@ async fn ac_5_one_decision_per_request_never_by_its_requester(store: Store) {
     assert_eq!(approved.expires_at, Some(until));
     assert!(grants.pending_since(T0, 10).await.unwrap().is_empty());
 
-    assert!(!grants.end(asked.id, until).await.unwrap(), "already expired");
+    assert!(
+        !grants.end(asked.id, until).await.unwrap(),
+        "already expired"
+    );
     assert!(grants.end(asked.id, later).await.unwrap());
     assert!(!grants.end(asked.id, later).await.unwrap());
     assert_eq!(
@@ -60,8 +66,18 @@ async fn ac_5_one_decision_per_request_never_by_its_requester(store: Store) {
 
     let refused = request(engineer);
     grants.insert(&refused).await.unwrap();
-    assert!(grants.refuse(refused.id, admin, later, "use the logs").await.unwrap());
-    assert!(!grants.approve(refused.id, admin, later, until).await.unwrap());
+    assert!(
+        grants
+            .refuse(refused.id, admin, later, "use the logs")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !grants
+            .approve(refused.id, admin, later, until)
+            .await
+            .unwrap()
+    );
     assert!(!grants.end(refused.id, later).await.unwrap());
     let stored = grants.by_id(refused.id).await.unwrap().unwrap();
     assert_eq!(stored.refusal.as_deref(), Some("use the logs"));

@@ -935,6 +935,32 @@ impl Accounts {
         ))
     }
 
+    /// Invites a staff member from the admin pages: as [`Self::create_staff`], but the link
+    /// goes to the invitee's mailbox, so the admin who invites never holds it.
+    pub async fn invite_staff(
+        &self,
+        email: &str,
+        name: &str,
+        role: Role,
+    ) -> Result<AccountId, AccountError> {
+        let (id, link) = self.create_staff(email, name, role).await?;
+        let to = Email::parse(email).map_err(|_| AccountError::Unreadable)?;
+        mail::enqueue(
+            &self.store,
+            &self.keys.current(),
+            Mail {
+                kind: "staff_invitation",
+                to,
+                subject: "You are invited to Helio's back office",
+                body: format!(
+                    "An administrator invited you to Helio as {role}.\n\nChoose your password here (the link works once, for 72 hours):\n{link}\n\nAt your first login you will also set up two-step verification (an authenticator app or a passkey).\n"
+                ),
+            },
+        )
+        .await?;
+        Ok(id)
+    }
+
     /// Invites an installer as a member of `crew`: the account is created with no password,
     /// in the crew, and the invitation link goes to the installer's mailbox (never to the
     /// person who invited them). Returns the new account's ID.

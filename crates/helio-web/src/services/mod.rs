@@ -16,3 +16,4 @@ pub mod partners;
 pub mod passkeys;
 pub mod rotation;
 pub mod sessions;
+pub mod staff_admin;

@@ -69,7 +69,10 @@ async fn ac_1_every_route_serves_exactly_the_roles_the_table_allows(store: Store
         let Access::Capability(capability) = entry.access else {
             continue;
         };
-        let path = entry.path.replace("{id}", &target.to_string());
+        let path = entry.path.replace("{id}", &target.to_string()).replace(
+            "{grant}",
+            &helio_core::break_glass::GrantId::random().to_string(),
+        );
         for (role, session) in &sessions {
             let request = if entry.method == "GET" {
                 get_with_session(&path, session)

@@ -11,6 +11,7 @@ mod accounts;
 mod activity;
 mod api_sessions;
 mod back_office;
+mod break_glass;
 mod checklist;
 mod errors;
 mod headers;

@@ -58,9 +58,81 @@ const REVIEWED_PUBLIC_ROUTES: &[(&str, &str)] = &[
 const REVIEWED_RULES: &[(&str, &str, Access)] = {
     use Access::{LoginInProgress, MfaChallenge, MfaEnrolment, SignedIn};
     use helio_core::access::Capability::{
-        ManageCustomerAccounts, OperateSystem, RevealPersonalData, SearchCustomers,
+        ApproveBreakGlass, ManageCustomerAccounts, ManageStaff, OperateSystem, RequestBreakGlass,
+        RevealPersonalData, SearchCustomers,
     };
     &[
+        (
+            "POST",
+            "/staff/customers/{id}/contact",
+            Access::Capability(ManageCustomerAccounts),
+        ),
+        (
+            "GET",
+            "/staff/break-glass",
+            Access::Capability(RequestBreakGlass),
+        ),
+        (
+            "POST",
+            "/staff/break-glass",
+            Access::Capability(RequestBreakGlass),
+        ),
+        (
+            "GET",
+            "/staff/break-glass/{grant}",
+            Access::Capability(RequestBreakGlass),
+        ),
+        (
+            "POST",
+            "/staff/break-glass/{grant}/end",
+            Access::Capability(RequestBreakGlass),
+        ),
+        (
+            "GET",
+            "/admin/approvals",
+            Access::Capability(ApproveBreakGlass),
+        ),
+        (
+            "POST",
+            "/admin/approvals/{grant}/approve",
+            Access::Capability(ApproveBreakGlass),
+        ),
+        (
+            "POST",
+            "/admin/approvals/{grant}/refuse",
+            Access::Capability(ApproveBreakGlass),
+        ),
+        (
+            "GET",
+            "/admin/break-glass/{grant}",
+            Access::Capability(ApproveBreakGlass),
+        ),
+        ("GET", "/admin/staff", Access::Capability(ManageStaff)),
+        (
+            "POST",
+            "/admin/staff/invite",
+            Access::Capability(ManageStaff),
+        ),
+        (
+            "POST",
+            "/admin/staff/disable-unused",
+            Access::Capability(ManageStaff),
+        ),
+        (
+            "POST",
+            "/admin/staff/{id}/role",
+            Access::Capability(ManageStaff),
+        ),
+        (
+            "POST",
+            "/admin/staff/{id}/disable",
+            Access::Capability(ManageStaff),
+        ),
+        (
+            "POST",
+            "/admin/staff/{id}/enable",
+            Access::Capability(ManageStaff),
+        ),
         ("GET", "/ops", Access::Capability(OperateSystem)),
         (
             "GET",

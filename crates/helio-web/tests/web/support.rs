@@ -24,6 +24,7 @@ use helio_web::services::mfa::MfaService;
 use helio_web::services::operations::Operations;
 use helio_web::services::passkeys::Passkeys;
 use helio_web::services::sessions::{SessionSettings, Sessions};
+use helio_web::services::staff_admin::StaffAdmin;
 use helio_web::{AppServices, AppState, ConnectionInfo, HttpSettings};
 use tower::ServiceExt;
 use tracing_subscriber::fmt::MakeWriter;
@@ -176,6 +177,12 @@ async fn build(
                 Arc::clone(&clock) as Arc<dyn Clock>,
             ),
             operations: Operations::new(store.clone(), TEST_CONFIGURATION_REPORT),
+            staff_admin: StaffAdmin::new(
+                accounts.clone(),
+                store.clone(),
+                Arc::clone(&keys),
+                Arc::clone(&clock) as Arc<dyn Clock>,
+            ),
         },
     ));
     TestApp {
@@ -400,6 +407,17 @@ pub(crate) fn post_with_session(path: &str, id: &str, fields: &[(&str, &str)]) -
 
 impl TestApp {
     /// The ID of the account registered under `email`.
+    /// The back office's service over this deployment, for rules no page can reach (an
+    /// admin deciding a request they made themselves).
+    pub(crate) fn back_office(&self) -> BackOffice {
+        BackOffice::new(
+            self.store.clone(),
+            Arc::clone(&self.keys),
+            Arc::new(BlindIndexer::new(&MasterKey::from_bytes(self.master.index))),
+            Arc::clone(&self.clock) as Arc<dyn Clock>,
+        )
+    }
+
     pub(crate) async fn account_id(&self, email: &str) -> helio_core::account::AccountId {
         let indexer = BlindIndexer::new(&MasterKey::from_bytes(self.master.index));
         let email = helio_core::values::Email::parse(email).unwrap();

@@ -7,7 +7,7 @@ use helio_core::activity::ActivityKind;
 use helio_core::role::Role;
 use helio_core::session::EndReason;
 use helio_core::values::{Email, FieldError};
-use helio_store::ActivityOrigin;
+use helio_store::{AccountRecord, ActivityOrigin};
 
 use super::{AccountError, Accounts};
 
@@ -29,6 +29,17 @@ fn refused(message: &'static str) -> AccountError {
     }])
 }
 
+fn require_staff_role(to: Role) -> Result<(), AccountError> {
+    if to.is_staff() {
+        Ok(())
+    } else {
+        Err(AccountError::Invalid(vec![FieldError {
+            field: "role",
+            message: "Staff roles are support, sales, engineer and admin.",
+        }]))
+    }
+}
+
 impl Accounts {
     /// Gives the staff account at `email` the staff role `to` and ends its sessions.
     /// Customers and installers are never made staff this way, nor staff made customers.
@@ -37,12 +48,7 @@ impl Accounts {
         email: &str,
         to: Role,
     ) -> Result<RoleChanged, AccountError> {
-        if !to.is_staff() {
-            return Err(AccountError::Invalid(vec![FieldError {
-                field: "role",
-                message: "Staff roles are support, sales, engineer and admin.",
-            }]));
-        }
+        require_staff_role(to)?;
         let email = Email::parse(email).map_err(|error| AccountError::Invalid(vec![error]))?;
         let Some(record) = self
             .store
@@ -54,6 +60,28 @@ impl Accounts {
                 "There is no staff account with this email address.",
             ));
         };
+        self.change_role_of(record, to).await
+    }
+
+    /// Gives the staff account `id` the staff role `to` and ends its sessions (the admin
+    /// pages, which name accounts by ID).
+    pub async fn change_staff_role_of(
+        &self,
+        id: AccountId,
+        to: Role,
+    ) -> Result<RoleChanged, AccountError> {
+        require_staff_role(to)?;
+        let Some(record) = self.store.accounts().by_id(id).await? else {
+            return Err(refused("There is no staff account with this ID."));
+        };
+        self.change_role_of(record, to).await
+    }
+
+    async fn change_role_of(
+        &self,
+        record: AccountRecord,
+        to: Role,
+    ) -> Result<RoleChanged, AccountError> {
         if !record.role.is_staff() {
             return Err(refused("This account is not a staff account."));
         }

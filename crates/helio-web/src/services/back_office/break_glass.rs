@@ -5,6 +5,8 @@
 //! The object-level check (this engineer's grant, open now, for this customer) is here and
 //! nowhere else.
 
+use std::time::Duration;
+
 use helio_core::access::Capability;
 use helio_core::account::{AccountId, AccountStatus};
 use helio_core::audit::{AuditAction, Reason};
@@ -53,6 +55,8 @@ pub struct BrokenGlass {
     pub grant: GrantSummary,
     /// When access ends.
     pub until: Timestamp,
+    /// How long until then (for the page to leave by itself).
+    pub left: Duration,
     /// The customer's personal data.
     pub data: RevealedData,
     /// Active, unverified or locked.
@@ -232,7 +236,8 @@ impl BackOffice {
         if record.requester != actor.account {
             return Err(BackOfficeError::NotFound);
         }
-        let GrantStatus::Active(until) = rules(&record).status(self.clock.now()) else {
+        let now = self.clock.now();
+        let GrantStatus::Active(until) = rules(&record).status(now) else {
             return Err(BackOfficeError::GrantClosed);
         };
         let subject = record.subject;
@@ -265,6 +270,9 @@ impl BackOffice {
                 .recent(subject, ACTIVITY_LIMIT)
                 .await?,
             until,
+            left: Duration::from_micros(
+                u64::try_from(until.unix_micros().saturating_sub(now.unix_micros())).unwrap_or(0),
+            ),
             grant: self.summary(record).await?,
         })
     }
@@ -307,7 +315,10 @@ impl BackOffice {
         let grants = self.store.break_glass();
         let pending = grants.pending_since(since, LIST_LIMIT).await?;
         let recent = grants.recent(LIST_LIMIT).await?;
-        Ok((self.summaries(pending).await?, self.summaries(recent).await?))
+        Ok((
+            self.summaries(pending).await?,
+            self.summaries(recent).await?,
+        ))
     }
 
     /// Approves or refuses a waiting request. Never the actor's own (maker-checker), and
@@ -332,8 +343,8 @@ impl BackOffice {
         let grants = self.store.break_glass();
         let (done, action, reason) = match decision {
             Decision::Approve => {
-                let length = GrantLength::from_minutes(record.minutes)
-                    .ok_or(BackOfficeError::Unreadable)?;
+                let length =
+                    GrantLength::from_minutes(record.minutes).ok_or(BackOfficeError::Unreadable)?;
                 let until = now.saturating_add(length.duration());
                 (
                     grants.approve(id, actor.account, now, until).await?,

@@ -115,7 +115,9 @@ impl BackOffice {
         updated.address_ct = address
             .as_deref()
             .map(|a| cipher.encrypt(a, field(&id, "address")));
-        updated.city_ct = city.as_deref().map(|c| cipher.encrypt(c, field(&id, "city")));
+        updated.city_ct = city
+            .as_deref()
+            .map(|c| cipher.encrypt(c, field(&id, "city")));
         updated.data_key_version = cipher.current_version();
         updated.updated_at = self.clock.now();
         match self
