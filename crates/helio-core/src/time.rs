@@ -4,6 +4,7 @@
 //! epoch), so there is no time-zone or column-type difference between MySQL and SQLite to get
 //! wrong, and ordering is a plain integer comparison.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
@@ -47,15 +48,39 @@ impl Timestamp {
 pub trait Clock: Send + Sync + std::fmt::Debug {
     /// The current instant.
     fn now(&self) -> Timestamp;
+
+    /// Now, but strictly after every instant this clock gave out here before, so records of
+    /// one request (a failure, then the lock it caused) keep their order even within one
+    /// microsecond. Each clock keeps its own order ([`ordered_after`]).
+    fn next_ordered(&self) -> Timestamp;
+}
+
+/// `now`, or just after the latest instant `last` holds if that is not earlier, and `last`
+/// moved to the result: the ordering behind [`Clock::next_ordered`].
+pub fn ordered_after(last: &AtomicI64, now: Timestamp) -> Timestamp {
+    let now = now.unix_micros();
+    let previous = last
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |latest| {
+            Some(now.max(latest.saturating_add(1)))
+        })
+        .unwrap_or(now);
+    Timestamp::from_unix_micros(now.max(previous.saturating_add(1)))
 }
 
 /// The system clock.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
+/// The latest instant the system clock gave out in order, in microseconds.
+static SYSTEM_LAST_ORDERED: AtomicI64 = AtomicI64::new(0);
+
 impl Clock for SystemClock {
     fn now(&self) -> Timestamp {
         Timestamp::now()
+    }
+
+    fn next_ordered(&self) -> Timestamp {
+        ordered_after(&SYSTEM_LAST_ORDERED, Timestamp::now())
     }
 }
 
@@ -63,6 +88,20 @@ impl Clock for SystemClock {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn ordered_instants_strictly_increase_even_when_the_clock_stands_still() {
+        let last = AtomicI64::new(0);
+        let now = Timestamp::from_unix_micros(1_000);
+        let first = ordered_after(&last, now);
+        let second = ordered_after(&last, now);
+        assert_eq!(first, now);
+        assert!(second > first);
+        assert_eq!(
+            ordered_after(&last, Timestamp::from_unix_micros(5_000)),
+            Timestamp::from_unix_micros(5_000)
+        );
+    }
 
     #[test]
     fn now_is_after_2020() {

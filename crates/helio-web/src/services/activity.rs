@@ -2,7 +2,6 @@
 //! account as it happens, and the account page and API list it for the owner.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use helio_core::account::AccountId;
@@ -22,27 +21,11 @@ pub struct Activity {
     clock: Arc<dyn Clock>,
 }
 
-/// The instant of the latest entry this process recorded, in microseconds.
-static LAST_RECORDED: AtomicI64 = AtomicI64::new(0);
-
 impl Activity {
     /// The service over the store.
     #[must_use]
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
         Self { store, clock }
-    }
-
-    /// Now, but strictly after every entry this process recorded before, so entries of one
-    /// request (a failure, then the lock it caused) keep their order even within one
-    /// microsecond.
-    fn next_instant(&self) -> Timestamp {
-        let now = self.clock.now().unix_micros();
-        let previous = LAST_RECORDED
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |last| {
-                Some(now.max(last.saturating_add(1)))
-            })
-            .unwrap_or(now);
-        Timestamp::from_unix_micros(now.max(previous.saturating_add(1)))
     }
 
     /// Appends one entry for `account`. A failure fails the operation it belongs to: nothing
@@ -55,7 +38,13 @@ impl Activity {
     ) -> Result<(), StoreError> {
         self.store
             .activity()
-            .record(random_bytes(), account, kind, origin, self.next_instant())
+            .record(
+                random_bytes(),
+                account,
+                kind,
+                origin,
+                self.clock.next_ordered(),
+            )
             .await
     }
 

@@ -32,5 +32,6 @@ mod server;
 mod session_pages;
 mod sessions;
 mod smtp;
+mod staff_admin;
 mod support;
 mod throttle;

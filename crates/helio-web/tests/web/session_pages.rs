@@ -63,6 +63,37 @@ async fn sm_20_every_signed_in_page_offers_logout(store: Store) {
 
     let customer = app.account_id(EMAIL).await;
     let mut staff = std::collections::HashMap::new();
+    // An open break-glass grant, for the pages that show one.
+    for role in [Role::Engineer, Role::Admin] {
+        let email = format!("{role}@helio.example");
+        staff.insert(role, app.signed_in_as(&email, role).await);
+    }
+    let asked = send(
+        &app.router,
+        post_with_session(
+            "/staff/break-glass",
+            &staff[&Role::Engineer],
+            &[
+                ("customer", &customer.to_string()),
+                ("reason", "INC-1 layout check"),
+                ("minutes", "10"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(asked.status, 303);
+    let grant = dump(&app.store, "SELECT id FROM break_glass_grants").await;
+    let grant = helio_core::break_glass::GrantId::from_bytes(grant[..16].try_into().unwrap());
+    let approved = send(
+        &app.router,
+        post_with_session(
+            &format!("/admin/approvals/{grant}/approve"),
+            &staff[&Role::Admin],
+            &[],
+        ),
+    )
+    .await;
+    assert_eq!(approved.status, 303);
     let mut walked = 0;
     for entry in helio_web::route_table().entries() {
         if entry.method != "GET"
@@ -71,10 +102,13 @@ async fn sm_20_every_signed_in_page_offers_logout(store: Store) {
         {
             continue;
         }
-        let path = entry.path.replace(
-            "/staff/customers/{id}",
-            &format!("/staff/customers/{customer}"),
-        );
+        let path = entry
+            .path
+            .replace(
+                "/staff/customers/{id}",
+                &format!("/staff/customers/{customer}"),
+            )
+            .replace("{grant}", &grant.to_string());
         assert!(!path.contains('{'), "teach this test {}", entry.path);
         let (session, logout) = match entry.access {
             Access::SignedIn | Access::MfaEnrolment => (full.clone(), "/logout"),

@@ -40,9 +40,10 @@ pub(crate) struct TestApp {
     master: TestKeys,
 }
 
-/// A clock tests move by hand.
+/// A clock tests move by hand; it keeps its own order of records, so a test moving its
+/// clock far ahead does not date another test's records.
 #[derive(Debug)]
-pub(crate) struct ManualClock(AtomicI64);
+pub(crate) struct ManualClock(AtomicI64, AtomicI64);
 
 impl ManualClock {
     pub(crate) fn advance(&self, by: Duration) {
@@ -54,6 +55,10 @@ impl ManualClock {
 impl Clock for ManualClock {
     fn now(&self) -> Timestamp {
         Timestamp::from_unix_micros(self.0.load(Ordering::SeqCst))
+    }
+
+    fn next_ordered(&self) -> Timestamp {
+        helio_core::time::ordered_after(&self.1, self.now())
     }
 }
 
@@ -125,7 +130,10 @@ async fn build(
     let keys = Keyring::load(store.clone(), MasterKey::from_bytes(master.kek))
         .await
         .unwrap();
-    let clock = Arc::new(ManualClock(AtomicI64::new(Timestamp::now().unix_micros())));
+    let clock = Arc::new(ManualClock(
+        AtomicI64::new(Timestamp::now().unix_micros()),
+        AtomicI64::new(0),
+    ));
     let accounts = Accounts::new(
         store.clone(),
         Arc::clone(&keys),
