@@ -101,3 +101,53 @@ impl AuditLog {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use helio_core::time::SystemClock;
+    use helio_store::testing::TestDb;
+
+    use super::*;
+
+    /// LM-1: an action that needs a reason is never recorded without one, and only the
+    /// complete entry reaches the trail.
+    #[tokio::test]
+    async fn lm_1_an_action_needing_a_reason_is_not_recorded_without_one() {
+        let db = TestDb::sqlite().await;
+        let log = AuditLog::new(db.store().clone(), Arc::new(SystemClock));
+        let actor = Actor {
+            account: AccountId::random(),
+            role: Role::Support,
+            network: "203.0.113.0/24".to_owned(),
+            request_id: "r-1".to_owned(),
+        };
+        let subject = AccountId::random();
+        let refused = log
+            .record(
+                &actor,
+                Audited::on(AuditAction::PersonalDataRevealed, subject, None),
+            )
+            .await;
+        assert!(matches!(refused, Err(AuditError::ReasonMissing(_))));
+        assert!(
+            db.store()
+                .audit_trail()
+                .about(subject, 5)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let reason = Reason::parse("ticket 9").unwrap();
+        log.record(
+            &actor,
+            Audited::on(AuditAction::PersonalDataRevealed, subject, Some(&reason)),
+        )
+        .await
+        .unwrap();
+        let stored = db.store().audit_trail().about(subject, 5).await.unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].reason.as_deref(), Some("ticket 9"));
+        assert_eq!(stored[0].seen_from.as_deref(), Some("203.0.113.0/24"));
+        db.finish().await;
+    }
+}

@@ -554,7 +554,119 @@ async fn in_2_hostile_back_office_input_gets_a_clear_4xx_and_changes_nothing(sto
     }
 }
 
+/// AC-3, CR-3: support correct a customer's email and phone for a reason: the row is sealed
+/// again under the current data key with fresh blind indexes (searchable by the new values,
+/// not the old), the owner is told at both addresses and in their activity, the audit entry
+/// holds the reason and never the values; a taken address or a bad value changes nothing.
+async fn ac_3_support_correct_contact_data_and_the_owner_is_told(store: Store) {
+    let app = test_app(store).await;
+    customer(&app).await;
+    app.verified_customer("Otra Persona", "otra@example.com", PASSWORD)
+        .await;
+    let support = app
+        .signed_in_as("vera.gil@helio.example", Role::Support)
+        .await;
+    let id = app.account_id(EMAIL).await;
+    let correct = |fields: &[(&str, &str)]| {
+        post_with_session(&format!("/staff/customers/{id}/contact"), &support, fields)
+    };
+    let newer = app.keys.add_version().await.unwrap();
+    for fields in [
+        vec![("email", ""), ("phone", ""), ("reason", "ticket 5001")],
+        vec![("email", "not an email"), ("reason", "ticket 5001")],
+        vec![("phone", "12"), ("reason", "ticket 5001")],
+        vec![("email", "marina.new@example.com"), ("reason", "")],
+        vec![("email", "otra@example.com"), ("reason", "ticket 5001")],
+    ] {
+        let answer = send(&app.router, correct(&fields)).await;
+        assert_eq!(answer.status, 422, "{fields:?}");
+    }
+    assert_eq!(
+        search(&app, &support, EMAIL)
+            .await
+            .body
+            .matches("Marina Soler")
+            .count(),
+        1
+    );
+    let corrected = send(
+        &app.router,
+        correct(&[
+            ("email", "Marina.New@Example.com"),
+            ("phone", "+34 699 88 77 66"),
+            ("reason", "ticket 5002: typo at sign-up, identity checked"),
+        ]),
+    )
+    .await;
+    assert_eq!(corrected.status, 303, "{}", corrected.body);
+    assert!(
+        !search(&app, &support, EMAIL)
+            .await
+            .body
+            .contains("Marina Soler")
+    );
+    assert!(
+        search(&app, &support, "marina.new@example.com")
+            .await
+            .body
+            .contains("Marina Soler")
+    );
+    assert!(
+        search(&app, &support, "+34699887766")
+            .await
+            .body
+            .contains("Marina Soler")
+    );
+    assert!(
+        !search(&app, &support, PHONE)
+            .await
+            .body
+            .contains("Marina Soler")
+    );
+    let version = dump(&app.store, "SELECT data_key_version FROM accounts WHERE role = 'customer' AND email_bidx IS NOT NULL AND phone_bidx IS NOT NULL").await;
+    assert_eq!(
+        String::from_utf8_lossy(&version).trim_end_matches('\0'),
+        newer.get().to_string(),
+        "the whole row under the current key"
+    );
+    let stored = dump(
+        &app.store,
+        "SELECT email_ct, name_ct, phone_ct FROM accounts",
+    )
+    .await;
+    assert!(
+        !String::from_utf8_lossy(&stored).contains("marina.new"),
+        "encrypted"
+    );
+    let mail = app.sent_mail().await;
+    for to in [EMAIL, "marina.new@example.com"] {
+        assert!(
+            mail.iter()
+                .any(|m| m.to == to && m.kind == "contact_corrected"),
+            "{to} told"
+        );
+    }
+    let session = session_cookie(&log_in_form(&app, "marina.new@example.com", PASSWORD).await);
+    let page = send(&app.router, get_with_session("/account", &session)).await;
+    assert!(
+        page.body
+            .contains("Helio support corrected your email or phone")
+    );
+    let trail = audit_actions(&app).await;
+    assert_eq!(
+        trail.matches("contact_data_corrected").count(),
+        1,
+        "{trail}"
+    );
+    assert!(trail.contains("ticket 5002"));
+    assert!(
+        !trail.contains("marina.new") && !trail.contains("699"),
+        "no values in the trail"
+    );
+}
+
 helio_store::dual_backend_tests!(
+    ac_3_support_correct_contact_data_and_the_owner_is_told,
     in_2_hostile_back_office_input_gets_a_clear_4xx_and_changes_nothing,
     ac_4_the_operations_page_is_for_engineers_and_admins_only,
     ac_1_every_route_serves_exactly_the_roles_the_table_allows,

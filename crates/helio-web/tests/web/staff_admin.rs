@@ -216,6 +216,14 @@ async fn ac_5_role_changes_and_disabling_apply_at_once_and_never_to_oneself(stor
     )
     .await;
     assert_eq!(disabled.status, 303);
+    let ends = dump(&app.store, "SELECT end_reason FROM sessions").await;
+    assert_eq!(
+        String::from_utf8_lossy(&ends)
+            .matches("ended_by_staff")
+            .count(),
+        1,
+        "the engineer's session was ended, not merely refused"
+    );
     assert_eq!(
         send(&app.router, get_with_session("/ops", &engineer))
             .await
