@@ -123,6 +123,12 @@ impl Store {
         crate::BreakGlassGrants::new(&self.pool)
     }
 
+    /// The counts of the operations page.
+    #[must_use]
+    pub fn operations_summary(&self) -> crate::OperationsSummary<'_> {
+        crate::OperationsSummary::new(&self.pool)
+    }
+
     /// Each account's security activity.
     #[must_use]
     pub fn activity(&self) -> crate::AccountActivity<'_> {

@@ -118,7 +118,7 @@ async fn main() {
                 Arc::clone(&keys),
                 Arc::clone(&clock),
             ),
-            operations: Operations::new(store.clone(), "mode = \"dev\"\n"),
+            operations: Operations::new(store.clone(), "mode = \"dev\"\n", Arc::clone(&clock)),
         },
     ));
 

@@ -9,6 +9,8 @@ use helio_core::access::{Access, Capability};
 
 use crate::layout::SignedInLayout;
 use crate::render::html;
+use helio_store::OperationsCounts;
+
 use crate::services::operations::DatabaseState;
 use crate::{AppState, RouteTable, WebError};
 
@@ -27,6 +29,7 @@ struct OperationsPage<'a> {
     backend: String,
     database: String,
     configuration: &'a str,
+    counts: OperationsCounts,
     layout: SignedInLayout,
 }
 
@@ -44,7 +47,9 @@ async fn view_operations_get(
         DatabaseState::SchemaMismatch => "schema does not match this build".to_owned(),
         DatabaseState::Unreachable => "not answering".to_owned(),
     };
+    let counts = operations.counts().await.map_err(WebError::internal)?;
     html(&OperationsPage {
+        counts,
         version: env!("CARGO_PKG_VERSION"),
         backend: operations.backend(),
         database,

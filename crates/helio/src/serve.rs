@@ -280,6 +280,7 @@ async fn application(
             operations: Operations::new(
                 store.clone(),
                 &crate::config::Report::new(settings).to_string(),
+                Arc::new(SystemClock),
             ),
         },
     ))

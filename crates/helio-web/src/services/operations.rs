@@ -5,7 +5,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use helio_store::{Readiness, Store};
+use helio_core::break_glass::PENDING_LAPSE;
+use helio_core::time::{Clock, Timestamp};
+use helio_store::{OperationsCounts, Readiness, Store, StoreError};
+
+/// The window the summary counts logins, failures and lockouts over.
+pub const SUMMARY_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// The state of the database as the operations page reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,17 +30,35 @@ pub enum DatabaseState {
 pub struct Operations {
     store: Store,
     configuration: Arc<str>,
+    clock: Arc<dyn Clock>,
 }
 
 impl Operations {
     /// `configuration` is the redacted report of the settings the process runs with, made
     /// once at start.
     #[must_use]
-    pub fn new(store: Store, configuration: &str) -> Self {
+    pub fn new(store: Store, configuration: &str, clock: Arc<dyn Clock>) -> Self {
         Self {
             store,
             configuration: configuration.into(),
+            clock,
         }
+    }
+
+    /// The operations counts now: live sessions, the last [`SUMMARY_WINDOW`]'s logins,
+    /// failures and lockouts, the mail backlog, break-glass requests waiting and open.
+    pub async fn counts(&self) -> Result<OperationsCounts, StoreError> {
+        let now = self.clock.now();
+        let before = |window: Duration| {
+            Timestamp::from_unix_micros(
+                now.unix_micros()
+                    .saturating_sub(i64::try_from(window.as_micros()).unwrap_or(i64::MAX)),
+            )
+        };
+        self.store
+            .operations_summary()
+            .counts(now, before(SUMMARY_WINDOW), before(PENDING_LAPSE))
+            .await
     }
 
     /// The effective configuration, secrets redacted.

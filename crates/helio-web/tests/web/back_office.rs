@@ -424,6 +424,50 @@ async fn ac_4_the_operations_page_is_for_engineers_and_admins_only(store: Store)
             );
         }
     }
+    // The summary counts what happens, and holds numbers only.
+    let engineer = app
+        .signed_in_as("ops.watch@helio.example", Role::Engineer)
+        .await;
+    let count = |body: &str, name: &str| {
+        let marker = format!(r#"data-count="{name}">"#);
+        let start = body.find(&marker).unwrap() + marker.len();
+        body[start..start + body[start..].find('<').unwrap()]
+            .parse::<u64>()
+            .unwrap()
+    };
+    let before = send(&app.router, get_with_session("/ops", &engineer))
+        .await
+        .body;
+    assert_eq!(
+        log_in_form(&app, EMAIL, "not the password").await.status,
+        401
+    );
+    let customer_id = app.account_id(EMAIL).await.to_string();
+    let asked = send(
+        &app.router,
+        post_with_session(
+            "/staff/break-glass",
+            &engineer,
+            &[
+                ("customer", customer_id.as_str()),
+                ("reason", "INC-7 counts"),
+                ("minutes", "5"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(asked.status, 303);
+    let after = send(&app.router, get_with_session("/ops", &engineer))
+        .await
+        .body;
+    assert_eq!(count(&after, "failures"), count(&before, "failures") + 1);
+    assert_eq!(
+        count(&after, "break-glass-waiting"),
+        count(&before, "break-glass-waiting") + 1
+    );
+    assert!(count(&after, "live-sessions") >= 7);
+    assert!(count(&after, "logins") >= 7);
+    assert!(!after.contains("Marina") && !after.contains(EMAIL));
 }
 
 /// IN-2, DS-1: hostile input to the back office gets a clear 4xx without any detail, and

@@ -184,7 +184,11 @@ async fn build(
                 Arc::new(BlindIndexer::new(&index_key)),
                 Arc::clone(&clock) as Arc<dyn Clock>,
             ),
-            operations: Operations::new(store.clone(), TEST_CONFIGURATION_REPORT),
+            operations: Operations::new(
+                store.clone(),
+                TEST_CONFIGURATION_REPORT,
+                Arc::clone(&clock) as Arc<dyn Clock>,
+            ),
             staff_admin: StaffAdmin::new(
                 accounts.clone(),
                 store.clone(),
