@@ -97,6 +97,16 @@ impl ThrottlePolicy {
         window: Duration::from_secs(60 * 60),
     };
 
+    /// Quotes from one source address: 60 an hour (DS-2). A quote is cheap to compute, but
+    /// a script asking thousands maps the price model and fills the counters' table.
+    pub const QUOTES: Self = Self {
+        free_failures: u32::MAX,
+        max_delay: Duration::ZERO,
+        lock_after: 60,
+        lock_for: Duration::from_secs(60 * 60),
+        window: Duration::from_secs(60 * 60),
+    };
+
     /// Password logins from one source address that is not a known device of the account:
     /// 60 in 15 minutes, then refused for 15 minutes. Bounds the Argon2id work one address
     /// can demand, whatever it guesses.

@@ -33,6 +33,7 @@ use helio_web::services::back_office::BackOffice;
 use helio_web::services::mfa::MfaService;
 use helio_web::services::operations::Operations;
 use helio_web::services::passkeys::Passkeys;
+use helio_web::services::quotes::Quotes;
 use helio_web::services::sessions::{SessionSettings, Sessions};
 use helio_web::services::staff_admin::StaffAdmin;
 use helio_web::services::{keyring, mail};
@@ -117,6 +118,12 @@ async fn main() {
                 store.clone(),
                 Arc::clone(&keys),
                 Arc::clone(&clock),
+            ),
+            quotes: Quotes::new(
+                store.clone(),
+                Arc::new(BlindIndexer::new(&index)),
+                Arc::clone(&clock),
+                helio_core::quote::PricingModel::DEFAULT,
             ),
             operations: Operations::new(store.clone(), "mode = \"dev\"\n", Arc::clone(&clock)),
         },

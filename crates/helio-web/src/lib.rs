@@ -28,6 +28,7 @@ mod operations;
 mod pages;
 mod passkeys;
 mod password_change;
+mod quotes;
 mod render;
 mod request_id;
 mod reset;
@@ -70,6 +71,7 @@ pub fn route_table() -> RouteTable {
         .merge(break_glass::routes())
         .merge(operations::routes())
         .merge(staff_admin::routes())
+        .merge(quotes::routes())
 }
 
 /// The complete application: every route behind the hardened middleware stack.

@@ -11,6 +11,7 @@ use crate::services::back_office::BackOffice;
 use crate::services::mfa::MfaService;
 use crate::services::operations::Operations;
 use crate::services::passkeys::Passkeys;
+use crate::services::quotes::Quotes;
 use crate::services::sessions::Sessions;
 use crate::services::staff_admin::StaffAdmin;
 
@@ -33,6 +34,8 @@ pub struct AppServices {
     pub operations: Operations,
     /// The admins' staff tools and access review.
     pub staff_admin: StaffAdmin,
+    /// The quote calculator.
+    pub quotes: Quotes,
 }
 
 /// Shared application state. Cheap to clone.
@@ -76,6 +79,10 @@ impl AppState {
 
     pub(crate) fn back_office(&self) -> &BackOffice {
         &self.services.back_office
+    }
+
+    pub(crate) fn quotes(&self) -> &Quotes {
+        &self.services.quotes
     }
 
     pub(crate) fn staff_admin(&self) -> &StaffAdmin {

@@ -24,6 +24,7 @@ use helio_web::services::mfa::MfaService;
 use helio_web::services::operations::Operations;
 use helio_web::services::partners::PartnerService;
 use helio_web::services::passkeys::Passkeys;
+use helio_web::services::quotes::Quotes;
 use helio_web::services::sessions::{self, Sessions};
 use helio_web::services::staff_admin::StaffAdmin;
 use helio_web::{AppServices, AppState};
@@ -161,6 +162,7 @@ pub(crate) struct Services {
     pub(crate) back_office: BackOffice,
     pub(crate) partners: PartnerService,
     pub(crate) keys: Arc<Keyring>,
+    pub(crate) indexer: Arc<BlindIndexer>,
 }
 
 /// Loads the data keys and builds the services: blind indexer, device cookies, password
@@ -209,10 +211,15 @@ pub(crate) async fn services(
         Arc::clone(&indexer),
         Arc::clone(&clock),
     );
-    let passkeys = Passkeys::new(store.clone(), public_url, indexer, Arc::clone(&clock))
-        .with_context(|| {
-            format!("passkeys need server.public_url to name a domain; it is {public_url}")
-        })?;
+    let passkeys = Passkeys::new(
+        store.clone(),
+        public_url,
+        Arc::clone(&indexer),
+        Arc::clone(&clock),
+    )
+    .with_context(|| {
+        format!("passkeys need server.public_url to name a domain; it is {public_url}")
+    })?;
     Ok(Services {
         accounts,
         partners: PartnerService::new(store.clone(), Arc::clone(&clock)),
@@ -226,6 +233,7 @@ pub(crate) async fn services(
         passkeys,
         back_office,
         keys,
+        indexer,
     })
 }
 
@@ -277,6 +285,12 @@ async fn application(
             passkeys: services.passkeys,
             back_office: services.back_office,
             staff_admin,
+            quotes: Quotes::new(
+                store.clone(),
+                Arc::clone(&services.indexer),
+                Arc::new(SystemClock),
+                settings.pricing,
+            ),
             operations: Operations::new(
                 store.clone(),
                 &crate::config::Report::new(settings).to_string(),

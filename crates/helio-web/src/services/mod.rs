@@ -14,6 +14,7 @@ pub mod mfa;
 pub mod operations;
 pub mod partners;
 pub mod passkeys;
+pub mod quotes;
 pub mod rotation;
 pub mod sessions;
 pub mod staff_admin;

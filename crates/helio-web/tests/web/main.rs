@@ -24,6 +24,7 @@ mod new_device;
 mod passkeys;
 mod password_change;
 mod probes;
+mod quotes;
 mod reset;
 mod role_change;
 mod rotation;

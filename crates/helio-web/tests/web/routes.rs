@@ -50,6 +50,10 @@ const REVIEWED_PUBLIC_ROUTES: &[(&str, &str)] = &[
     // Passwordless app login: the same budgeted challenges and signature check as the page's.
     ("POST", "/api/v1/sessions/passkey/options"),
     ("POST", "/api/v1/sessions/passkey"),
+    // The quote calculator: no account, nothing stored, 60 quotes an hour per source.
+    ("GET", "/quote"),
+    ("POST", "/quote"),
+    ("POST", "/api/v1/quotes"),
 ];
 
 /// Every other route and the rule it must carry, reviewed by hand. A route registered without

@@ -13,6 +13,7 @@ use helio_core::crypto::csrf::CsrfTokens;
 use helio_core::crypto::device::DeviceCookies;
 use helio_core::crypto::password::{HashParams, PasswordHasher};
 use helio_core::keys::MasterKey;
+use helio_core::quote::PricingModel;
 use helio_core::time::{Clock, Timestamp};
 use helio_store::Store;
 use helio_web::services::accounts::{AccountKeys, Accounts, LoginSource};
@@ -23,6 +24,7 @@ use helio_web::services::mail::{self, Deliver, Delivery, Outgoing};
 use helio_web::services::mfa::MfaService;
 use helio_web::services::operations::Operations;
 use helio_web::services::passkeys::Passkeys;
+use helio_web::services::quotes::Quotes;
 use helio_web::services::sessions::{SessionSettings, Sessions};
 use helio_web::services::staff_admin::StaffAdmin;
 use helio_web::{AppServices, AppState, ConnectionInfo, HttpSettings};
@@ -194,6 +196,12 @@ async fn build(
                 store.clone(),
                 Arc::clone(&keys),
                 Arc::clone(&clock) as Arc<dyn Clock>,
+            ),
+            quotes: Quotes::new(
+                store.clone(),
+                Arc::new(BlindIndexer::new(&index_key)),
+                Arc::clone(&clock) as Arc<dyn Clock>,
+                PricingModel::DEFAULT,
             ),
         },
     ));

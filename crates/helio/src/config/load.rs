@@ -9,7 +9,7 @@ use figment::value::{Uncased, UncasedStr};
 use super::raw::RawConfig;
 
 /// Sections of the file; `HELIO_<SECTION>_<KEY>` sets `<section>.<key>`.
-const SECTIONS: [&str; 8] = [
+const SECTIONS: [&str; 9] = [
     "server",
     "passwords",
     "tls",
@@ -17,6 +17,7 @@ const SECTIONS: [&str; 8] = [
     "keys",
     "mail",
     "sessions",
+    "pricing",
     "log",
 ];
 

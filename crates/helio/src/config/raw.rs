@@ -41,7 +41,39 @@ pub(crate) struct RawConfig {
     pub(crate) keys: RawKeys,
     pub(crate) mail: RawMail,
     pub(crate) sessions: RawSessions,
+    pub(crate) pricing: RawPricing,
     pub(crate) log: RawLog,
+}
+
+/// The quote calculator's prices and panel facts (SYS-1); defaults are
+/// `helio_core::quote::PricingModel::DEFAULT`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawPricing {
+    pub(crate) price_cents_per_watt: u32,
+    pub(crate) panel_watts: u32,
+    pub(crate) panel_m2: f64,
+    pub(crate) tariff_cents_per_kwh: f64,
+    pub(crate) export_cents_per_kwh: f64,
+    pub(crate) self_use_share: f64,
+    pub(crate) performance_ratio: f64,
+    pub(crate) degradation_per_year: f64,
+}
+
+impl Default for RawPricing {
+    fn default() -> Self {
+        let model = helio_core::quote::PricingModel::DEFAULT;
+        Self {
+            price_cents_per_watt: model.price_cents_per_watt,
+            panel_watts: model.panel_watts,
+            panel_m2: model.panel_m2,
+            tariff_cents_per_kwh: model.tariff_cents_per_kwh,
+            export_cents_per_kwh: model.export_cents_per_kwh,
+            self_use_share: model.self_use_share,
+            performance_ratio: model.performance_ratio,
+            degradation_per_year: model.degradation_per_year,
+        }
+    }
 }
 
 /// Session lifetimes (SM-8) and the pages' session timers (SM-9, SM-10). The lifetimes may be

@@ -21,7 +21,20 @@ pub(crate) struct Report {
     keys: KeysReport,
     mail: MailReport,
     sessions: SessionsReport,
+    pricing: PricingReport,
     log: LogReport,
+}
+
+#[derive(Debug, Serialize)]
+struct PricingReport {
+    price_cents_per_watt: u32,
+    panel_watts: u32,
+    panel_m2: f64,
+    tariff_cents_per_kwh: f64,
+    export_cents_per_kwh: f64,
+    self_use_share: f64,
+    performance_ratio: f64,
+    degradation_per_year: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -179,6 +192,16 @@ impl Report {
                 absolute_secs: settings.sessions.limits.others.absolute.as_secs(),
                 warn_before_secs: settings.sessions.warn_before.as_secs(),
                 logout_on_close: settings.sessions.logout_on_close,
+            },
+            pricing: PricingReport {
+                price_cents_per_watt: settings.pricing.price_cents_per_watt,
+                panel_watts: settings.pricing.panel_watts,
+                panel_m2: settings.pricing.panel_m2,
+                tariff_cents_per_kwh: settings.pricing.tariff_cents_per_kwh,
+                export_cents_per_kwh: settings.pricing.export_cents_per_kwh,
+                self_use_share: settings.pricing.self_use_share,
+                performance_ratio: settings.pricing.performance_ratio,
+                degradation_per_year: settings.pricing.degradation_per_year,
             },
             log: LogReport {
                 level: settings.log_level.clone(),

@@ -14,6 +14,7 @@ use std::time::Duration;
 use ipnet::IpNet;
 
 use helio_core::crypto::password::HashParams;
+use helio_core::quote::PricingModel;
 use helio_core::session::{LimitProblem, SessionLimits, SessionPolicy};
 use helio_store::{Backend, PoolSettings};
 use helio_web::HttpSettings;
@@ -76,6 +77,7 @@ pub(crate) enum Problem {
         reason: String,
     },
     SessionLimit(LimitProblem),
+    Pricing(&'static str),
     SessionWarning,
 }
 
@@ -136,6 +138,7 @@ impl fmt::Display for Problem {
             Self::ZeroLimit { setting } => write!(f, "{setting} must be greater than zero"),
             Self::LogLevel { reason } => write!(f, "log.level is not a valid filter: {reason}"),
             Self::SessionLimit(problem) => write!(f, "sessions.*: {problem}"),
+            Self::Pricing(problem) => write!(f, "pricing.{problem}"),
             Self::SessionWarning => f.write_str(
                 "sessions.warn_before_secs must be shorter than every idle limit",
             ),
@@ -172,6 +175,7 @@ pub(crate) struct Settings {
     pub(crate) mail: Option<(SecretString, String)>,
     pub(crate) log_level: String,
     pub(crate) sessions: SessionSettings,
+    pub(crate) pricing: PricingModel,
 }
 
 /// How much of the configuration a command needs.
@@ -327,6 +331,17 @@ pub(crate) fn validate(raw: RawConfig, scope: Scope) -> Result<Settings, Vec<Pro
     }
 
     let sessions = check_sessions(&raw.sessions, &mut problems);
+    let pricing = PricingModel {
+        price_cents_per_watt: raw.pricing.price_cents_per_watt,
+        panel_watts: raw.pricing.panel_watts,
+        panel_m2: raw.pricing.panel_m2,
+        tariff_cents_per_kwh: raw.pricing.tariff_cents_per_kwh,
+        export_cents_per_kwh: raw.pricing.export_cents_per_kwh,
+        self_use_share: raw.pricing.self_use_share,
+        performance_ratio: raw.pricing.performance_ratio,
+        degradation_per_year: raw.pricing.degradation_per_year,
+    };
+    problems.extend(pricing.problems().into_iter().map(Problem::Pricing));
 
     problems.dedup();
     match database_url {
@@ -361,6 +376,7 @@ pub(crate) fn validate(raw: RawConfig, scope: Scope) -> Result<Settings, Vec<Pro
             mail,
             log_level: raw.log.level,
             sessions,
+            pricing,
         }),
         _ => Err(problems),
     }
@@ -781,6 +797,31 @@ mod tests {
         }
         let dev = validate(RawConfig::default(), Scope::Everything).unwrap();
         assert_eq!(dev.public_url, None, "dev mode uses the address it binds");
+    }
+
+    #[test]
+    fn sys_1_the_price_model_is_configurable_within_bounds() {
+        let fixture = Fixture::new();
+        let mut raw = fixture.production();
+        raw.pricing.price_cents_per_watt = 95;
+        raw.pricing.tariff_cents_per_kwh = 21.5;
+        let settings = validate(raw, Scope::Everything).unwrap();
+        assert_eq!(settings.pricing.price_cents_per_watt, 95);
+        assert!((settings.pricing.tariff_cents_per_kwh - 21.5).abs() < 1e-9);
+        let mut raw = fixture.production();
+        raw.pricing.price_cents_per_watt = 0;
+        raw.pricing.performance_ratio = f64::NAN;
+        assert_eq!(
+            problems(raw),
+            [
+                Problem::Pricing("price_cents_per_watt must be 20 to 1000"),
+                Problem::Pricing("performance_ratio must be 0.5 to 1"),
+            ]
+        );
+        assert_eq!(
+            Problem::Pricing("panel_watts must be 100 to 1000").to_string(),
+            "pricing.panel_watts must be 100 to 1000"
+        );
     }
 
     #[test]
