@@ -31,6 +31,8 @@ pub fn is_unused(last_login: Option<Timestamp>, created_at: Timestamp, now: Time
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Capability {
+    /// Customers: order installations from their quotes and follow their own orders.
+    OwnOrders,
     /// Installers: job offers, assigned jobs and their status, the job site while assigned.
     WorkJobs,
     /// Find customers (by email, phone or order number); see their name and city.
@@ -62,7 +64,8 @@ pub enum Capability {
 
 impl Capability {
     /// Every capability.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
+        Self::OwnOrders,
         Self::WorkJobs,
         Self::SearchCustomers,
         Self::ViewMaskedContactData,
@@ -82,6 +85,7 @@ impl Capability {
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
+            Self::OwnOrders => "own_orders",
             Self::WorkJobs => "work_jobs",
             Self::SearchCustomers => "search_customers",
             Self::ViewMaskedContactData => "view_masked_contact_data",
@@ -100,8 +104,10 @@ impl Capability {
 }
 
 /// The permission table: each capability and the roles that hold it. A role not listed for a
-/// capability does not hold it. Customers hold none: their own things are [`Access::SignedIn`].
-pub const PERMISSIONS: [(Capability, &[Role]); 13] = [
+/// capability does not hold it. What every account has of its own (profile, sessions) is
+/// [`Access::SignedIn`].
+pub const PERMISSIONS: [(Capability, &[Role]); 14] = [
+    (Capability::OwnOrders, &[Role::Customer]),
     (Capability::WorkJobs, &[Role::Installer]),
     (Capability::SearchCustomers, &[Role::Support, Role::Sales]),
     (Capability::ViewMaskedContactData, &[Role::Support]),
@@ -182,6 +188,7 @@ mod tests {
         use Capability as C;
         use Role as R;
         let reviewed: &[(C, &[R])] = &[
+            (C::OwnOrders, &[R::Customer]),
             (C::WorkJobs, &[R::Installer]),
             (C::SearchCustomers, &[R::Support, R::Sales]),
             (C::ViewMaskedContactData, &[R::Support]),
@@ -214,9 +221,12 @@ mod tests {
     }
 
     #[test]
-    fn ac_1_customers_hold_no_capability_and_staff_none_of_customer_data_by_default() {
+    fn ac_1_customers_hold_only_their_orders_and_staff_none_of_customer_data_by_default() {
         for capability in Capability::ALL {
-            assert!(!permits(Role::Customer, capability));
+            assert_eq!(
+                permits(Role::Customer, capability),
+                capability == Capability::OwnOrders
+            );
         }
         for capability in [
             Capability::ViewMaskedContactData,

@@ -3,6 +3,57 @@
 //! make it. Anything not in the table is refused with a reason, so no handler can invent a
 //! shortcut (an installer completing a job nobody inspected, a customer refunding themselves).
 
+crate::random_id!(
+    /// An order, from its quote to its end.
+    OrderId
+);
+
+/// A client's name for one attempt to create something (an order, a payment): the same key
+/// twice means the same attempt, so a retried request never creates a second order or
+/// charge. 8 to 64 characters of letters, digits, `-` and `_` (a UUID fits).
+#[derive(Clone, PartialEq, Eq)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    /// Parses a key as sent.
+    ///
+    /// # Errors
+    /// When it is not 8 to 64 characters of the allowed set.
+    pub fn parse(sent: &str) -> Result<Self, crate::values::FieldError> {
+        if (8..=64).contains(&sent.len())
+            && sent
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            Ok(Self(sent.to_owned()))
+        } else {
+            Err(crate::values::FieldError {
+                field: "idempotency_key",
+                message: "Send an idempotency key of 8 to 64 letters, digits, '-' or '_'.",
+            })
+        }
+    }
+
+    /// The key as sent.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The SHA-256 the store keeps (the key itself is the client's).
+    #[must_use]
+    pub fn hash(&self) -> [u8; 32] {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(self.0.as_bytes()).into()
+    }
+}
+
+impl std::fmt::Debug for IdempotencyKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IdempotencyKey(..)")
+    }
+}
+
 /// Where an order stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OrderState {
@@ -66,6 +117,23 @@ impl OrderState {
         Self::ALL.into_iter().find(|state| state.as_str() == stored)
     }
 
+    /// A word for the customer's timeline.
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Quote => "Priced, waiting for the deposit",
+            Self::Ordered => "Ordered",
+            Self::Scheduled => "Installation day booked",
+            Self::Assigned => "A crew took the job",
+            Self::Surveyed => "Roof surveyed",
+            Self::Installed => "Panels installed",
+            Self::Inspected => "Installation inspected",
+            Self::Completed => "Completed",
+            Self::Cancelled => "Cancelled",
+            Self::Refunded => "Refunded",
+        }
+    }
+
     /// Whether a crew holds the job (and may see the site's address): from acceptance until
     /// the order is completed (the inspection may send it back to fix something).
     #[must_use]
@@ -120,6 +188,12 @@ impl OrderEvent {
         Self::Refund,
     ];
 
+    /// Parses a stored name; unknown names are refused.
+    #[must_use]
+    pub fn parse(stored: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|event| event.as_str() == stored)
+    }
+
     /// The stored name; stable across releases.
     #[must_use]
     pub const fn as_str(self) -> &'static str {
@@ -151,6 +225,27 @@ pub enum Party {
     Support,
     /// Helio itself (payment confirmations, dispatch).
     System,
+}
+
+impl Party {
+    /// The stored name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Customer => "customer",
+            Self::Crew => "crew",
+            Self::Support => "support",
+            Self::System => "system",
+        }
+    }
+
+    /// Parses a stored name.
+    #[must_use]
+    pub fn parse(stored: &str) -> Option<Self> {
+        [Self::Customer, Self::Crew, Self::Support, Self::System]
+            .into_iter()
+            .find(|party| party.as_str() == stored)
+    }
 }
 
 /// One allowed move.
@@ -404,6 +499,21 @@ mod tests {
     }
 
     #[test]
+    fn idempotency_keys_are_bounded_and_plain() {
+        assert!(IdempotencyKey::parse("3f2a9c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b").is_ok());
+        for bad in [
+            "",
+            "short",
+            &"a".repeat(65),
+            "with space1",
+            "semi;colon",
+            "ñandúñandú",
+        ] {
+            assert!(IdempotencyKey::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn names_round_trip_and_each_move_is_listed_once() {
         for state in OrderState::ALL {
             assert_eq!(OrderState::parse(state.as_str()), Some(state));
@@ -413,5 +523,10 @@ mod tests {
         assert_eq!(keys.len(), TRANSITIONS.len());
         let events: HashSet<_> = OrderEvent::ALL.iter().map(|e| e.as_str()).collect();
         assert_eq!(events.len(), OrderEvent::ALL.len());
+        for event in OrderEvent::ALL {
+            assert_eq!(OrderEvent::parse(event.as_str()), Some(event));
+        }
+        let labels: HashSet<_> = OrderState::ALL.iter().map(|s| s.label()).collect();
+        assert_eq!(labels.len(), OrderState::ALL.len());
     }
 }

@@ -107,6 +107,15 @@ impl ThrottlePolicy {
         window: Duration::from_secs(60 * 60),
     };
 
+    /// Orders created by one customer: 10 an hour (DS-2), far above what a household needs.
+    pub const ORDERS: Self = Self {
+        free_failures: u32::MAX,
+        max_delay: Duration::ZERO,
+        lock_after: 10,
+        lock_for: Duration::from_secs(60 * 60),
+        window: Duration::from_secs(60 * 60),
+    };
+
     /// Password logins from one source address that is not a known device of the account:
     /// 60 in 15 minutes, then refused for 15 minutes. Bounds the Argon2id work one address
     /// can demand, whatever it guesses.

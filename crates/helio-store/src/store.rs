@@ -123,6 +123,12 @@ impl Store {
         crate::BreakGlassGrants::new(&self.pool)
     }
 
+    /// Orders and their moves.
+    #[must_use]
+    pub fn orders(&self) -> crate::Orders<'_> {
+        crate::Orders::new(&self.pool)
+    }
+
     /// The counts of the operations page.
     #[must_use]
     pub fn operations_summary(&self) -> crate::OperationsSummary<'_> {

@@ -32,6 +32,7 @@ use helio_web::services::app_sessions::AppSessions;
 use helio_web::services::back_office::BackOffice;
 use helio_web::services::mfa::MfaService;
 use helio_web::services::operations::Operations;
+use helio_web::services::orders::Orders;
 use helio_web::services::passkeys::Passkeys;
 use helio_web::services::quotes::Quotes;
 use helio_web::services::sessions::{SessionSettings, Sessions};
@@ -121,6 +122,13 @@ async fn main() {
             ),
             quotes: Quotes::new(
                 store.clone(),
+                Arc::new(BlindIndexer::new(&index)),
+                Arc::clone(&clock),
+                helio_core::quote::PricingModel::DEFAULT,
+            ),
+            orders: Orders::new(
+                store.clone(),
+                Arc::clone(&keys),
                 Arc::new(BlindIndexer::new(&index)),
                 Arc::clone(&clock),
                 helio_core::quote::PricingModel::DEFAULT,

@@ -25,6 +25,7 @@ mod mfa;
 mod middleware;
 mod not_me;
 mod operations;
+mod orders;
 mod pages;
 mod passkeys;
 mod password_change;
@@ -72,6 +73,7 @@ pub fn route_table() -> RouteTable {
         .merge(operations::routes())
         .merge(staff_admin::routes())
         .merge(quotes::routes())
+        .merge(orders::routes())
 }
 
 /// The complete application: every route behind the hardened middleware stack.

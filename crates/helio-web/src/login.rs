@@ -100,15 +100,16 @@ struct AccountPage<'a> {
     sessions: Vec<SessionRow>,
     passkeys: Vec<PasskeyRow>,
     activity: Vec<ActivityRow>,
-    /// The back-office pages the role reaches, as (address, label).
+    /// The role's own pages (orders, back office), as (address, label).
     staff_links: Vec<(&'static str, &'static str)>,
 }
 
-/// The back office's entry pages and the capability each needs: the account page links the
-/// ones the viewer's role holds, by the permission table.
-const STAFF_PAGES: [(helio_core::access::Capability, &str, &str); 5] = {
+/// The entry pages of each capability: the account page links the ones the viewer's role
+/// holds, by the permission table.
+const STAFF_PAGES: [(helio_core::access::Capability, &str, &str); 6] = {
     use helio_core::access::Capability as C;
     [
+        (C::OwnOrders, "/orders", "Your orders"),
         (C::SearchCustomers, "/staff/customers", "Find a customer"),
         (C::OperateSystem, "/ops", "Operations"),
         (

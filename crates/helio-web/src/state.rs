@@ -10,6 +10,7 @@ use crate::services::app_sessions::AppSessions;
 use crate::services::back_office::BackOffice;
 use crate::services::mfa::MfaService;
 use crate::services::operations::Operations;
+use crate::services::orders::Orders;
 use crate::services::passkeys::Passkeys;
 use crate::services::quotes::Quotes;
 use crate::services::sessions::Sessions;
@@ -36,6 +37,8 @@ pub struct AppServices {
     pub staff_admin: StaffAdmin,
     /// The quote calculator.
     pub quotes: Quotes,
+    /// Customers' orders.
+    pub orders: Orders,
 }
 
 /// Shared application state. Cheap to clone.
@@ -79,6 +82,10 @@ impl AppState {
 
     pub(crate) fn back_office(&self) -> &BackOffice {
         &self.services.back_office
+    }
+
+    pub(crate) fn orders(&self) -> &Orders {
+        &self.services.orders
     }
 
     pub(crate) fn quotes(&self) -> &Quotes {

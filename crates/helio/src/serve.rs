@@ -22,6 +22,7 @@ use helio_web::services::keyring::{self, Keyring};
 use helio_web::services::mail;
 use helio_web::services::mfa::MfaService;
 use helio_web::services::operations::Operations;
+use helio_web::services::orders::Orders;
 use helio_web::services::partners::PartnerService;
 use helio_web::services::passkeys::Passkeys;
 use helio_web::services::quotes::Quotes;
@@ -287,6 +288,13 @@ async fn application(
             staff_admin,
             quotes: Quotes::new(
                 store.clone(),
+                Arc::clone(&services.indexer),
+                Arc::new(SystemClock),
+                settings.pricing,
+            ),
+            orders: Orders::new(
+                store.clone(),
+                Arc::clone(&services.keys),
                 Arc::clone(&services.indexer),
                 Arc::new(SystemClock),
                 settings.pricing,

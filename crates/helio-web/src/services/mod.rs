@@ -12,6 +12,7 @@ pub mod keyring;
 pub mod mail;
 pub mod mfa;
 pub mod operations;
+pub mod orders;
 pub mod partners;
 pub mod passkeys;
 pub mod quotes;

@@ -21,6 +21,7 @@ mod log_scan;
 mod logs;
 mod mfa;
 mod new_device;
+mod orders;
 mod passkeys;
 mod password_change;
 mod probes;

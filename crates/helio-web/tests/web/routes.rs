@@ -62,10 +62,23 @@ const REVIEWED_PUBLIC_ROUTES: &[(&str, &str)] = &[
 const REVIEWED_RULES: &[(&str, &str, Access)] = {
     use Access::{LoginInProgress, MfaChallenge, MfaEnrolment, SignedIn};
     use helio_core::access::Capability::{
-        ApproveBreakGlass, ManageCustomerAccounts, ManageStaff, OperateSystem, RequestBreakGlass,
-        RevealPersonalData, SearchCustomers,
+        ApproveBreakGlass, ManageCustomerAccounts, ManageStaff, OperateSystem, OwnOrders,
+        RequestBreakGlass, RevealPersonalData, SearchCustomers,
     };
     &[
+        ("GET", "/orders", Access::Capability(OwnOrders)),
+        ("GET", "/orders/new", Access::Capability(OwnOrders)),
+        ("POST", "/orders", Access::Capability(OwnOrders)),
+        ("GET", "/orders/{id}", Access::Capability(OwnOrders)),
+        ("POST", "/orders/{id}/cancel", Access::Capability(OwnOrders)),
+        ("GET", "/api/v1/orders", Access::Capability(OwnOrders)),
+        ("POST", "/api/v1/orders", Access::Capability(OwnOrders)),
+        ("GET", "/api/v1/orders/{id}", Access::Capability(OwnOrders)),
+        (
+            "POST",
+            "/api/v1/orders/{id}/cancel",
+            Access::Capability(OwnOrders),
+        ),
         (
             "POST",
             "/staff/customers/{id}/contact",

@@ -94,6 +94,33 @@ async fn sm_20_every_signed_in_page_offers_logout(store: Store) {
     )
     .await;
     assert_eq!(approved.status, 303);
+    // An order of the customer role's account, for the order page.
+    let customer_role = app
+        .signed_in_as("customer@helio.example", Role::Customer)
+        .await;
+    staff.insert(Role::Customer, customer_role.clone());
+    let ordered = send(
+        &app.router,
+        post_with_session(
+            "/orders",
+            &customer_role,
+            &[
+                ("street", "Calle Mayor 1"),
+                ("postal_code", "28013"),
+                ("city", "Madrid"),
+                ("monthly_kwh", "350"),
+                ("roof_m2", "40"),
+                ("idempotency_key", "sm20-order-key-1"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(ordered.status, 303, "{}", ordered.body);
+    let order = ordered
+        .header("location")
+        .unwrap()
+        .trim_start_matches("/orders/")
+        .to_owned();
     let mut walked = 0;
     for entry in helio_web::route_table().entries() {
         if entry.method != "GET"
@@ -108,7 +135,8 @@ async fn sm_20_every_signed_in_page_offers_logout(store: Store) {
                 "/staff/customers/{id}",
                 &format!("/staff/customers/{customer}"),
             )
-            .replace("{grant}", &grant.to_string());
+            .replace("{grant}", &grant.to_string())
+            .replace("/orders/{id}", &format!("/orders/{order}"));
         assert!(!path.contains('{'), "teach this test {}", entry.path);
         let (session, logout) = match entry.access {
             Access::SignedIn | Access::MfaEnrolment => (full.clone(), "/logout"),

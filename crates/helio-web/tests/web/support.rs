@@ -23,6 +23,7 @@ use helio_web::services::keyring::Keyring;
 use helio_web::services::mail::{self, Deliver, Delivery, Outgoing};
 use helio_web::services::mfa::MfaService;
 use helio_web::services::operations::Operations;
+use helio_web::services::orders::Orders;
 use helio_web::services::passkeys::Passkeys;
 use helio_web::services::quotes::Quotes;
 use helio_web::services::sessions::{SessionSettings, Sessions};
@@ -199,6 +200,13 @@ async fn build(
             ),
             quotes: Quotes::new(
                 store.clone(),
+                Arc::new(BlindIndexer::new(&index_key)),
+                Arc::clone(&clock) as Arc<dyn Clock>,
+                PricingModel::DEFAULT,
+            ),
+            orders: Orders::new(
+                store.clone(),
+                Arc::clone(&keys),
                 Arc::new(BlindIndexer::new(&index_key)),
                 Arc::clone(&clock) as Arc<dyn Clock>,
                 PricingModel::DEFAULT,
@@ -459,6 +467,52 @@ impl TestApp {
     /// `helio staff create`. Installers and staff set a password through their link and enrol
     /// an authenticator app. Returns the session ID.
     pub(crate) async fn signed_in_as(&self, email: &str, role: helio_core::role::Role) -> String {
+        self.enrolled_as(email, role).await.0
+    }
+
+    /// An app's access token for a new account of `role` (the second step answered from
+    /// the authenticator app its page session enrolled).
+    pub(crate) async fn app_token_as(&self, email: &str, role: helio_core::role::Role) -> String {
+        use helio_core::time::Clock as _;
+        let (_, secret) = self.enrolled_as(email, role).await;
+        // Each code is accepted once: the next one comes from the next time step.
+        self.clock.advance(Duration::from_secs(30));
+        let login = send(
+            &self.router,
+            json_post(
+                "/api/v1/sessions",
+                &serde_json::json!({"email": email, "password": "a passphrase kept in a vault"}),
+            ),
+        )
+        .await;
+        assert_eq!(login.status, 200, "{}", login.body);
+        let login: serde_json::Value = serde_json::from_str(&login.body).unwrap();
+        let token = login["access_token"].as_str().unwrap().to_owned();
+        let Some(secret) = secret else {
+            return token;
+        };
+        let code = secret.code_at(self.clock.now()).unwrap();
+        let passed = send(
+            &self.router,
+            Request::post("/api/v1/sessions/mfa")
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/json")
+                .body(Body::from(serde_json::json!({"code": code}).to_string()))
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(passed.status, 200, "{}", passed.body);
+        let passed: serde_json::Value = serde_json::from_str(&passed.body).unwrap();
+        passed["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// A new account of `role`, signed in on a page, and the authenticator app it enrolled
+    /// (customers enrol none).
+    async fn enrolled_as(
+        &self,
+        email: &str,
+        role: helio_core::role::Role,
+    ) -> (String, Option<helio_core::mfa::TotpSecret>) {
         use helio_core::role::Role;
         use helio_core::time::Clock as _;
         let password = "a passphrase kept in a vault";
@@ -466,7 +520,10 @@ impl TestApp {
             Role::Customer => {
                 self.verified_customer("Cliente Prueba", email, password)
                     .await;
-                return session_cookie(&log_in_form(self, email, password).await);
+                return (
+                    session_cookie(&log_in_form(self, email, password).await),
+                    None,
+                );
             }
             Role::Installer => {
                 let partners = helio_web::services::partners::PartnerService::new(
@@ -508,6 +565,6 @@ impl TestApp {
         )
         .await;
         assert_eq!(done.status, 200, "{}", done.body);
-        session_cookie(&done)
+        (session_cookie(&done), Some(secret))
     }
 }

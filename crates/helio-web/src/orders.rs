@@ -1,0 +1,398 @@
+//! A customer's orders on the web and the API (SYS-1, SYS-2, AC-5): the order form (the
+//! quote's facts and the job site, with a one-time idempotency key in the form so a double
+//! submit is one order), the list, an order's page with its timeline, and cancelling. Every
+//! route carries `OwnOrders` (customers only) and the service reads only the caller's own.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use helio_core::access::{Access, Capability};
+use helio_core::crypto::token::SecretToken;
+use helio_core::order::{OrderEvent, OrderId, Party, next};
+use helio_core::values::FieldError;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::SignedIn;
+use crate::dates::utc_minute;
+use crate::json_body::JsonObject;
+use crate::layout::SignedInLayout;
+use crate::render::{html, rendered};
+use crate::services::orders::{OrderError, OrderInput, OrderView};
+use crate::{AppState, RouteTable, WebError};
+
+pub(crate) fn routes() -> RouteTable {
+    let own = Access::Capability(Capability::OwnOrders);
+    RouteTable::new()
+        .get("/orders", own, view_orders_get)
+        .get("/orders/new", own, view_new_get)
+        .post("/orders", own, view_order_post)
+        .get("/orders/{id}", own, view_order_get)
+        .post("/orders/{id}/cancel", own, view_cancel_post)
+        .get("/api/v1/orders", own, api_orders_get)
+        .post("/api/v1/orders", own, api_order_post)
+        .get("/api/v1/orders/{id}", own, api_order_get)
+        .post("/api/v1/orders/{id}/cancel", own, api_cancel_post)
+}
+
+fn order_id(text: &str) -> Result<OrderId, WebError> {
+    OrderId::parse(text).ok_or(WebError::NotFound)
+}
+
+fn failure(error: OrderError) -> WebError {
+    match error {
+        OrderError::Invalid(fields) => WebError::Invalid(fields),
+        OrderError::NotFound => WebError::NotFound,
+        OrderError::Refused(refused) => WebError::Conflict(refused.message()),
+        OrderError::Conflict => WebError::Conflict("The order changed meanwhile; reload it."),
+        OrderError::TooMany => WebError::TooManyRequests,
+        other => WebError::internal(other),
+    }
+}
+
+fn euros(cents: u64) -> String {
+    format!("€{}.{:02}", cents / 100, cents % 100)
+}
+
+/// One line of an order's timeline.
+struct TimelineRow {
+    what: &'static str,
+    when: String,
+}
+
+/// An order as the pages show it.
+struct OrderRow {
+    id: String,
+    state: &'static str,
+    panels: u32,
+    kw: String,
+    yearly_kwh: u64,
+    price: String,
+    site: String,
+    city: String,
+    created: String,
+    may_cancel: bool,
+    timeline: Vec<TimelineRow>,
+}
+
+fn row(order: OrderView) -> OrderRow {
+    OrderRow {
+        id: order.id.to_string(),
+        state: order.state.label(),
+        panels: order.panels,
+        kw: format!("{:.2}", order.system_watts as f64 / 1_000.0),
+        yearly_kwh: order.yearly_kwh,
+        price: euros(order.price_cents),
+        site: order.site.replace('\n', ", "),
+        city: order.city,
+        created: utc_minute(order.created_at),
+        may_cancel: next(order.state, OrderEvent::Cancel, Party::Customer).is_ok(),
+        timeline: order
+            .timeline
+            .into_iter()
+            .map(|event| TimelineRow {
+                what: event.to.label(),
+                when: utc_minute(event.at),
+            })
+            .collect(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "orders.html")]
+struct OrdersPage {
+    orders: Vec<OrderRow>,
+    layout: SignedInLayout,
+}
+
+async fn view_orders_get(
+    State(state): State<AppState>,
+    who: SignedIn,
+    layout: SignedInLayout,
+) -> Result<Html<String>, WebError> {
+    let orders = state.orders().list(who.account).await.map_err(failure)?;
+    html(&OrdersPage {
+        orders: orders.into_iter().map(row).collect(),
+        layout,
+    })
+}
+
+/// The order form as typed; numbers are read here so a typo is a field error.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OrderForm {
+    #[serde(default)]
+    street: String,
+    #[serde(default)]
+    postal_code: String,
+    #[serde(default)]
+    city: String,
+    #[serde(default)]
+    monthly_kwh: String,
+    #[serde(default)]
+    roof_m2: String,
+    #[serde(default)]
+    idempotency_key: String,
+}
+
+#[derive(Template)]
+#[template(path = "order_new.html")]
+struct NewOrderPage {
+    form: OrderForm,
+    errors: Vec<FieldError>,
+    layout: SignedInLayout,
+}
+
+/// What the quote page hands on: the quote's numbers, never the address (no personal data
+/// in URLs).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FromQuote {
+    #[serde(default)]
+    monthly_kwh: String,
+    #[serde(default)]
+    roof_m2: String,
+}
+
+async fn view_new_get(
+    layout: SignedInLayout,
+    Query(from): Query<FromQuote>,
+) -> Result<Html<String>, WebError> {
+    let keep = |text: String| number(&text).map_or_else(String::new, |n| n.to_string());
+    html(&NewOrderPage {
+        form: OrderForm {
+            monthly_kwh: keep(from.monthly_kwh),
+            roof_m2: keep(from.roof_m2),
+            idempotency_key: SecretToken::generate().expose().to_owned(),
+            ..OrderForm::default()
+        },
+        errors: Vec::new(),
+        layout,
+    })
+}
+
+fn number(text: &str) -> Option<f64> {
+    let text = text.trim();
+    (text.len() <= 16)
+        .then(|| text.replace(',', ".").parse::<f64>().ok())
+        .flatten()
+        .filter(|n| n.is_finite())
+}
+
+async fn view_order_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+    layout: SignedInLayout,
+    Form(form): Form<OrderForm>,
+) -> Result<Response, WebError> {
+    let input = OrderInput {
+        street: &form.street,
+        postal_code: &form.postal_code,
+        city: &form.city,
+        monthly_kwh: number(&form.monthly_kwh),
+        monthly_bill_cents: None,
+        tariff_cents_per_kwh: None,
+        roof_m2: number(&form.roof_m2),
+        idempotency_key: &form.idempotency_key,
+    };
+    match state.orders().place(who.account, &input).await {
+        Ok((id, _)) => Ok(Redirect::to(&format!("/orders/{id}")).into_response()),
+        Err(OrderError::Invalid(errors)) => Ok(rendered(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            html(&NewOrderPage {
+                form,
+                errors,
+                layout,
+            })?,
+        )),
+        Err(other) => Err(failure(other)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "order.html")]
+struct OrderPage {
+    order: OrderRow,
+    layout: SignedInLayout,
+}
+
+async fn view_order_get(
+    State(state): State<AppState>,
+    who: SignedIn,
+    layout: SignedInLayout,
+    Path(id): Path<String>,
+) -> Result<Html<String>, WebError> {
+    let order = state
+        .orders()
+        .view(who.account, order_id(&id)?)
+        .await
+        .map_err(failure)?;
+    html(&OrderPage {
+        order: row(order),
+        layout,
+    })
+}
+
+/// The cancel form carries only its CSRF token.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NoFields {}
+
+async fn view_cancel_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    Form(NoFields {}): Form<NoFields>,
+) -> Result<Response, WebError> {
+    let id = order_id(&id)?;
+    state
+        .orders()
+        .act_as_customer(who.account, id, OrderEvent::Cancel)
+        .await
+        .map_err(failure)?;
+    Ok(Redirect::to(&format!("/orders/{id}")).into_response())
+}
+
+/// An order as the API returns it; money in euro cents, times in RFC 3339.
+#[derive(Serialize)]
+pub(crate) struct ApiOrder {
+    id: String,
+    state: &'static str,
+    panels: u32,
+    system_watts: u64,
+    yearly_kwh: u64,
+    price_cents: u64,
+    site: String,
+    city: String,
+    created_at: String,
+    timeline: Vec<ApiMove>,
+}
+
+/// One move of an order.
+#[derive(Serialize)]
+pub(crate) struct ApiMove {
+    state: &'static str,
+    event: Option<&'static str>,
+    at: String,
+}
+
+fn rfc3339(at: helio_core::time::Timestamp) -> String {
+    jiff::Timestamp::from_microsecond(at.unix_micros())
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+fn api_order(order: OrderView) -> ApiOrder {
+    ApiOrder {
+        id: order.id.to_string(),
+        state: order.state.as_str(),
+        panels: order.panels,
+        system_watts: order.system_watts,
+        yearly_kwh: order.yearly_kwh,
+        price_cents: order.price_cents,
+        site: order.site,
+        city: order.city,
+        created_at: rfc3339(order.created_at),
+        timeline: order
+            .timeline
+            .into_iter()
+            .map(|event| ApiMove {
+                state: event.to.as_str(),
+                event: event.event.map(OrderEvent::as_str),
+                at: rfc3339(event.at),
+            })
+            .collect(),
+    }
+}
+
+async fn api_orders_get(
+    State(state): State<AppState>,
+    who: SignedIn,
+) -> Result<Json<Vec<ApiOrder>>, WebError> {
+    let orders = state.orders().list(who.account).await.map_err(failure)?;
+    Ok(Json(orders.into_iter().map(api_order).collect()))
+}
+
+/// An app's order: the quote's facts and the job site; the idempotency key comes in the
+/// `Idempotency-Key` header.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ApiOrderInput {
+    street: String,
+    postal_code: String,
+    city: String,
+    monthly_kwh: Option<f64>,
+    monthly_bill_cents: Option<u64>,
+    tariff_cents_per_kwh: Option<f64>,
+    roof_m2: Option<f64>,
+}
+
+async fn api_order_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+    headers: HeaderMap,
+    JsonObject(input): JsonObject<ApiOrderInput>,
+) -> Result<Response, WebError> {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let (id, created) = state
+        .orders()
+        .place(
+            who.account,
+            &OrderInput {
+                street: &input.street,
+                postal_code: &input.postal_code,
+                city: &input.city,
+                monthly_kwh: input.monthly_kwh,
+                monthly_bill_cents: input.monthly_bill_cents,
+                tariff_cents_per_kwh: input.tariff_cents_per_kwh,
+                roof_m2: input.roof_m2,
+                idempotency_key: key,
+            },
+        )
+        .await
+        .map_err(failure)?;
+    let order = state
+        .orders()
+        .view(who.account, id)
+        .await
+        .map_err(failure)?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(api_order(order))).into_response())
+}
+
+async fn api_order_get(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Json<ApiOrder>, WebError> {
+    let order = state
+        .orders()
+        .view(who.account, order_id(&id)?)
+        .await
+        .map_err(failure)?;
+    Ok(Json(api_order(order)))
+}
+
+async fn api_cancel_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Json<ApiOrder>, WebError> {
+    let id = order_id(&id)?;
+    let orders = state.orders();
+    orders
+        .act_as_customer(who.account, id, OrderEvent::Cancel)
+        .await
+        .map_err(failure)?;
+    Ok(Json(api_order(
+        orders.view(who.account, id).await.map_err(failure)?,
+    )))
+}

@@ -1,0 +1,354 @@
+//! A customer's orders (SYS-1, SYS-2, AC-5): created from a quote the server computes again
+//! (the client never sends a price), once per idempotency key; listed, shown with their
+//! timeline, and moved only as `helio_core::order::next` allows. Every read and move names
+//! the customer, so another customer's order ID is "not found".
+
+use std::sync::Arc;
+
+use helio_core::account::AccountId;
+use helio_core::crypto::blind_index::{BlindIndexer, IndexPurpose};
+use helio_core::crypto::field::FieldContext;
+use helio_core::crypto::random_bytes;
+use helio_core::order::{
+    IdempotencyKey, OrderEvent, OrderId, OrderState, Party, TransitionRefused, next,
+};
+use helio_core::quote::{self, PricingModel, QuoteRequest};
+use helio_core::throttle::ThrottlePolicy;
+use helio_core::time::{Clock, Timestamp};
+use helio_core::values::{Address, FieldError};
+use helio_store::{OrderEventRecord, OrderRecord, Store, StoreError};
+
+use super::counters::{self, CounterError};
+use super::keyring::Keyring;
+use super::quotes::{self, QuoteInput};
+
+/// What a customer sends to order: the quote's facts and the job site.
+#[derive(Debug, Clone, Copy)]
+pub struct OrderInput<'a> {
+    /// Street and number of the house.
+    pub street: &'a str,
+    /// Its postal code (also the quote's location).
+    pub postal_code: &'a str,
+    /// Its city.
+    pub city: &'a str,
+    /// kWh a month.
+    pub monthly_kwh: Option<f64>,
+    /// Or the bill, cents…
+    pub monthly_bill_cents: Option<u64>,
+    /// …at this tariff.
+    pub tariff_cents_per_kwh: Option<f64>,
+    /// Usable roof, m².
+    pub roof_m2: Option<f64>,
+    /// The client's name for this attempt.
+    pub idempotency_key: &'a str,
+}
+
+/// Why an order action is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    /// The input is invalid; each field says why.
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    /// No such order of this customer.
+    #[error("not found")]
+    NotFound,
+    /// The state machine refuses the move.
+    #[error("move refused")]
+    Refused(TransitionRefused),
+    /// The order moved meanwhile.
+    #[error("the order changed")]
+    Conflict,
+    /// Too many orders this hour.
+    #[error("too many orders")]
+    TooMany,
+    /// Stored data did not decrypt.
+    #[error("stored data is unreadable")]
+    Unreadable,
+    /// The store failed.
+    #[error("store failure")]
+    Store(#[from] StoreError),
+}
+
+impl From<CounterError> for OrderError {
+    fn from(error: CounterError) -> Self {
+        match error {
+            CounterError::Store(error) => Self::Store(error),
+            CounterError::Contended => Self::TooMany,
+        }
+    }
+}
+
+/// An order as its customer sees it.
+#[derive(Clone)]
+pub struct OrderView {
+    /// The order.
+    pub id: OrderId,
+    /// Where it stands.
+    pub state: OrderState,
+    /// Panels.
+    pub panels: u32,
+    /// Peak power, watts.
+    pub system_watts: u64,
+    /// First-year production, kWh.
+    pub yearly_kwh: u64,
+    /// Price, cents.
+    pub price_cents: u64,
+    /// The job site's street, postal code and country, one per line.
+    pub site: String,
+    /// The job site's city.
+    pub city: String,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Its moves, oldest first.
+    pub timeline: Vec<OrderEventRecord>,
+}
+
+/// How many orders a customer's list shows.
+const LIST_LIMIT: u32 = 50;
+
+fn field<'a>(order: &'a OrderId, column: &'static str) -> FieldContext<'a> {
+    FieldContext {
+        table: "orders",
+        column,
+        row: order.as_bytes(),
+    }
+}
+
+/// The orders service. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Orders {
+    store: Store,
+    keys: Arc<Keyring>,
+    indexer: Arc<BlindIndexer>,
+    clock: Arc<dyn Clock>,
+    model: PricingModel,
+}
+
+impl Orders {
+    /// The service over its dependencies and the configured price model.
+    #[must_use]
+    pub fn new(
+        store: Store,
+        keys: Arc<Keyring>,
+        indexer: Arc<BlindIndexer>,
+        clock: Arc<dyn Clock>,
+        model: PricingModel,
+    ) -> Self {
+        Self {
+            store,
+            keys,
+            indexer,
+            clock,
+            model,
+        }
+    }
+
+    /// Orders the quoted system for `customer`. The same idempotency key again returns the
+    /// first order (`false`: nothing new was created), whatever else the request says.
+    pub async fn place(
+        &self,
+        customer: AccountId,
+        input: &OrderInput<'_>,
+    ) -> Result<(OrderId, bool), OrderError> {
+        let key = IdempotencyKey::parse(input.idempotency_key)
+            .map_err(|e| OrderError::Invalid(vec![e]))?;
+        let hash = key.hash();
+        let orders = self.store.orders();
+        if let Some(existing) = orders.by_idempotency(customer, &hash).await? {
+            return Ok((existing.id, false));
+        }
+        let mut errors = Vec::new();
+        let address = Address::parse(input.street, input.postal_code, input.city, "ES")
+            .map_err(|mut e| errors.append(&mut e))
+            .ok();
+        let asked = quotes::request(&QuoteInput {
+            postal_code: Some(input.postal_code),
+            latitude: None,
+            monthly_kwh: input.monthly_kwh,
+            monthly_bill_cents: input.monthly_bill_cents,
+            tariff_cents_per_kwh: input.tariff_cents_per_kwh,
+            roof_m2: input.roof_m2,
+        })
+        .map_err(|mut e| errors.append(&mut e))
+        .ok();
+        let (Some(address), Some(asked), true) = (address, asked, errors.is_empty()) else {
+            errors.dedup_by_key(|e| e.field);
+            return Err(OrderError::Invalid(errors));
+        };
+        let priced = quote::quote(&asked, &self.model).map_err(|_| {
+            OrderError::Invalid(vec![FieldError {
+                field: "roof_m2",
+                message: "Not even one panel fits on this roof area.",
+            }])
+        })?;
+        let budget = self
+            .indexer
+            .index(IndexPurpose::ThrottleAccount, &format!("orders|{customer}"));
+        if !counters::spend(
+            &self.store,
+            &budget,
+            ThrottlePolicy::ORDERS,
+            self.clock.now(),
+        )
+        .await?
+        {
+            tracing::warn!(target: "helio::security", event = "order_budget_spent", account = %customer, "order refused: the customer's hourly budget is spent");
+            return Err(OrderError::TooMany);
+        }
+        let id = OrderId::random();
+        let cipher = self.keys.current();
+        let now = self.clock.next_ordered();
+        let site = format!(
+            "{}\n{}\n{}",
+            address.street(),
+            address.postal_code(),
+            address.country().as_str()
+        );
+        let record = OrderRecord {
+            id,
+            customer,
+            state: OrderState::Quote,
+            panels: priced.panels,
+            system_watts: u64::from(priced.panels) * u64::from(self.model.panel_watts),
+            yearly_kwh: whole(priced.yearly_kwh),
+            price_cents: priced.price_cents,
+            latitude_milli: latitude_milli(&asked),
+            address_ct: cipher.encrypt(&site, field(&id, "address")),
+            city_ct: cipher.encrypt(address.city(), field(&id, "city")),
+            data_key_version: cipher.current_version(),
+            idempotency_hash: hash,
+            created_at: now,
+            updated_at: now,
+        };
+        let created = OrderEventRecord {
+            id: random_bytes(),
+            at: now,
+            event: None,
+            from: None,
+            to: OrderState::Quote,
+            actor: Some(customer),
+            party: Party::Customer,
+        };
+        match orders.insert(&record, &created).await {
+            Ok(()) => {
+                tracing::info!(target: "helio::security", event = "order_created", order = %id, account = %customer, price_cents = priced.price_cents, "order created from a quote");
+                Ok((id, true))
+            }
+            // A concurrent retry with the same key won: its order is this request's too.
+            Err(StoreError::Conflict) => orders
+                .by_idempotency(customer, &hash)
+                .await?
+                .map(|existing| (existing.id, false))
+                .ok_or(OrderError::Conflict),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// The customer's orders, newest first, each with its timeline.
+    pub async fn list(&self, customer: AccountId) -> Result<Vec<OrderView>, OrderError> {
+        let mut views = Vec::new();
+        for record in self
+            .store
+            .orders()
+            .list_of_customer(customer, LIST_LIMIT)
+            .await?
+        {
+            views.push(self.view_of(record).await?);
+        }
+        Ok(views)
+    }
+
+    /// The customer's order `id`; another customer's is [`OrderError::NotFound`].
+    pub async fn view(&self, customer: AccountId, id: OrderId) -> Result<OrderView, OrderError> {
+        let record = self
+            .store
+            .orders()
+            .of_customer(customer, id)
+            .await?
+            .ok_or(OrderError::NotFound)?;
+        self.view_of(record).await
+    }
+
+    async fn view_of(&self, record: OrderRecord) -> Result<OrderView, OrderError> {
+        let id = record.id;
+        let site = self
+            .keys
+            .decrypt(&record.address_ct, field(&id, "address"))
+            .await
+            .map_err(|_| OrderError::Unreadable)?
+            .to_string();
+        let city = self
+            .keys
+            .decrypt(&record.city_ct, field(&id, "city"))
+            .await
+            .map_err(|_| OrderError::Unreadable)?
+            .to_string();
+        Ok(OrderView {
+            id,
+            state: record.state,
+            panels: record.panels,
+            system_watts: record.system_watts,
+            yearly_kwh: record.yearly_kwh,
+            price_cents: record.price_cents,
+            site,
+            city,
+            created_at: record.created_at,
+            timeline: self.store.orders().events(id).await?,
+        })
+    }
+
+    /// Moves the customer's order `id` on `event`, as the customer.
+    pub async fn act_as_customer(
+        &self,
+        customer: AccountId,
+        id: OrderId,
+        event: OrderEvent,
+    ) -> Result<OrderState, OrderError> {
+        let record = self
+            .store
+            .orders()
+            .of_customer(customer, id)
+            .await?
+            .ok_or(OrderError::NotFound)?;
+        let to = next(record.state, event, Party::Customer).map_err(OrderError::Refused)?;
+        let moved = OrderEventRecord {
+            id: random_bytes(),
+            at: self.clock.next_ordered(),
+            event: Some(event),
+            from: Some(record.state),
+            to,
+            actor: Some(customer),
+            party: Party::Customer,
+        };
+        if self.store.orders().advance(id, &moved).await? {
+            tracing::info!(target: "helio::security", event = "order_moved", order = %id, from = record.state.as_str(), to = to.as_str(), party = "customer", "order moved");
+            Ok(to)
+        } else {
+            Err(OrderError::Conflict)
+        }
+    }
+}
+
+fn whole(value: f64) -> u64 {
+    if value.is_finite() && value > 0.0 {
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "checked finite and positive; a household's kWh fit easily"
+        )]
+        let rounded = value.round() as u64;
+        rounded
+    } else {
+        0
+    }
+}
+
+fn latitude_milli(asked: &QuoteRequest) -> i32 {
+    let milli = (asked.location.latitude() * 1_000.0).round();
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "a latitude is within ±90,000 thousandths"
+    )]
+    let milli = milli.clamp(-90_000.0, 90_000.0) as i32;
+    milli
+}

@@ -1,0 +1,372 @@
+//! Customers' orders (SYS-1, SYS-2, AC-5, DS-2, IN-2): priced again by the server, one order
+//! per idempotency key even under concurrent retries, followed on a timeline, cancelled as
+//! the state machine allows, never reachable by another customer, the job site encrypted.
+
+use axum::body::Body;
+use axum::http::Request;
+use helio_core::role::Role;
+use helio_store::Store;
+use helio_store::testing::dump;
+use serde_json::{Value, json};
+
+use crate::support::{Answer, TestApp, get_with_session, post_with_session, send, test_app};
+
+const SITE: [(&str, &str); 3] = [
+    ("street", "Calle Mayor 1, 3º B"),
+    ("postal_code", "28013"),
+    ("city", "Madrid"),
+];
+
+async fn order_page(app: &TestApp, session: &str, key: &str) -> Answer {
+    let mut fields = SITE.to_vec();
+    fields.extend([
+        ("monthly_kwh", "350"),
+        ("roof_m2", "40"),
+        ("idempotency_key", key),
+    ]);
+    send(&app.router, post_with_session("/orders", session, &fields)).await
+}
+
+fn api(
+    method: &str,
+    path: &str,
+    token: &str,
+    key: Option<&str>,
+    body: Option<&Value>,
+) -> Request<Body> {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json");
+    if let Some(key) = key {
+        request = request.header("idempotency-key", key);
+    }
+    request
+        .body(Body::from(body.map(Value::to_string).unwrap_or_default()))
+        .unwrap()
+}
+
+fn api_order() -> Value {
+    json!({"street": "Calle Mayor 1", "postal_code": "28013", "city": "Madrid", "monthly_kwh": 350.0, "roof_m2": 40.0})
+}
+
+/// SYS-1, SYS-2: a customer orders the quoted system (priced by the server), sees it with
+/// its timeline, and cancels it; a second cancel is refused by the state machine.
+async fn sys_2_a_customer_orders_follows_and_cancels(store: Store) {
+    let app = test_app(store).await;
+    let customer = app
+        .signed_in_as("nuria.bas@example.com", Role::Customer)
+        .await;
+    let form = send(
+        &app.router,
+        get_with_session("/orders/new?monthly_kwh=350&roof_m2=40", &customer),
+    )
+    .await;
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains(r#"name="idempotency_key" value=""#));
+    assert!(
+        form.body.contains(r#"value="350""#),
+        "the quote's numbers carried over"
+    );
+
+    let placed = order_page(&app, &customer, "order-key-0001").await;
+    assert_eq!(placed.status, 303, "{}", placed.body);
+    let path = placed.header("location").unwrap().to_owned();
+    let page = send(&app.router, get_with_session(&path, &customer)).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("7 panels, 3.01 kWp"));
+    assert!(page.body.contains("€3612.00"));
+    assert!(
+        page.body
+            .contains("<dd data-order-state>Priced, waiting for the deposit</dd>")
+    );
+    assert!(
+        page.body.contains("Calle Mayor 1, 3o B, 28013, ES, Madrid"),
+        "stored as typed, NFKC-normalised"
+    );
+    let list = send(&app.router, get_with_session("/orders", &customer)).await;
+    assert!(list.body.contains(&path));
+
+    let cancelled = send(
+        &app.router,
+        post_with_session(&format!("{path}/cancel"), &customer, &[]),
+    )
+    .await;
+    assert_eq!(cancelled.status, 303);
+    let page = send(&app.router, get_with_session(&path, &customer)).await;
+    assert!(page.body.contains("<dd data-order-state>Cancelled</dd>"));
+    assert_eq!(
+        page.body.matches("<li><span>").count(),
+        2,
+        "created, then cancelled"
+    );
+    let again = send(
+        &app.router,
+        post_with_session(&format!("{path}/cancel"), &customer, &[]),
+    )
+    .await;
+    assert_eq!(again.status, 409);
+
+    let stored = dump(&app.store, "SELECT address_ct, city_ct FROM orders").await;
+    let stored = String::from_utf8_lossy(&stored);
+    assert!(
+        !stored.contains("Calle Mayor") && !stored.contains("Madrid"),
+        "encrypted"
+    );
+    let priced = send(
+        &app.router,
+        post_with_session(
+            "/orders",
+            &customer,
+            &[
+                ("street", "Calle Mayor 1"),
+                ("postal_code", "28013"),
+                ("city", "Madrid"),
+                ("monthly_kwh", "350"),
+                ("roof_m2", "40"),
+                ("idempotency_key", "order-key-0002"),
+                ("price_cents", "1"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(priced.status, 422, "no price from the client");
+}
+
+/// AC-5: another customer's order is "not found", read or changed, page or API; staff pages
+/// of other roles are refused; the owner's order is untouched.
+async fn ac_5_nobody_reaches_another_customers_order(store: Store) {
+    let app = test_app(store).await;
+    let owner = app
+        .signed_in_as("olga.pi@example.com", Role::Customer)
+        .await;
+    let path = order_page(&app, &owner, "owner-key-0001")
+        .await
+        .header("location")
+        .unwrap()
+        .to_owned();
+    let id = path.trim_start_matches("/orders/").to_owned();
+    let other = app
+        .signed_in_as("pere.gual@example.com", Role::Customer)
+        .await;
+    let other_app = app
+        .app_token_as("pere.app@example.com", Role::Customer)
+        .await;
+    for answer in [
+        send(&app.router, get_with_session(&path, &other)).await,
+        send(
+            &app.router,
+            post_with_session(&format!("{path}/cancel"), &other, &[]),
+        )
+        .await,
+        send(
+            &app.router,
+            api(
+                "GET",
+                &format!("/api/v1/orders/{id}"),
+                &other_app,
+                None,
+                None,
+            ),
+        )
+        .await,
+        send(
+            &app.router,
+            api(
+                "POST",
+                &format!("/api/v1/orders/{id}/cancel"),
+                &other_app,
+                None,
+                None,
+            ),
+        )
+        .await,
+    ] {
+        assert_eq!(answer.status, 404, "{}", answer.body);
+        assert!(!answer.body.contains("Calle Mayor"));
+    }
+    let listed = send(&app.router, get_with_session("/orders", &other)).await;
+    assert!(!listed.body.contains(&id));
+    let support = app
+        .signed_in_as("quim.sau@helio.example", Role::Support)
+        .await;
+    assert_eq!(
+        send(&app.router, get_with_session(&path, &support))
+            .await
+            .status,
+        403
+    );
+    let page = send(&app.router, get_with_session(&path, &owner)).await;
+    assert!(
+        page.body.contains("Priced, waiting for the deposit"),
+        "untouched"
+    );
+}
+
+/// SYS-2: the same idempotency key is one order, also when the retries race; a new key is a
+/// new order; the API answers 201 for the first and 200 for the repeats.
+async fn sys_2_one_idempotency_key_is_one_order_even_under_concurrency(store: Store) {
+    let app = test_app(store).await;
+    let token = app
+        .app_token_as("rosa.tur@example.com", Role::Customer)
+        .await;
+    let first = send(
+        &app.router,
+        api(
+            "POST",
+            "/api/v1/orders",
+            &token,
+            Some("race-key-00001"),
+            Some(&api_order()),
+        ),
+    )
+    .await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let first: Value = serde_json::from_str(&first.body).unwrap();
+    assert_eq!(first["state"], "quote");
+    assert_eq!(first["price_cents"], 361_200);
+    let repeat = send(
+        &app.router,
+        api(
+            "POST",
+            "/api/v1/orders",
+            &token,
+            Some("race-key-00001"),
+            Some(&api_order()),
+        ),
+    )
+    .await;
+    assert_eq!(repeat.status, 200);
+    let repeat: Value = serde_json::from_str(&repeat.body).unwrap();
+    assert_eq!(repeat["id"], first["id"]);
+
+    let racing: Vec<_> = (0..8)
+        .map(|_| {
+            let router = app.router.clone();
+            let token = token.clone();
+            tokio::spawn(async move {
+                send(
+                    &router,
+                    api(
+                        "POST",
+                        "/api/v1/orders",
+                        &token,
+                        Some("race-key-00002"),
+                        Some(&api_order()),
+                    ),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut ids = std::collections::HashSet::new();
+    let mut created = 0;
+    for racer in racing {
+        let answer = racer.await.unwrap();
+        assert!(matches!(answer.status, 200 | 201), "{}", answer.body);
+        created += usize::from(answer.status == 201);
+        let body: Value = serde_json::from_str(&answer.body).unwrap();
+        ids.insert(body["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(ids.len(), 1, "one order for one key");
+    assert_eq!(created, 1);
+    let list = send(
+        &app.router,
+        api("GET", "/api/v1/orders", &token, None, None),
+    )
+    .await;
+    let list: Value = serde_json::from_str(&list.body).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+}
+
+/// IN-2, DS-2: bad input names its fields and stores nothing; an eleventh order in an hour
+/// is refused.
+async fn in_2_bad_orders_are_refused_and_orders_are_capped(store: Store) {
+    let app = test_app(store).await;
+    let token = app
+        .app_token_as("sergi.ros@example.com", Role::Customer)
+        .await;
+    for (key, body) in [
+        (None, api_order()),
+        (Some("short"), api_order()),
+        (Some("key with spaces"), api_order()),
+        (
+            Some("valid-key-0001"),
+            json!({"street": "", "postal_code": "28013", "city": "Madrid", "monthly_kwh": 350, "roof_m2": 40}),
+        ),
+        (
+            Some("valid-key-0002"),
+            json!({"street": "Calle\u{0007}", "postal_code": "28013", "city": "Madrid", "monthly_kwh": 350, "roof_m2": 40}),
+        ),
+        (
+            Some("valid-key-0003"),
+            json!({"street": "Calle 1", "postal_code": "99999", "city": "Madrid", "monthly_kwh": 350, "roof_m2": 40}),
+        ),
+        (
+            Some("valid-key-0004"),
+            json!({"street": "Calle 1", "postal_code": "28013", "city": "Madrid", "monthly_kwh": 350, "roof_m2": 1}),
+        ),
+        (
+            Some("valid-key-0005"),
+            json!({"street": "Calle 1", "postal_code": "28013", "city": "Madrid", "monthly_kwh": 350, "roof_m2": 40, "state": "completed"}),
+        ),
+    ] {
+        let answer = send(
+            &app.router,
+            api("POST", "/api/v1/orders", &token, key, Some(&body)),
+        )
+        .await;
+        assert_eq!(answer.status, 422, "{key:?} {body}: {}", answer.body);
+    }
+    assert!(dump(&app.store, "SELECT id FROM orders").await.is_empty());
+    for n in 0..10 {
+        let key = format!("budget-key-{n:04}");
+        let answer = send(
+            &app.router,
+            api(
+                "POST",
+                "/api/v1/orders",
+                &token,
+                Some(&key),
+                Some(&api_order()),
+            ),
+        )
+        .await;
+        assert_eq!(answer.status, 201, "order {n}");
+    }
+    let eleventh = send(
+        &app.router,
+        api(
+            "POST",
+            "/api/v1/orders",
+            &token,
+            Some("budget-key-0010"),
+            Some(&api_order()),
+        ),
+    )
+    .await;
+    assert_eq!(eleventh.status, 429);
+    let repeat = send(
+        &app.router,
+        api(
+            "POST",
+            "/api/v1/orders",
+            &token,
+            Some("budget-key-0003"),
+            Some(&api_order()),
+        ),
+    )
+    .await;
+    assert_eq!(
+        repeat.status, 200,
+        "a retry of an existing order is not a new one"
+    );
+}
+
+helio_store::dual_backend_tests!(
+    sys_2_a_customer_orders_follows_and_cancels,
+    ac_5_nobody_reaches_another_customers_order,
+    sys_2_one_idempotency_key_is_one_order_even_under_concurrency,
+    in_2_bad_orders_are_refused_and_orders_are_capped,
+);
