@@ -17,6 +17,7 @@ pub mod mfa;
 pub mod order;
 pub mod partner;
 pub mod password;
+pub mod payment;
 pub mod quote;
 pub mod role;
 pub mod session;

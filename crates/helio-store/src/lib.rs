@@ -23,6 +23,7 @@ mod orders;
 mod outbox;
 mod partners;
 mod passkeys;
+mod payments;
 mod sessions;
 mod store;
 #[cfg(feature = "testing")]
@@ -46,6 +47,7 @@ pub use orders::{OrderEventRecord, OrderRecord, Orders};
 pub use outbox::{MailRecord, Outbox};
 pub use partners::{CrewRecord, Partners};
 pub use passkeys::{CeremonyPurpose, NewPasskey, Passkeys, StoredPasskey, TakenCeremony};
+pub use payments::{PaymentKind, PaymentRecord, Payments};
 pub use sessions::{
     ActiveSession, EndedSession, ExpiredSession, ExpiryReason, ListedSession, NewSession, SeenFrom,
     SessionClient, SessionStage, Sessions,

@@ -178,6 +178,31 @@ where
     Ok(())
 }
 
+/// The compare-and-swap of a move and its event row, inside the caller's transaction (a
+/// payment and the move it pays for commit together). `false` if the order moved meanwhile.
+pub(crate) async fn advance_within(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: OrderId,
+    event: &OrderEventRecord,
+) -> Result<bool, StoreError> {
+    let Some(from) = event.from else {
+        return Err(corrupt("a move needs its from-state"));
+    };
+    let done =
+        sqlx::query("UPDATE orders SET state = ?, updated_at = ? WHERE id = ? AND state = ?")
+            .bind(event.to.as_str())
+            .bind(event.at.unix_micros())
+            .bind(id.as_bytes().to_vec())
+            .bind(from.as_str())
+            .execute(&mut **tx)
+            .await?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    insert_event(&mut **tx, id, event).await?;
+    Ok(true)
+}
+
 impl<'a> Orders<'a> {
     pub(crate) fn new(pool: &'a AnyPool) -> Self {
         Self { pool }
@@ -273,23 +298,11 @@ impl<'a> Orders<'a> {
     /// Moves the order from `event.from` to `event.to`, with the event row, only if it still
     /// stands at `event.from`; `false` (nothing written) if it moved meanwhile.
     pub async fn advance(&self, id: OrderId, event: &OrderEventRecord) -> Result<bool, StoreError> {
-        let Some(from) = event.from else {
-            return Err(corrupt("a move needs its from-state"));
-        };
         let mut tx = self.pool.begin().await?;
-        let done =
-            sqlx::query("UPDATE orders SET state = ?, updated_at = ? WHERE id = ? AND state = ?")
-                .bind(event.to.as_str())
-                .bind(event.at.unix_micros())
-                .bind(id.as_bytes().to_vec())
-                .bind(from.as_str())
-                .execute(&mut *tx)
-                .await?;
-        if done.rows_affected() != 1 {
+        if !advance_within(&mut tx, id, event).await? {
             tx.rollback().await?;
             return Ok(false);
         }
-        insert_event(&mut *tx, id, event).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -123,6 +123,12 @@ impl Store {
         crate::BreakGlassGrants::new(&self.pool)
     }
 
+    /// Payments of orders.
+    #[must_use]
+    pub fn payments(&self) -> crate::Payments<'_> {
+        crate::Payments::new(&self.pool)
+    }
+
     /// Orders and their moves.
     #[must_use]
     pub fn orders(&self) -> crate::Orders<'_> {

@@ -132,6 +132,7 @@ async fn main() {
                 Arc::new(BlindIndexer::new(&index)),
                 Arc::clone(&clock),
                 helio_core::quote::PricingModel::DEFAULT,
+                None,
             ),
             operations: Operations::new(store.clone(), "mode = \"dev\"\n", Arc::clone(&clock)),
         },

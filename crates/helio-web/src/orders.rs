@@ -30,10 +30,12 @@ pub(crate) fn routes() -> RouteTable {
         .post("/orders", own, view_order_post)
         .get("/orders/{id}", own, view_order_get)
         .post("/orders/{id}/cancel", own, view_cancel_post)
+        .post("/orders/{id}/deposit", own, view_deposit_post)
         .get("/api/v1/orders", own, api_orders_get)
         .post("/api/v1/orders", own, api_order_post)
         .get("/api/v1/orders/{id}", own, api_order_get)
         .post("/api/v1/orders/{id}/cancel", own, api_cancel_post)
+        .post("/api/v1/orders/{id}/deposit", own, api_deposit_post)
 }
 
 fn order_id(text: &str) -> Result<OrderId, WebError> {
@@ -47,6 +49,11 @@ fn failure(error: OrderError) -> WebError {
         OrderError::Refused(refused) => WebError::Conflict(refused.message()),
         OrderError::Conflict => WebError::Conflict("The order changed meanwhile; reload it."),
         OrderError::TooMany => WebError::TooManyRequests,
+        OrderError::Declined => WebError::Invalid(vec![FieldError {
+            field: "payment_token",
+            message: "The payment was declined; nothing was charged. Try another card.",
+        }]),
+        OrderError::PaymentsUnavailable => WebError::Unavailable,
         other => WebError::internal(other),
     }
 }
@@ -69,6 +76,10 @@ struct OrderRow {
     kw: String,
     yearly_kwh: u64,
     price: String,
+    deposit: String,
+    paid: String,
+    awaiting_deposit: bool,
+    payment_key: String,
     site: String,
     city: String,
     created: String,
@@ -84,6 +95,10 @@ fn row(order: OrderView) -> OrderRow {
         kw: format!("{:.2}", order.system_watts as f64 / 1_000.0),
         yearly_kwh: order.yearly_kwh,
         price: euros(order.price_cents),
+        deposit: euros(helio_core::payment::deposit_cents(order.price_cents)),
+        paid: euros(order.paid_cents),
+        awaiting_deposit: order.state == helio_core::order::OrderState::Quote,
+        payment_key: SecretToken::generate().expose().to_owned(),
         site: order.site.replace('\n', ", "),
         city: order.city,
         created: utc_minute(order.created_at),
@@ -214,6 +229,7 @@ async fn view_order_post(
 #[template(path = "order.html")]
 struct OrderPage {
     order: OrderRow,
+    payments: bool,
     layout: SignedInLayout,
 }
 
@@ -230,6 +246,7 @@ async fn view_order_get(
         .map_err(failure)?;
     html(&OrderPage {
         order: row(order),
+        payments: state.orders().payments_available(),
         layout,
     })
 }
@@ -254,6 +271,60 @@ async fn view_cancel_post(
     Ok(Redirect::to(&format!("/orders/{id}")).into_response())
 }
 
+/// The deposit form: the provider's token and this page's idempotency key.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DepositForm {
+    #[serde(default)]
+    payment_token: String,
+    #[serde(default)]
+    idempotency_key: String,
+}
+
+async fn view_deposit_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<DepositForm>,
+) -> Result<Response, WebError> {
+    let id = order_id(&id)?;
+    state
+        .orders()
+        .pay_deposit(who.account, id, &form.payment_token, &form.idempotency_key)
+        .await
+        .map_err(failure)?;
+    Ok(Redirect::to(&format!("/orders/{id}")).into_response())
+}
+
+/// An app's deposit: the provider's token; the idempotency key in `Idempotency-Key`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ApiDeposit {
+    payment_token: String,
+}
+
+async fn api_deposit_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    JsonObject(input): JsonObject<ApiDeposit>,
+) -> Result<Json<ApiOrder>, WebError> {
+    let id = order_id(&id)?;
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let orders = state.orders();
+    orders
+        .pay_deposit(who.account, id, &input.payment_token, key)
+        .await
+        .map_err(failure)?;
+    Ok(Json(api_order(
+        orders.view(who.account, id).await.map_err(failure)?,
+    )))
+}
+
 /// An order as the API returns it; money in euro cents, times in RFC 3339.
 #[derive(Serialize)]
 pub(crate) struct ApiOrder {
@@ -263,6 +334,8 @@ pub(crate) struct ApiOrder {
     system_watts: u64,
     yearly_kwh: u64,
     price_cents: u64,
+    deposit_cents: u64,
+    paid_cents: u64,
     site: String,
     city: String,
     created_at: String,
@@ -291,6 +364,8 @@ fn api_order(order: OrderView) -> ApiOrder {
         system_watts: order.system_watts,
         yearly_kwh: order.yearly_kwh,
         price_cents: order.price_cents,
+        deposit_cents: helio_core::payment::deposit_cents(order.price_cents),
+        paid_cents: order.paid_cents,
         site: order.site,
         city: order.city,
         created_at: rfc3339(order.created_at),

@@ -298,6 +298,12 @@ async fn application(
                 Arc::clone(&services.indexer),
                 Arc::new(SystemClock),
                 settings.pricing,
+                // No real provider is integrated yet: dev mode uses the built-in one, which
+                // moves no money; production refuses payments (503) rather than fake them.
+                (settings.mode == Mode::Dev).then(|| {
+                    Arc::new(helio_web::services::payments::DevProvider)
+                        as Arc<dyn helio_web::services::payments::PaymentProvider>
+                }),
             ),
             operations: Operations::new(
                 store.clone(),

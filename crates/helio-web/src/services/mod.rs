@@ -15,6 +15,7 @@ pub mod operations;
 pub mod orders;
 pub mod partners;
 pub mod passkeys;
+pub mod payments;
 pub mod quotes;
 pub mod rotation;
 pub mod sessions;

@@ -12,14 +12,16 @@ use helio_core::crypto::random_bytes;
 use helio_core::order::{
     IdempotencyKey, OrderEvent, OrderId, OrderState, Party, TransitionRefused, next,
 };
+use helio_core::payment::{PaymentToken, deposit_cents};
 use helio_core::quote::{self, PricingModel, QuoteRequest};
 use helio_core::throttle::ThrottlePolicy;
 use helio_core::time::{Clock, Timestamp};
 use helio_core::values::{Address, FieldError};
-use helio_store::{OrderEventRecord, OrderRecord, Store, StoreError};
+use helio_store::{OrderEventRecord, OrderRecord, PaymentKind, PaymentRecord, Store, StoreError};
 
 use super::counters::{self, CounterError};
 use super::keyring::Keyring;
+use super::payments::{PaymentProvider, ProviderError};
 use super::quotes::{self, QuoteInput};
 
 /// What a customer sends to order: the quote's facts and the job site.
@@ -61,6 +63,12 @@ pub enum OrderError {
     /// Too many orders this hour.
     #[error("too many orders")]
     TooMany,
+    /// The provider declined the payment.
+    #[error("payment declined")]
+    Declined,
+    /// No payment provider is configured, or it failed; nothing was charged.
+    #[error("payments unavailable")]
+    PaymentsUnavailable,
     /// Stored data did not decrypt.
     #[error("stored data is unreadable")]
     Unreadable,
@@ -93,6 +101,8 @@ pub struct OrderView {
     pub yearly_kwh: u64,
     /// Price, cents.
     pub price_cents: u64,
+    /// What has been paid, cents.
+    pub paid_cents: u64,
     /// The job site's street, postal code and country, one per line.
     pub site: String,
     /// The job site's city.
@@ -122,10 +132,12 @@ pub struct Orders {
     indexer: Arc<BlindIndexer>,
     clock: Arc<dyn Clock>,
     model: PricingModel,
+    provider: Option<Arc<dyn PaymentProvider>>,
 }
 
 impl Orders {
-    /// The service over its dependencies and the configured price model.
+    /// The service over its dependencies, the configured price model and the payment
+    /// provider (`None`: payments are refused as unavailable).
     #[must_use]
     pub fn new(
         store: Store,
@@ -133,6 +145,7 @@ impl Orders {
         indexer: Arc<BlindIndexer>,
         clock: Arc<dyn Clock>,
         model: PricingModel,
+        provider: Option<Arc<dyn PaymentProvider>>,
     ) -> Self {
         Self {
             store,
@@ -140,6 +153,110 @@ impl Orders {
             indexer,
             clock,
             model,
+            provider,
+        }
+    }
+
+    /// Whether a payment provider is configured.
+    #[must_use]
+    pub fn payments_available(&self) -> bool {
+        self.provider.is_some()
+    }
+
+    /// Pays the deposit of the customer's priced order with a provider token, and orders
+    /// it (quote → ordered). The same idempotency key again returns the first payment's
+    /// outcome and charges nothing. If the order moved meanwhile (another attempt paid it),
+    /// the charge is refunded and [`OrderError::Conflict`] returned.
+    pub async fn pay_deposit(
+        &self,
+        customer: AccountId,
+        id: OrderId,
+        token: &str,
+        idempotency_key: &str,
+    ) -> Result<(), OrderError> {
+        let mut errors = Vec::new();
+        let key = IdempotencyKey::parse(idempotency_key)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let token = PaymentToken::parse(token).map_err(|e| errors.push(e)).ok();
+        let record = self
+            .store
+            .orders()
+            .of_customer(customer, id)
+            .await?
+            .ok_or(OrderError::NotFound)?;
+        let (Some(key), Some(token)) = (key, token) else {
+            return Err(OrderError::Invalid(errors));
+        };
+        let payments = self.store.payments();
+        if payments
+            .by_idempotency(id, PaymentKind::Deposit, &key.hash())
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
+        let to =
+            next(record.state, OrderEvent::Place, Party::Customer).map_err(OrderError::Refused)?;
+        let provider = self
+            .provider
+            .as_ref()
+            .ok_or(OrderError::PaymentsUnavailable)?;
+        let amount = deposit_cents(record.price_cents);
+        let reference = match provider.charge(&token, amount, &key).await {
+            Ok(reference) => reference,
+            Err(ProviderError::Declined) => {
+                tracing::info!(target: "helio::security", event = "payment_declined", order = %id, account = %customer, "deposit declined by the provider");
+                return Err(OrderError::Declined);
+            }
+            Err(ProviderError::Unavailable) => return Err(OrderError::PaymentsUnavailable),
+        };
+        let now = self.clock.next_ordered();
+        let payment = PaymentRecord {
+            id: random_bytes(),
+            order: id,
+            kind: PaymentKind::Deposit,
+            amount_cents: amount,
+            provider_ref: reference.clone(),
+            idempotency_hash: key.hash(),
+            created_at: now,
+        };
+        let moved = OrderEventRecord {
+            id: random_bytes(),
+            at: now,
+            event: Some(OrderEvent::Place),
+            from: Some(record.state),
+            to,
+            actor: Some(customer),
+            party: Party::Customer,
+        };
+        match payments.record_with_move(&payment, &moved).await {
+            Ok(true) => {
+                tracing::info!(target: "helio::security", event = "payment_captured", kind = "deposit", order = %id, account = %customer, amount_cents = amount, "deposit paid; order placed");
+                Ok(())
+            }
+            // The same key raced us and won: its payment is this request's too.
+            Err(StoreError::Conflict)
+                if payments
+                    .by_idempotency(id, PaymentKind::Deposit, &key.hash())
+                    .await?
+                    .is_some() =>
+            {
+                Ok(())
+            }
+            Ok(false) | Err(StoreError::Conflict) => {
+                // Another attempt paid this order first: give this charge back.
+                let refund_key = format!("refund-{}", key.as_str());
+                if provider
+                    .refund(&reference, amount, &refund_key)
+                    .await
+                    .is_err()
+                {
+                    tracing::error!(target: "helio::security", event = "refund_failed", order = %id, "a duplicate deposit could not be refunded automatically; support must refund it");
+                }
+                Err(OrderError::Conflict)
+            }
+            Err(other) => Err(other.into()),
         }
     }
 
@@ -290,6 +407,17 @@ impl Orders {
             system_watts: record.system_watts,
             yearly_kwh: record.yearly_kwh,
             price_cents: record.price_cents,
+            paid_cents: self
+                .store
+                .payments()
+                .of_order(id)
+                .await?
+                .iter()
+                .map(|p| match p.kind {
+                    PaymentKind::Refund => 0,
+                    PaymentKind::Deposit | PaymentKind::Balance => p.amount_cents,
+                })
+                .sum(),
             site,
             city,
             created_at: record.created_at,

@@ -364,7 +364,123 @@ async fn in_2_bad_orders_are_refused_and_orders_are_capped(store: Store) {
     );
 }
 
+/// SYS-6: the deposit (a fifth of the price) orders the quote, once: a retry with the same
+/// key charges nothing more, a second attempt is refused, a decline or a card number changes
+/// nothing; racing attempts with different keys leave one payment.
+async fn sys_6_the_deposit_orders_the_quote_once(store: Store) {
+    let app = test_app(store).await;
+    let customer = app
+        .signed_in_as("tania.gil@example.com", Role::Customer)
+        .await;
+    let path = order_page(&app, &customer, "deposit-key-0001")
+        .await
+        .header("location")
+        .unwrap()
+        .to_owned();
+    let page = send(&app.router, get_with_session(&path, &customer)).await;
+    assert!(page.body.contains("Pay the deposit: €722.40"));
+    let deposit = |token: &'static str, key: &'static str| {
+        post_with_session(
+            &format!("{path}/deposit"),
+            &customer,
+            &[("payment_token", token), ("idempotency_key", key)],
+        )
+    };
+    for (token, status) in [
+        ("tok_decline_card", 422),
+        ("4111111111111111", 422),
+        ("tok_", 422),
+    ] {
+        let answer = send(&app.router, deposit(token, "pay-key-00000001")).await;
+        assert_eq!(answer.status, status, "{token}");
+    }
+    assert!(dump(&app.store, "SELECT id FROM payments").await.is_empty());
+    let paid = send(&app.router, deposit("tok_visa_test", "pay-key-00000002")).await;
+    assert_eq!(paid.status, 303, "{}", paid.body);
+    let page = send(&app.router, get_with_session(&path, &customer)).await;
+    assert!(page.body.contains("<dd data-order-state>Ordered</dd>"));
+    assert!(page.body.contains("<dd data-order-paid>€722.40</dd>"));
+    assert!(!page.body.contains("data-deposit-form"));
+    let retry = send(&app.router, deposit("tok_visa_test", "pay-key-00000002")).await;
+    assert_eq!(
+        retry.status, 303,
+        "a retry of the same payment is its success"
+    );
+    let second = send(&app.router, deposit("tok_visa_test", "pay-key-00000003")).await;
+    assert_eq!(
+        second.status, 409,
+        "an ordered order takes no second deposit"
+    );
+    let rows = dump(&app.store, "SELECT amount_cents FROM payments").await;
+    assert_eq!(
+        String::from_utf8_lossy(&rows).trim_end_matches('\0'),
+        "72240"
+    );
+
+    let token = app
+        .app_token_as("tania.app@example.com", Role::Customer)
+        .await;
+    let created = send(
+        &app.router,
+        api(
+            "POST",
+            "/api/v1/orders",
+            &token,
+            Some("race-deposit-01"),
+            Some(&api_order()),
+        ),
+    )
+    .await;
+    let id = serde_json::from_str::<Value>(&created.body).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let racing: Vec<_> = (0..6)
+        .map(|n| {
+            let router = app.router.clone();
+            let token = token.clone();
+            let id = id.clone();
+            tokio::spawn(async move {
+                send(
+                    &router,
+                    api(
+                        "POST",
+                        &format!("/api/v1/orders/{id}/deposit"),
+                        &token,
+                        Some(&format!("racing-deposit-{n}")),
+                        Some(&json!({"payment_token": "tok_visa_test"})),
+                    ),
+                )
+                .await
+                .status
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for racer in racing {
+        statuses.push(racer.await.unwrap());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| matches!(s, 200 | 409)),
+        "{statuses:?}"
+    );
+    let order = send(
+        &app.router,
+        api("GET", &format!("/api/v1/orders/{id}"), &token, None, None),
+    )
+    .await;
+    let order: Value = serde_json::from_str(&order.body).unwrap();
+    assert_eq!(order["state"], "ordered");
+    assert_eq!(order["paid_cents"], 72_240);
+}
+
 helio_store::dual_backend_tests!(
+    sys_6_the_deposit_orders_the_quote_once,
     sys_2_a_customer_orders_follows_and_cancels,
     ac_5_nobody_reaches_another_customers_order,
     sys_2_one_idempotency_key_is_one_order_even_under_concurrency,

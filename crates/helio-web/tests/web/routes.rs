@@ -71,6 +71,16 @@ const REVIEWED_RULES: &[(&str, &str, Access)] = {
         ("POST", "/orders", Access::Capability(OwnOrders)),
         ("GET", "/orders/{id}", Access::Capability(OwnOrders)),
         ("POST", "/orders/{id}/cancel", Access::Capability(OwnOrders)),
+        (
+            "POST",
+            "/orders/{id}/deposit",
+            Access::Capability(OwnOrders),
+        ),
+        (
+            "POST",
+            "/api/v1/orders/{id}/deposit",
+            Access::Capability(OwnOrders),
+        ),
         ("GET", "/api/v1/orders", Access::Capability(OwnOrders)),
         ("POST", "/api/v1/orders", Access::Capability(OwnOrders)),
         ("GET", "/api/v1/orders/{id}", Access::Capability(OwnOrders)),

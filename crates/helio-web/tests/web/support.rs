@@ -210,6 +210,7 @@ async fn build(
                 Arc::new(BlindIndexer::new(&index_key)),
                 Arc::clone(&clock) as Arc<dyn Clock>,
                 PricingModel::DEFAULT,
+                Some(Arc::new(helio_web::services::payments::DevProvider)),
             ),
         },
     ));
