@@ -230,6 +230,7 @@ async fn view_order_post(
 struct OrderPage {
     order: OrderRow,
     payments: bool,
+    error: Option<&'static str>,
     layout: SignedInLayout,
 }
 
@@ -247,6 +248,7 @@ async fn view_order_get(
     html(&OrderPage {
         order: row(order),
         payments: state.orders().payments_available(),
+        error: None,
         layout,
     })
 }
@@ -284,16 +286,35 @@ pub(crate) struct DepositForm {
 async fn view_deposit_post(
     State(state): State<AppState>,
     who: SignedIn,
+    layout: SignedInLayout,
     Path(id): Path<String>,
     Form(form): Form<DepositForm>,
 ) -> Result<Response, WebError> {
     let id = order_id(&id)?;
-    state
-        .orders()
+    let orders = state.orders();
+    let error = match orders
         .pay_deposit(who.account, id, &form.payment_token, &form.idempotency_key)
         .await
-        .map_err(failure)?;
-    Ok(Redirect::to(&format!("/orders/{id}")).into_response())
+    {
+        Ok(()) => return Ok(Redirect::to(&format!("/orders/{id}")).into_response()),
+        Err(OrderError::Declined) => {
+            "The payment was declined; nothing was charged. Try another card."
+        }
+        Err(OrderError::Invalid(fields)) => fields
+            .first()
+            .map_or("Check the payment details.", |f| f.message),
+        Err(other) => return Err(failure(other)),
+    };
+    let order = orders.view(who.account, id).await.map_err(failure)?;
+    Ok(rendered(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        html(&OrderPage {
+            order: row(order),
+            payments: orders.payments_available(),
+            error: Some(error),
+            layout,
+        })?,
+    ))
 }
 
 /// An app's deposit: the provider's token; the idempotency key in `Idempotency-Key`.
