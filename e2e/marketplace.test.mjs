@@ -21,7 +21,7 @@ after(async () => {
 
 const customer = { name: 'Marta Soler', email: 'marta.soler@example.com', password: 'terraced vines above the river' };
 
-test('sys_1, sys_6: quote, sign up, order once, pay the deposit, follow the timeline', async () => {
+test('sys_1, sys_2: quote, sign up, order once, pay the deposit, follow the timeline', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(helio.url);

@@ -1,4 +1,4 @@
-//! Money moves (SYS-1, SYS-6): what the deposit is, and which payment tokens are acceptable
+//! Money moves (SYS-1): what the deposit is, and which payment tokens are acceptable
 //! to send to a provider. Helio never sees card data: the browser or app hands the card to the
 //! payment provider and Helio receives only the provider's single-use token.
 
@@ -61,7 +61,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sys_6_tokens_are_provider_tokens_never_card_numbers() {
+    fn sys_1_tokens_are_provider_tokens_never_card_numbers() {
         assert!(PaymentToken::parse("tok_visa_ok").is_ok());
         for bad in [
             "",

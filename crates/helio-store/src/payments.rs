@@ -1,4 +1,4 @@
-//! Payments (SYS-1, SYS-6): the provider's reference for each charge or refund of an order.
+//! Payments (SYS-1): the provider's reference for each charge or refund of an order.
 //! A payment is written in the same transaction as the order move it pays for, so an order
 //! is never "ordered" without its deposit, nor a deposit kept for an order that did not move.
 

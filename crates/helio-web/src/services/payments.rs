@@ -1,4 +1,4 @@
-//! The payment-provider interface (SYS-6): Helio sends a provider's single-use token, an
+//! The payment-provider interface (SYS-1): Helio sends a provider's single-use token, an
 //! amount and an idempotency key, and keeps the provider's reference. No card data ever
 //! reaches Helio. The built-in [`DevProvider`] stands in for a real provider in dev mode and
 //! tests; production has none until one is integrated, and payments then answer 503.

@@ -364,10 +364,10 @@ async fn in_2_bad_orders_are_refused_and_orders_are_capped(store: Store) {
     );
 }
 
-/// SYS-6: the deposit (a fifth of the price) orders the quote, once: a retry with the same
+/// SYS-1: the deposit (a fifth of the price) orders the quote, once: a retry with the same
 /// key charges nothing more, a second attempt is refused, a decline or a card number changes
 /// nothing; racing attempts with different keys leave one payment.
-async fn sys_6_the_deposit_orders_the_quote_once(store: Store) {
+async fn sys_1_the_deposit_orders_the_quote_once(store: Store) {
     let app = test_app(store).await;
     let customer = app
         .signed_in_as("tania.gil@example.com", Role::Customer)
@@ -480,7 +480,7 @@ async fn sys_6_the_deposit_orders_the_quote_once(store: Store) {
 }
 
 helio_store::dual_backend_tests!(
-    sys_6_the_deposit_orders_the_quote_once,
+    sys_1_the_deposit_orders_the_quote_once,
     sys_2_a_customer_orders_follows_and_cancels,
     ac_5_nobody_reaches_another_customers_order,
     sys_2_one_idempotency_key_is_one_order_even_under_concurrency,
