@@ -41,11 +41,13 @@ pub enum AuditAction {
     StaffEnabled,
     /// Opened the access review report (every staff account and its state).
     AccessReviewed,
+    /// Opened the sales pipeline (aggregates only).
+    PipelineViewed,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 19] = [
         Self::CustomersSearched,
         Self::CustomerViewed,
         Self::PersonalDataRevealed,
@@ -64,6 +66,7 @@ impl AuditAction {
         Self::StaffDisabled,
         Self::StaffEnabled,
         Self::AccessReviewed,
+        Self::PipelineViewed,
     ];
 
     /// The stored name; stable across releases.
@@ -88,6 +91,7 @@ impl AuditAction {
             Self::StaffDisabled => "staff_disabled",
             Self::StaffEnabled => "staff_enabled",
             Self::AccessReviewed => "access_reviewed",
+            Self::PipelineViewed => "pipeline_viewed",
         }
     }
 
@@ -110,6 +114,7 @@ impl AuditAction {
                 | Self::CustomerViewed
                 | Self::BreakGlassApproved
                 | Self::AccessReviewed
+                | Self::PipelineViewed
         )
     }
 }

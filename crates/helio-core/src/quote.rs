@@ -68,6 +68,77 @@ const PROVINCE_LATITUDES: [f64; 52] = [
     40.95, 37.39, 41.76, 41.12, 40.34, 39.86, 39.47, 41.65, 43.26, 41.50, 41.65, 35.89, 35.29,
 ];
 
+/// The Spanish provinces by the first two digits of their postal codes (01 … 52).
+pub const PROVINCES: [&str; 52] = [
+    "Araba/Álava",
+    "Albacete",
+    "Alicante",
+    "Almería",
+    "Ávila",
+    "Badajoz",
+    "Illes Balears",
+    "Barcelona",
+    "Burgos",
+    "Cáceres",
+    "Cádiz",
+    "Castellón",
+    "Ciudad Real",
+    "Córdoba",
+    "A Coruña",
+    "Cuenca",
+    "Girona",
+    "Granada",
+    "Guadalajara",
+    "Gipuzkoa",
+    "Huelva",
+    "Huesca",
+    "Jaén",
+    "León",
+    "Lleida",
+    "La Rioja",
+    "Lugo",
+    "Madrid",
+    "Málaga",
+    "Murcia",
+    "Navarra",
+    "Ourense",
+    "Asturias",
+    "Palencia",
+    "Las Palmas",
+    "Pontevedra",
+    "Salamanca",
+    "Santa Cruz de Tenerife",
+    "Cantabria",
+    "Segovia",
+    "Sevilla",
+    "Soria",
+    "Tarragona",
+    "Teruel",
+    "Toledo",
+    "Valencia",
+    "Valladolid",
+    "Bizkaia",
+    "Zamora",
+    "Zaragoza",
+    "Ceuta",
+    "Melilla",
+];
+
+/// The province code (`"28"`) of a Spanish postal code, if it is one.
+#[must_use]
+pub fn province_of(postal_code: &str) -> Option<&str> {
+    let code = postal_code.trim();
+    Location::from_spanish_postal_code(code).ok()?;
+    code.get(..2)
+}
+
+/// The name of a province code (`"28"` → Madrid).
+#[must_use]
+pub fn province_name(code: &str) -> Option<&'static str> {
+    let index: usize = code.parse().ok()?;
+    PROVINCES.get(index.checked_sub(1)?).copied()
+}
+
 impl Location {
     /// A latitude in degrees, -90 to 90.
     ///
@@ -445,6 +516,17 @@ mod tests {
             assert!(Location::from_latitude(bad).is_err());
         }
         assert!(Location::from_latitude(-33.9).is_ok());
+    }
+
+    #[test]
+    fn provinces_come_from_postal_codes() {
+        assert_eq!(province_of("28013"), Some("28"));
+        assert_eq!(province_of("99999"), None);
+        assert_eq!(province_name("28"), Some("Madrid"));
+        assert_eq!(province_name("52"), Some("Melilla"));
+        assert_eq!(province_name("00"), None);
+        assert_eq!(province_name("53"), None);
+        assert_eq!(PROVINCES.len(), PROVINCE_LATITUDES.len());
     }
 
     #[test]

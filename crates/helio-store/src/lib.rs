@@ -43,7 +43,7 @@ pub use login_throttle::{LoginThrottle, VersionedCounter};
 pub use mfa::{Mfa, TotpEnrolment};
 pub use migrations::Readiness;
 pub use operations_summary::{OperationsCounts, OperationsSummary};
-pub use orders::{OrderEventRecord, OrderRecord, Orders};
+pub use orders::{OrderEventRecord, OrderRecord, Orders, PipelineCell};
 pub use outbox::{MailRecord, Outbox};
 pub use partners::{CrewRecord, Partners};
 pub use passkeys::{CeremonyPurpose, NewPasskey, Passkeys, StoredPasskey, TakenCeremony};

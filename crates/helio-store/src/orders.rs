@@ -43,6 +43,21 @@ pub struct OrderRecord {
     pub created_at: Timestamp,
     /// Last move.
     pub updated_at: Timestamp,
+    /// The job site's province code (the postal code's first two digits), for reports.
+    pub province: Option<String>,
+}
+
+/// One cell of the sales pipeline: orders in one state in one province.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipelineCell {
+    /// The province code, if known.
+    pub province: Option<String>,
+    /// The state.
+    pub state: OrderState,
+    /// How many orders.
+    pub orders: u64,
+    /// Their total price, euro cents.
+    pub value_cents: u64,
 }
 
 impl std::fmt::Debug for OrderRecord {
@@ -85,7 +100,7 @@ macro_rules! select_orders {
         concat!(
             "SELECT id, customer_id, state, panels, system_watts, yearly_kwh, price_cents, \
              latitude_milli, address_ct, city_ct, data_key_version, idempotency_hash, \
-             created_at, updated_at FROM orders",
+             created_at, updated_at, province FROM orders",
             $tail
         )
     };
@@ -124,6 +139,7 @@ fn decode(row: &AnyRow) -> Result<OrderRecord, StoreError> {
             .map_err(|_| corrupt("idempotency hash size"))?,
         created_at: Timestamp::from_unix_micros(row.try_get(12)?),
         updated_at: Timestamp::from_unix_micros(row.try_get(13)?),
+        province: row.try_get(14)?,
     })
 }
 
@@ -219,8 +235,8 @@ impl<'a> Orders<'a> {
         sqlx::query(
             "INSERT INTO orders (id, customer_id, state, panels, system_watts, yearly_kwh, \
              price_cents, latitude_milli, address_ct, city_ct, data_key_version, \
-             idempotency_hash, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             idempotency_hash, created_at, updated_at, province) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(order.id.as_bytes().to_vec())
         .bind(order.customer.as_bytes().to_vec())
@@ -236,6 +252,7 @@ impl<'a> Orders<'a> {
         .bind(order.idempotency_hash.to_vec())
         .bind(order.created_at.unix_micros())
         .bind(order.updated_at.unix_micros())
+        .bind(order.province.clone())
         .execute(&mut *tx)
         .await?;
         insert_event(&mut *tx, order.id, created).await?;
@@ -305,6 +322,30 @@ impl<'a> Orders<'a> {
         }
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Every order counted by province and state, with its total value: the sales
+    /// pipeline, aggregated in the database (no order, customer or address leaves it).
+    pub async fn pipeline(&self) -> Result<Vec<PipelineCell>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT province, state, COUNT(*), CAST(SUM(price_cents) AS SIGNED) FROM orders \
+             GROUP BY province, state ORDER BY province, state",
+        )
+        .fetch_all(self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let state: String = row.try_get(1)?;
+                let orders: i64 = row.try_get(2)?;
+                let value: i64 = row.try_get(3)?;
+                Ok(PipelineCell {
+                    province: row.try_get(0)?,
+                    state: OrderState::parse(&state).ok_or(corrupt("unknown order state"))?,
+                    orders: u64::try_from(orders).map_err(|_| corrupt("count"))?,
+                    value_cents: u64::try_from(value).map_err(|_| corrupt("value"))?,
+                })
+            })
+            .collect()
     }
 
     /// The order's moves, oldest first.

@@ -29,6 +29,7 @@ mod orders;
 mod pages;
 mod passkeys;
 mod password_change;
+mod pipeline;
 mod quotes;
 mod render;
 mod request_id;
@@ -74,6 +75,7 @@ pub fn route_table() -> RouteTable {
         .merge(staff_admin::routes())
         .merge(quotes::routes())
         .merge(orders::routes())
+        .merge(pipeline::routes())
 }
 
 /// The complete application: every route behind the hardened middleware stack.

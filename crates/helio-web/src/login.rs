@@ -106,11 +106,12 @@ struct AccountPage<'a> {
 
 /// The entry pages of each capability: the account page links the ones the viewer's role
 /// holds, by the permission table.
-const STAFF_PAGES: [(helio_core::access::Capability, &str, &str); 6] = {
+const STAFF_PAGES: [(helio_core::access::Capability, &str, &str); 7] = {
     use helio_core::access::Capability as C;
     [
         (C::OwnOrders, "/orders", "Your orders"),
         (C::SearchCustomers, "/staff/customers", "Find a customer"),
+        (C::SellAndReport, "/staff/pipeline", "Sales pipeline"),
         (C::OperateSystem, "/ops", "Operations"),
         (
             C::RequestBreakGlass,

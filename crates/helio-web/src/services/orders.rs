@@ -336,6 +336,7 @@ impl Orders {
             idempotency_hash: hash,
             created_at: now,
             updated_at: now,
+            province: quote::province_of(address.postal_code()).map(str::to_owned),
         };
         let created = OrderEventRecord {
             id: random_bytes(),

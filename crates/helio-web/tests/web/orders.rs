@@ -479,7 +479,117 @@ async fn sys_1_the_deposit_orders_the_quote_once(store: Store) {
     assert_eq!(order["paid_cents"], 72_240);
 }
 
+/// AC-3: sales see the pipeline by stage and province with the conversions, and nothing
+/// about any customer; other roles are refused; each look is audited.
+async fn ac_3_sales_see_the_pipeline_in_aggregate_only(store: Store) {
+    let app = test_app(store).await;
+    let madrid = app
+        .app_token_as("uxia.mar@example.com", Role::Customer)
+        .await;
+    let sevilla = app
+        .app_token_as("vicent.pla@example.com", Role::Customer)
+        .await;
+    let order = |token: &str, key: &'static str, postal: &str| {
+        api(
+            "POST",
+            "/api/v1/orders",
+            token,
+            Some(key),
+            Some(
+                &json!({"street": "Calle Secreta 7", "postal_code": postal, "city": "Ciudad", "monthly_kwh": 350, "roof_m2": 40}),
+            ),
+        )
+    };
+    let paid: Value = serde_json::from_str(
+        &send(&app.router, order(&madrid, "pipe-key-0001", "28013"))
+            .await
+            .body,
+    )
+    .unwrap();
+    let id = paid["id"].as_str().unwrap();
+    let deposit = send(
+        &app.router,
+        api(
+            "POST",
+            &format!("/api/v1/orders/{id}/deposit"),
+            &madrid,
+            Some("pipe-pay-0001"),
+            Some(&json!({"payment_token": "tok_visa_test"})),
+        ),
+    )
+    .await;
+    assert_eq!(deposit.status, 200);
+    let cancelled: Value = serde_json::from_str(
+        &send(&app.router, order(&madrid, "pipe-key-0002", "28013"))
+            .await
+            .body,
+    )
+    .unwrap();
+    let id = cancelled["id"].as_str().unwrap();
+    send(
+        &app.router,
+        api(
+            "POST",
+            &format!("/api/v1/orders/{id}/cancel"),
+            &madrid,
+            None,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(
+        send(&app.router, order(&sevilla, "pipe-key-0003", "41001"))
+            .await
+            .status,
+        201
+    );
+
+    let sales = app
+        .signed_in_as("xenia.rius@helio.example", Role::Sales)
+        .await;
+    let page = send(&app.router, get_with_session("/staff/pipeline", &sales)).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(r#"<dd data-count="total">3</dd>"#));
+    assert!(
+        page.body
+            .contains(r#"<dd data-count="quote-to-order">1 · 33 %</dd>"#)
+    );
+    assert!(
+        page.body
+            .contains("<tr><td>Madrid</td><td>2</td><td>€7224</td></tr>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<tr><td>Sevilla</td><td>1</td>"));
+    assert!(
+        page.body
+            .contains("<tr><td>Ordered</td><td>1</td><td>€3612</td></tr>")
+    );
+    for leak in [
+        "Calle Secreta",
+        "Ciudad",
+        "uxia",
+        "vicent",
+        "example.com",
+        "28013",
+    ] {
+        assert!(!page.body.contains(leak), "the pipeline shows {leak:?}");
+    }
+    let support = app
+        .signed_in_as("yago.bel@helio.example", Role::Support)
+        .await;
+    assert_eq!(
+        send(&app.router, get_with_session("/staff/pipeline", &support))
+            .await
+            .status,
+        403
+    );
+    let trail = dump(&app.store, "SELECT action FROM audit_trail").await;
+    assert!(String::from_utf8_lossy(&trail).contains("pipeline_viewed"));
+}
+
 helio_store::dual_backend_tests!(
+    ac_3_sales_see_the_pipeline_in_aggregate_only,
     sys_1_the_deposit_orders_the_quote_once,
     sys_2_a_customer_orders_follows_and_cancels,
     ac_5_nobody_reaches_another_customers_order,

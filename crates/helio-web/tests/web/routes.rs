@@ -63,9 +63,10 @@ const REVIEWED_RULES: &[(&str, &str, Access)] = {
     use Access::{LoginInProgress, MfaChallenge, MfaEnrolment, SignedIn};
     use helio_core::access::Capability::{
         ApproveBreakGlass, ManageCustomerAccounts, ManageStaff, OperateSystem, OwnOrders,
-        RequestBreakGlass, RevealPersonalData, SearchCustomers,
+        RequestBreakGlass, RevealPersonalData, SearchCustomers, SellAndReport,
     };
     &[
+        ("GET", "/staff/pipeline", Access::Capability(SellAndReport)),
         ("GET", "/orders", Access::Capability(OwnOrders)),
         ("GET", "/orders/new", Access::Capability(OwnOrders)),
         ("POST", "/orders", Access::Capability(OwnOrders)),

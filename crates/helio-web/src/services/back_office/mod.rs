@@ -28,9 +28,11 @@ use super::mail::{self, Mail};
 
 mod break_glass;
 mod contact;
+mod pipeline;
 
 pub use break_glass::{BrokenGlass, Decision, GrantSummary};
 pub use contact::ContactCorrection;
+pub use pipeline::{Pipeline, PipelineRow};
 
 /// A customer as a search result or at the top of their record: what the viewer's role may
 /// see, and nothing else.
