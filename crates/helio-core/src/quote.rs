@@ -407,8 +407,9 @@ fn to_f64(value: u64) -> f64 {
     converted
 }
 
-/// Rounds a non-negative finite amount to whole units; anything else is 0.
-fn whole(value: f64) -> u64 {
+/// Rounds a non-negative finite amount (kWh, cents) to whole units; anything else is 0.
+#[must_use]
+pub fn whole(value: f64) -> u64 {
     if value.is_finite() && value > 0.0 {
         #[expect(
             clippy::cast_possible_truncation,

@@ -38,6 +38,15 @@ pub(crate) fn routes() -> RouteTable {
         .post("/api/v1/orders/{id}/deposit", own, api_deposit_post)
 }
 
+/// The `Idempotency-Key` header the apps send with a create or a payment; missing or not
+/// text is empty, which the service refuses with a field error.
+fn idempotency_key(headers: &HeaderMap) -> &str {
+    headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
 fn order_id(text: &str) -> Result<OrderId, WebError> {
     OrderId::parse(text).ok_or(WebError::NotFound)
 }
@@ -332,10 +341,7 @@ async fn api_deposit_post(
     JsonObject(input): JsonObject<ApiDeposit>,
 ) -> Result<Json<ApiOrder>, WebError> {
     let id = order_id(&id)?;
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let key = idempotency_key(&headers);
     let orders = state.orders();
     orders
         .pay_deposit(who.account, id, &input.payment_token, key)
@@ -430,10 +436,7 @@ async fn api_order_post(
     headers: HeaderMap,
     JsonObject(input): JsonObject<ApiOrderInput>,
 ) -> Result<Response, WebError> {
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let key = idempotency_key(&headers);
     let (id, created) = state
         .orders()
         .place(

@@ -327,7 +327,7 @@ impl Orders {
             state: OrderState::Quote,
             panels: priced.panels,
             system_watts: u64::from(priced.panels) * u64::from(self.model.panel_watts),
-            yearly_kwh: whole(priced.yearly_kwh),
+            yearly_kwh: quote::whole(priced.yearly_kwh),
             price_cents: priced.price_cents,
             latitude_milli: latitude_milli(&asked),
             address_ct: cipher.encrypt(&site, field(&id, "address")),
@@ -387,20 +387,23 @@ impl Orders {
         self.view_of(record).await
     }
 
+    async fn open(
+        &self,
+        sealed: &[u8],
+        id: &OrderId,
+        column: &'static str,
+    ) -> Result<String, OrderError> {
+        self.keys
+            .decrypt(sealed, field(id, column))
+            .await
+            .map(|text| text.to_string())
+            .map_err(|_| OrderError::Unreadable)
+    }
+
     async fn view_of(&self, record: OrderRecord) -> Result<OrderView, OrderError> {
         let id = record.id;
-        let site = self
-            .keys
-            .decrypt(&record.address_ct, field(&id, "address"))
-            .await
-            .map_err(|_| OrderError::Unreadable)?
-            .to_string();
-        let city = self
-            .keys
-            .decrypt(&record.city_ct, field(&id, "city"))
-            .await
-            .map_err(|_| OrderError::Unreadable)?
-            .to_string();
+        let site = self.open(&record.address_ct, &id, "address").await?;
+        let city = self.open(&record.city_ct, &id, "city").await?;
         Ok(OrderView {
             id,
             state: record.state,
@@ -455,20 +458,6 @@ impl Orders {
         } else {
             Err(OrderError::Conflict)
         }
-    }
-}
-
-fn whole(value: f64) -> u64 {
-    if value.is_finite() && value > 0.0 {
-        #[expect(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            reason = "checked finite and positive; a household's kWh fit easily"
-        )]
-        let rounded = value.round() as u64;
-        rounded
-    } else {
-        0
     }
 }
 
