@@ -43,11 +43,15 @@ pub enum AuditAction {
     AccessReviewed,
     /// Opened the sales pipeline (aggregates only).
     PipelineViewed,
+    /// Cancelled a customer's order.
+    OrderCancelled,
+    /// Gave a discount on a priced order.
+    DiscountGiven,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 21] = [
         Self::CustomersSearched,
         Self::CustomerViewed,
         Self::PersonalDataRevealed,
@@ -67,6 +71,8 @@ impl AuditAction {
         Self::StaffEnabled,
         Self::AccessReviewed,
         Self::PipelineViewed,
+        Self::OrderCancelled,
+        Self::DiscountGiven,
     ];
 
     /// The stored name; stable across releases.
@@ -92,6 +98,8 @@ impl AuditAction {
             Self::StaffEnabled => "staff_enabled",
             Self::AccessReviewed => "access_reviewed",
             Self::PipelineViewed => "pipeline_viewed",
+            Self::OrderCancelled => "order_cancelled",
+            Self::DiscountGiven => "discount_given",
         }
     }
 

@@ -302,11 +302,14 @@ pub struct PricingModel {
     pub performance_ratio: f64,
     /// Yearly loss of panel output (0 to 1).
     pub degradation_per_year: f64,
+    /// The largest discount sales may give on an order, percent (DS-2).
+    pub max_discount_percent: u32,
 }
 
 impl PricingModel {
     /// Figures for Spain in 2026: 1.20 €/W installed, 430 W panels of 1.95 m², 18 c/kWh
-    /// bought, 6 c/kWh sold, 60 % self-use, PR 0.80, 0.5 %/year degradation.
+    /// bought, 6 c/kWh sold, 60 % self-use, PR 0.80, 0.5 %/year degradation; discounts of
+    /// at most 10 %.
     pub const DEFAULT: Self = Self {
         price_cents_per_watt: 120,
         panel_watts: 430,
@@ -316,6 +319,7 @@ impl PricingModel {
         self_use_share: 0.6,
         performance_ratio: 0.8,
         degradation_per_year: 0.005,
+        max_discount_percent: 10,
     };
 
     /// What is wrong with the model, if anything (the configuration refuses to start).
@@ -365,6 +369,9 @@ impl PricingModel {
         }
         if self.degradation_per_year > 0.05 {
             problems.push("degradation_per_year must be 0 to 0.05");
+        }
+        if self.max_discount_percent > 50 {
+            problems.push("max_discount_percent must be 0 to 50");
         }
         problems
     }

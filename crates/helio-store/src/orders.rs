@@ -45,6 +45,8 @@ pub struct OrderRecord {
     pub updated_at: Timestamp,
     /// The job site's province code (the postal code's first two digits), for reports.
     pub province: Option<String>,
+    /// The discount sales gave, percent (0: none).
+    pub discount_percent: u32,
 }
 
 /// One cell of the sales pipeline: orders in one state in one province.
@@ -100,7 +102,7 @@ macro_rules! select_orders {
         concat!(
             "SELECT id, customer_id, state, panels, system_watts, yearly_kwh, price_cents, \
              latitude_milli, address_ct, city_ct, data_key_version, idempotency_hash, \
-             created_at, updated_at, province FROM orders",
+             created_at, updated_at, province, discount_percent FROM orders",
             $tail
         )
     };
@@ -140,6 +142,8 @@ fn decode(row: &AnyRow) -> Result<OrderRecord, StoreError> {
         created_at: Timestamp::from_unix_micros(row.try_get(12)?),
         updated_at: Timestamp::from_unix_micros(row.try_get(13)?),
         province: row.try_get(14)?,
+        discount_percent: u32::try_from(row.try_get::<i64, _>(15)?)
+            .map_err(|_| corrupt("discount"))?,
     })
 }
 
@@ -322,6 +326,39 @@ impl<'a> Orders<'a> {
         }
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Any customer's order by its number (staff tools; the service checks who may).
+    pub async fn by_id(&self, id: OrderId) -> Result<Option<OrderRecord>, StoreError> {
+        sqlx::query(select_orders!(" WHERE id = ?"))
+            .bind(id.as_bytes().to_vec())
+            .fetch_optional(self.pool)
+            .await?
+            .as_ref()
+            .map(decode)
+            .transpose()
+    }
+
+    /// Gives a priced order its one discount: the price becomes `price_cents`, only while the
+    /// order is still a quote without a discount; `false` otherwise.
+    pub async fn discount(
+        &self,
+        id: OrderId,
+        percent: u32,
+        price_cents: u64,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE orders SET price_cents = ?, discount_percent = ?, updated_at = ? \
+             WHERE id = ? AND state = 'quote' AND discount_percent = 0",
+        )
+        .bind(amount(price_cents)?)
+        .bind(i64::from(percent))
+        .bind(at.unix_micros())
+        .bind(id.as_bytes().to_vec())
+        .execute(self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Every order counted by province and state, with its total value: the sales

@@ -13,6 +13,7 @@ use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use helio_core::access::{Access, Capability, permits};
 use helio_core::account::{AccountId, AccountStatus};
+use helio_core::order::{OrderEvent, OrderId, OrderState, Party, next};
 use serde::Deserialize;
 
 use crate::auth::SignedIn;
@@ -57,6 +58,74 @@ pub(crate) fn routes() -> RouteTable {
             change_post(Change::ResetSecondFactors),
         )
         .post("/staff/customers/{id}/contact", manage, view_contact_post)
+        .post(
+            "/staff/orders/{id}/cancel",
+            Access::Capability(Capability::ChangeOrders),
+            order_cancel_post,
+        )
+        .post(
+            "/staff/orders/{id}/discount",
+            Access::Capability(Capability::SellAndReport),
+            order_discount_post,
+        )
+}
+
+fn staff_order_id(text: &str) -> Result<OrderId, WebError> {
+    OrderId::parse(text).ok_or(WebError::NotFound)
+}
+
+/// Back to the record of the order's customer.
+async fn back_to_customer(
+    state: &AppState,
+    actor: &Actor,
+    order: OrderId,
+) -> Result<Response, WebError> {
+    let customer = state
+        .orders()
+        .customer_of(actor, order)
+        .await
+        .map_err(crate::orders::failure)?;
+    Ok(Redirect::to(&format!("/staff/customers/{customer}")).into_response())
+}
+
+async fn order_cancel_post(
+    State(state): State<AppState>,
+    StaffActor(actor): StaffActor,
+    Path(id): Path<String>,
+    Form(input): Form<ReasonInput>,
+) -> Result<Response, WebError> {
+    let id = staff_order_id(&id)?;
+    state
+        .orders()
+        .cancel_by_support(&actor, id, &input.reason)
+        .await
+        .map_err(crate::orders::failure)?;
+    back_to_customer(&state, &actor, id).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DiscountInput {
+    #[serde(default)]
+    percent: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn order_discount_post(
+    State(state): State<AppState>,
+    StaffActor(actor): StaffActor,
+    Path(id): Path<String>,
+    Form(input): Form<DiscountInput>,
+) -> Result<Response, WebError> {
+    let id = staff_order_id(&id)?;
+    let percent = input.percent.trim().parse().unwrap_or(0);
+    state
+        .orders()
+        .discount(&actor, id, percent, &input.reason)
+        .await
+        .map_err(crate::orders::failure)?;
+    back_to_customer(&state, &actor, id).await
 }
 
 /// The acting staff member, from the session the guard admitted.
@@ -138,7 +207,21 @@ struct CustomerPage {
     may_manage: bool,
     error: Option<&'static str>,
     trail: Vec<TrailRow>,
+    orders: Vec<OrderLine>,
+    max_discount: u32,
     layout: SignedInLayout,
+}
+
+/// A customer's order on their record: number, stage, price, city; and what the viewer may
+/// do with it.
+struct OrderLine {
+    id: String,
+    state: &'static str,
+    price: String,
+    discount: u32,
+    city: String,
+    may_cancel: bool,
+    may_discount: bool,
 }
 
 #[derive(Template)]
@@ -202,6 +285,14 @@ async fn view_search_post(
     Form(input): Form<SearchInput>,
 ) -> Result<Response, WebError> {
     let contact = permits(actor.role, Capability::ViewMaskedContactData);
+    if let Some(order) = OrderId::parse(&input.q) {
+        let customer = state
+            .orders()
+            .customer_of(&actor, order)
+            .await
+            .map_err(crate::orders::failure)?;
+        return Ok(Redirect::to(&format!("/staff/customers/{customer}")).into_response());
+    }
     match state.back_office().search(&actor, &input.q).await {
         Ok(cards) => Ok(html(&SearchPage {
             results: Some(cards.into_iter().map(row).collect()),
@@ -249,12 +340,38 @@ async fn customer_page(
     } else {
         Vec::new()
     };
+    let may_change = permits(actor.role, Capability::ChangeOrders);
+    let may_sell = permits(actor.role, Capability::SellAndReport);
+    let orders = state
+        .orders()
+        .orders_of(actor, id)
+        .await
+        .map_err(crate::orders::failure)?
+        .into_iter()
+        .map(|order| OrderLine {
+            id: order.id.to_string(),
+            state: order.state.label(),
+            price: format!(
+                "€{}.{:02}",
+                order.price_cents / 100,
+                order.price_cents % 100
+            ),
+            discount: order.discount_percent,
+            city: order.city,
+            may_cancel: may_change && next(order.state, OrderEvent::Cancel, Party::Support).is_ok(),
+            may_discount: may_sell
+                && order.state == OrderState::Quote
+                && order.discount_percent == 0,
+        })
+        .collect();
     html(&CustomerPage {
         customer: row(card),
         may_reveal: permits(actor.role, Capability::RevealPersonalData),
         may_manage,
         error,
         trail,
+        orders,
+        max_discount: state.orders().max_discount_percent(),
         layout,
     })
 }

@@ -51,10 +51,11 @@ fn order_id(text: &str) -> Result<OrderId, WebError> {
     OrderId::parse(text).ok_or(WebError::NotFound)
 }
 
-fn failure(error: OrderError) -> WebError {
+pub(crate) fn failure(error: OrderError) -> WebError {
     match error {
         OrderError::Invalid(fields) => WebError::Invalid(fields),
         OrderError::NotFound => WebError::NotFound,
+        OrderError::Forbidden => WebError::Forbidden("Your account does not have access to this."),
         OrderError::Refused(refused) => WebError::Conflict(refused.message()),
         OrderError::Conflict => WebError::Conflict("The order changed meanwhile; reload it."),
         OrderError::TooMany => WebError::TooManyRequests,

@@ -588,7 +588,135 @@ async fn ac_3_sales_see_the_pipeline_in_aggregate_only(store: Store) {
     assert!(String::from_utf8_lossy(&trail).contains("pipeline_viewed"));
 }
 
+/// AC-3, DS-2: support find a customer by order number and cancel an order for a reason;
+/// sales give one discount up to the configured limit for a reason; neither sees the street;
+/// each does only their own part; every step is audited.
+async fn ac_3_support_cancel_and_sales_discount_orders_within_limits(store: Store) {
+    let app = test_app(store).await;
+    let token = app
+        .app_token_as("zoe.font@example.com", Role::Customer)
+        .await;
+    let placed = send(
+        &app.router,
+        api(
+            "POST",
+            "/api/v1/orders",
+            &token,
+            Some("tools-key-0001"),
+            Some(&json!({"street": "Calle Secreta 9", "postal_code": "28013", "city": "Madrid", "monthly_kwh": 350, "roof_m2": 40})),
+        ),
+    )
+    .await;
+    let id = serde_json::from_str::<Value>(&placed.body).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let customer = app.account_id("zoe.font@example.com").await;
+    let support = app
+        .signed_in_as("abel.cid@helio.example", Role::Support)
+        .await;
+    let sales = app.signed_in_as("bea.noy@helio.example", Role::Sales).await;
+
+    let found = send(
+        &app.router,
+        post_with_session("/staff/customers/search", &support, &[("q", &id)]),
+    )
+    .await;
+    assert_eq!(found.status, 303);
+    assert_eq!(
+        found.header("location"),
+        Some(format!("/staff/customers/{customer}").as_str())
+    );
+    for session in [&support, &sales] {
+        let record = send(
+            &app.router,
+            get_with_session(&format!("/staff/customers/{customer}"), session),
+        )
+        .await;
+        assert!(record.body.contains(&id) && record.body.contains("Madrid"));
+        assert!(
+            !record.body.contains("Calle Secreta"),
+            "no street in the back office"
+        );
+    }
+
+    let discount = |session: &str, percent: &str| {
+        post_with_session(
+            &format!("/staff/orders/{id}/discount"),
+            session,
+            &[("percent", percent), ("reason", "spring campaign, lead 88")],
+        )
+    };
+    assert_eq!(
+        send(&app.router, discount(&sales, "11")).await.status,
+        422,
+        "over the limit"
+    );
+    assert_eq!(send(&app.router, discount(&sales, "0")).await.status, 422);
+    assert_eq!(
+        send(&app.router, discount(&support, "5")).await.status,
+        403,
+        "support give no discounts"
+    );
+    assert_eq!(send(&app.router, discount(&sales, "10")).await.status, 303);
+    assert_eq!(
+        send(&app.router, discount(&sales, "5")).await.status,
+        409,
+        "one discount per order"
+    );
+    let order = send(
+        &app.router,
+        api("GET", &format!("/api/v1/orders/{id}"), &token, None, None),
+    )
+    .await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&order.body).unwrap()["price_cents"],
+        325_080
+    );
+
+    let cancel = |session: &str| {
+        post_with_session(
+            &format!("/staff/orders/{id}/cancel"),
+            session,
+            &[("reason", "ticket 901: customer moved house")],
+        )
+    };
+    assert_eq!(
+        send(&app.router, cancel(&sales)).await.status,
+        403,
+        "sales change no orders"
+    );
+    let no_reason = send(
+        &app.router,
+        post_with_session(
+            &format!("/staff/orders/{id}/cancel"),
+            &support,
+            &[("reason", "")],
+        ),
+    )
+    .await;
+    assert_eq!(no_reason.status, 422);
+    assert_eq!(send(&app.router, cancel(&support)).await.status, 303);
+    assert_eq!(send(&app.router, cancel(&support)).await.status, 409);
+    let order = send(
+        &app.router,
+        api("GET", &format!("/api/v1/orders/{id}"), &token, None, None),
+    )
+    .await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&order.body).unwrap()["state"],
+        "cancelled"
+    );
+    let trail =
+        String::from_utf8_lossy(&dump(&app.store, "SELECT action, reason FROM audit_trail").await)
+            .into_owned();
+    assert!(trail.contains("discount_given") && trail.contains("spring campaign, lead 88"));
+    assert!(trail.contains("order_cancelled") && trail.contains("ticket 901"));
+    assert!(trail.contains("customers_searched"));
+}
+
 helio_store::dual_backend_tests!(
+    ac_3_support_cancel_and_sales_discount_orders_within_limits,
     ac_3_sales_see_the_pipeline_in_aggregate_only,
     sys_1_the_deposit_orders_the_quote_once,
     sys_2_a_customer_orders_follows_and_cancels,

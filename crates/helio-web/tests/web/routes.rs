@@ -62,10 +62,20 @@ const REVIEWED_PUBLIC_ROUTES: &[(&str, &str)] = &[
 const REVIEWED_RULES: &[(&str, &str, Access)] = {
     use Access::{LoginInProgress, MfaChallenge, MfaEnrolment, SignedIn};
     use helio_core::access::Capability::{
-        ApproveBreakGlass, ManageCustomerAccounts, ManageStaff, OperateSystem, OwnOrders,
-        RequestBreakGlass, RevealPersonalData, SearchCustomers, SellAndReport,
+        ApproveBreakGlass, ChangeOrders, ManageCustomerAccounts, ManageStaff, OperateSystem,
+        OwnOrders, RequestBreakGlass, RevealPersonalData, SearchCustomers, SellAndReport,
     };
     &[
+        (
+            "POST",
+            "/staff/orders/{id}/cancel",
+            Access::Capability(ChangeOrders),
+        ),
+        (
+            "POST",
+            "/staff/orders/{id}/discount",
+            Access::Capability(SellAndReport),
+        ),
         ("GET", "/staff/pipeline", Access::Capability(SellAndReport)),
         ("GET", "/orders", Access::Capability(OwnOrders)),
         ("GET", "/orders/new", Access::Capability(OwnOrders)),

@@ -58,6 +58,7 @@ pub(crate) struct RawPricing {
     pub(crate) self_use_share: f64,
     pub(crate) performance_ratio: f64,
     pub(crate) degradation_per_year: f64,
+    pub(crate) max_discount_percent: u32,
 }
 
 impl Default for RawPricing {
@@ -72,6 +73,7 @@ impl Default for RawPricing {
             self_use_share: model.self_use_share,
             performance_ratio: model.performance_ratio,
             degradation_per_year: model.degradation_per_year,
+            max_discount_percent: model.max_discount_percent,
         }
     }
 }

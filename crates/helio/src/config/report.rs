@@ -35,6 +35,7 @@ struct PricingReport {
     self_use_share: f64,
     performance_ratio: f64,
     degradation_per_year: f64,
+    max_discount_percent: u32,
 }
 
 #[derive(Debug, Serialize)]
@@ -202,6 +203,7 @@ impl Report {
                 self_use_share: settings.pricing.self_use_share,
                 performance_ratio: settings.pricing.performance_ratio,
                 degradation_per_year: settings.pricing.degradation_per_year,
+                max_discount_percent: settings.pricing.max_discount_percent,
             },
             log: LogReport {
                 level: settings.log_level.clone(),

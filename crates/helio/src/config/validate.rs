@@ -340,6 +340,7 @@ pub(crate) fn validate(raw: RawConfig, scope: Scope) -> Result<Settings, Vec<Pro
         self_use_share: raw.pricing.self_use_share,
         performance_ratio: raw.pricing.performance_ratio,
         degradation_per_year: raw.pricing.degradation_per_year,
+        max_discount_percent: raw.pricing.max_discount_percent,
     };
     problems.extend(pricing.problems().into_iter().map(Problem::Pricing));
 

@@ -54,6 +54,9 @@ pub enum OrderError {
     /// No such order of this customer.
     #[error("not found")]
     NotFound,
+    /// The caller's role does not hold what this needs.
+    #[error("not permitted")]
+    Forbidden,
     /// The state machine refuses the move.
     #[error("move refused")]
     Refused(TransitionRefused),
@@ -113,6 +116,10 @@ pub struct OrderView {
     pub timeline: Vec<OrderEventRecord>,
 }
 
+mod staff;
+
+pub use staff::StaffOrder;
+
 /// How many orders a customer's list shows.
 const LIST_LIMIT: u32 = 50;
 
@@ -155,6 +162,12 @@ impl Orders {
             model,
             provider,
         }
+    }
+
+    /// The largest discount sales may give, percent.
+    #[must_use]
+    pub fn max_discount_percent(&self) -> u32 {
+        self.model.max_discount_percent
     }
 
     /// Whether a payment provider is configured.
@@ -337,6 +350,7 @@ impl Orders {
             created_at: now,
             updated_at: now,
             province: quote::province_of(address.postal_code()).map(str::to_owned),
+            discount_percent: 0,
         };
         let created = OrderEventRecord {
             id: random_bytes(),
