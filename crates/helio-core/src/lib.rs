@@ -20,6 +20,7 @@ pub mod password;
 pub mod payment;
 pub mod quote;
 pub mod role;
+pub mod schedule;
 pub mod session;
 pub mod throttle;
 pub mod time;

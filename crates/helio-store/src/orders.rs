@@ -47,6 +47,8 @@ pub struct OrderRecord {
     pub province: Option<String>,
     /// The discount sales gave, percent (0: none).
     pub discount_percent: u32,
+    /// The installation day booked, as stored (days since 1970-01-01), if any.
+    pub booked_day: Option<i32>,
 }
 
 /// One cell of the sales pipeline: orders in one state in one province.
@@ -102,7 +104,7 @@ macro_rules! select_orders {
         concat!(
             "SELECT id, customer_id, state, panels, system_watts, yearly_kwh, price_cents, \
              latitude_milli, address_ct, city_ct, data_key_version, idempotency_hash, \
-             created_at, updated_at, province, discount_percent FROM orders",
+             created_at, updated_at, province, discount_percent, booked_day FROM orders",
             $tail
         )
     };
@@ -144,6 +146,7 @@ fn decode(row: &AnyRow) -> Result<OrderRecord, StoreError> {
         province: row.try_get(14)?,
         discount_percent: u32::try_from(row.try_get::<i64, _>(15)?)
             .map_err(|_| corrupt("discount"))?,
+        booked_day: row.try_get(16)?,
     })
 }
 

@@ -123,6 +123,12 @@ impl Store {
         crate::BreakGlassGrants::new(&self.pool)
     }
 
+    /// Crews' areas and daily capacity.
+    #[must_use]
+    pub fn crew_schedule(&self) -> crate::CrewSchedule<'_> {
+        crate::CrewSchedule::new(&self.pool)
+    }
+
     /// Payments of orders.
     #[must_use]
     pub fn payments(&self) -> crate::Payments<'_> {

@@ -17,6 +17,7 @@ mod csrf;
 mod dates;
 mod error;
 mod health;
+mod jobs;
 mod json_body;
 mod layout;
 pub mod logging;
@@ -76,6 +77,7 @@ pub fn route_table() -> RouteTable {
         .merge(quotes::routes())
         .merge(orders::routes())
         .merge(pipeline::routes())
+        .merge(jobs::routes())
 }
 
 /// The complete application: every route behind the hardened middleware stack.

@@ -106,10 +106,11 @@ struct AccountPage<'a> {
 
 /// The entry pages of each capability: the account page links the ones the viewer's role
 /// holds, by the permission table.
-const STAFF_PAGES: [(helio_core::access::Capability, &str, &str); 7] = {
+const STAFF_PAGES: [(helio_core::access::Capability, &str, &str); 8] = {
     use helio_core::access::Capability as C;
     [
         (C::OwnOrders, "/orders", "Your orders"),
+        (C::WorkJobs, "/jobs", "Your crew's calendar"),
         (C::SearchCustomers, "/staff/customers", "Find a customer"),
         (C::SellAndReport, "/staff/pipeline", "Sales pipeline"),
         (C::OperateSystem, "/ops", "Operations"),

@@ -31,11 +31,14 @@ pub(crate) fn routes() -> RouteTable {
         .get("/orders/{id}", own, view_order_get)
         .post("/orders/{id}/cancel", own, view_cancel_post)
         .post("/orders/{id}/deposit", own, view_deposit_post)
+        .post("/orders/{id}/book", own, view_book_post)
         .get("/api/v1/orders", own, api_orders_get)
         .post("/api/v1/orders", own, api_order_post)
         .get("/api/v1/orders/{id}", own, api_order_get)
         .post("/api/v1/orders/{id}/cancel", own, api_cancel_post)
         .post("/api/v1/orders/{id}/deposit", own, api_deposit_post)
+        .get("/api/v1/orders/{id}/days", own, api_days_get)
+        .post("/api/v1/orders/{id}/book", own, api_book_post)
 }
 
 /// The `Idempotency-Key` header the apps send with a create or a payment; missing or not
@@ -93,6 +96,8 @@ struct OrderRow {
     site: String,
     city: String,
     created: String,
+    booked_day: String,
+    may_book: bool,
     may_cancel: bool,
     timeline: Vec<TimelineRow>,
 }
@@ -112,6 +117,8 @@ fn row(order: OrderView) -> OrderRow {
         site: order.site.replace('\n', ", "),
         city: order.city,
         created: utc_minute(order.created_at),
+        booked_day: order.booked_day.map(|d| d.format()).unwrap_or_default(),
+        may_book: order.state == helio_core::order::OrderState::Ordered,
         may_cancel: next(order.state, OrderEvent::Cancel, Party::Customer).is_ok(),
         timeline: order
             .timeline
@@ -240,8 +247,68 @@ async fn view_order_post(
 struct OrderPage {
     order: OrderRow,
     payments: bool,
+    free_days: Vec<String>,
     error: Option<&'static str>,
     layout: SignedInLayout,
+}
+
+/// The order page with a message, after a refused form (422).
+async fn order_page_with(
+    state: &AppState,
+    who: &SignedIn,
+    id: OrderId,
+    error: &'static str,
+    layout: SignedInLayout,
+) -> Result<Response, WebError> {
+    let orders = state.orders();
+    let order = orders.view(who.account, id).await.map_err(failure)?;
+    Ok(rendered(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        html(&OrderPage {
+            order: row(order),
+            payments: orders.payments_available(),
+            free_days: days_of(state, who, id).await?,
+            error: Some(error),
+            layout,
+        })?,
+    ))
+}
+
+async fn days_of(state: &AppState, who: &SignedIn, id: OrderId) -> Result<Vec<String>, WebError> {
+    Ok(state
+        .orders()
+        .free_days(who.account, id)
+        .await
+        .map_err(failure)?
+        .into_iter()
+        .map(|day| day.format())
+        .collect())
+}
+
+/// The booking form: a day.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BookForm {
+    #[serde(default)]
+    day: String,
+}
+
+async fn view_book_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+    layout: SignedInLayout,
+    Path(id): Path<String>,
+    Form(form): Form<BookForm>,
+) -> Result<Response, WebError> {
+    let id = order_id(&id)?;
+    match state.orders().book(who.account, id, &form.day).await {
+        Ok(_) => Ok(Redirect::to(&format!("/orders/{id}")).into_response()),
+        Err(OrderError::Invalid(fields)) => {
+            let message = fields.first().map_or("Choose a day.", |f| f.message);
+            order_page_with(&state, &who, id, message, layout).await
+        }
+        Err(other) => Err(failure(other)),
+    }
 }
 
 async fn view_order_get(
@@ -255,9 +322,11 @@ async fn view_order_get(
         .view(who.account, order_id(&id)?)
         .await
         .map_err(failure)?;
+    let id = order.id;
     html(&OrderPage {
         order: row(order),
         payments: state.orders().payments_available(),
+        free_days: days_of(&state, &who, id).await?,
         error: None,
         layout,
     })
@@ -315,16 +384,7 @@ async fn view_deposit_post(
             .map_or("Check the payment details.", |f| f.message),
         Err(other) => return Err(failure(other)),
     };
-    let order = orders.view(who.account, id).await.map_err(failure)?;
-    Ok(rendered(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        html(&OrderPage {
-            order: row(order),
-            payments: orders.payments_available(),
-            error: Some(error),
-            layout,
-        })?,
-    ))
+    order_page_with(&state, &who, id, error, layout).await
 }
 
 /// An app's deposit: the provider's token; the idempotency key in `Idempotency-Key`.
@@ -353,6 +413,39 @@ async fn api_deposit_post(
     )))
 }
 
+/// The days an app may book its order on.
+async fn api_days_get(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<String>>, WebError> {
+    Ok(Json(days_of(&state, &who, order_id(&id)?).await?))
+}
+
+/// An app's booking: the day, `YYYY-MM-DD`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ApiBook {
+    day: String,
+}
+
+async fn api_book_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    JsonObject(input): JsonObject<ApiBook>,
+) -> Result<Json<ApiOrder>, WebError> {
+    let id = order_id(&id)?;
+    let orders = state.orders();
+    orders
+        .book(who.account, id, &input.day)
+        .await
+        .map_err(failure)?;
+    Ok(Json(api_order(
+        orders.view(who.account, id).await.map_err(failure)?,
+    )))
+}
+
 /// An order as the API returns it; money in euro cents, times in RFC 3339.
 #[derive(Serialize)]
 pub(crate) struct ApiOrder {
@@ -367,6 +460,7 @@ pub(crate) struct ApiOrder {
     site: String,
     city: String,
     created_at: String,
+    booked_day: Option<String>,
     timeline: Vec<ApiMove>,
 }
 
@@ -397,6 +491,7 @@ fn api_order(order: OrderView) -> ApiOrder {
         site: order.site,
         city: order.city,
         created_at: rfc3339(order.created_at),
+        booked_day: order.booked_day.map(|d| d.format()),
         timeline: order
             .timeline
             .into_iter()

@@ -8,6 +8,7 @@ use crate::HttpSettings;
 use crate::services::accounts::Accounts;
 use crate::services::app_sessions::AppSessions;
 use crate::services::back_office::BackOffice;
+use crate::services::jobs::Jobs;
 use crate::services::mfa::MfaService;
 use crate::services::operations::Operations;
 use crate::services::orders::Orders;
@@ -39,6 +40,8 @@ pub struct AppServices {
     pub quotes: Quotes,
     /// Customers' orders.
     pub orders: Orders,
+    /// Crews' calendars.
+    pub jobs: Jobs,
 }
 
 /// Shared application state. Cheap to clone.
@@ -82,6 +85,10 @@ impl AppState {
 
     pub(crate) fn back_office(&self) -> &BackOffice {
         &self.services.back_office
+    }
+
+    pub(crate) fn jobs(&self) -> &Jobs {
+        &self.services.jobs
     }
 
     pub(crate) fn orders(&self) -> &Orders {

@@ -305,6 +305,7 @@ async fn application(
                         as Arc<dyn helio_web::services::payments::PaymentProvider>
                 }),
             ),
+            jobs: helio_web::services::jobs::Jobs::new(store.clone(), Arc::new(SystemClock)),
             operations: Operations::new(
                 store.clone(),
                 &crate::config::Report::new(settings).to_string(),

@@ -30,6 +30,7 @@ mod reset;
 mod role_change;
 mod rotation;
 mod routes;
+mod schedule;
 mod server;
 mod session_pages;
 mod sessions;

@@ -63,7 +63,7 @@ const REVIEWED_RULES: &[(&str, &str, Access)] = {
     use Access::{LoginInProgress, MfaChallenge, MfaEnrolment, SignedIn};
     use helio_core::access::Capability::{
         ApproveBreakGlass, ChangeOrders, ManageCustomerAccounts, ManageStaff, OperateSystem,
-        OwnOrders, RequestBreakGlass, RevealPersonalData, SearchCustomers, SellAndReport,
+        OwnOrders, RequestBreakGlass, RevealPersonalData, SearchCustomers, SellAndReport, WorkJobs,
     };
     &[
         (
@@ -92,6 +92,20 @@ const REVIEWED_RULES: &[(&str, &str, Access)] = {
             "/api/v1/orders/{id}/deposit",
             Access::Capability(OwnOrders),
         ),
+        ("POST", "/orders/{id}/book", Access::Capability(OwnOrders)),
+        (
+            "GET",
+            "/api/v1/orders/{id}/days",
+            Access::Capability(OwnOrders),
+        ),
+        (
+            "POST",
+            "/api/v1/orders/{id}/book",
+            Access::Capability(OwnOrders),
+        ),
+        ("GET", "/jobs", Access::Capability(WorkJobs)),
+        ("POST", "/jobs/area", Access::Capability(WorkJobs)),
+        ("POST", "/jobs/capacity", Access::Capability(WorkJobs)),
         ("GET", "/api/v1/orders", Access::Capability(OwnOrders)),
         ("POST", "/api/v1/orders", Access::Capability(OwnOrders)),
         ("GET", "/api/v1/orders/{id}", Access::Capability(OwnOrders)),

@@ -212,6 +212,10 @@ async fn build(
                 PricingModel::DEFAULT,
                 Some(Arc::new(helio_web::services::payments::DevProvider)),
             ),
+            jobs: helio_web::services::jobs::Jobs::new(
+                store.clone(),
+                Arc::clone(&clock) as Arc<dyn Clock>,
+            ),
         },
     ));
     TestApp {

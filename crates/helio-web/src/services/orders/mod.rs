@@ -14,10 +14,13 @@ use helio_core::order::{
 };
 use helio_core::payment::{PaymentToken, deposit_cents};
 use helio_core::quote::{self, PricingModel, QuoteRequest};
+use helio_core::schedule::{Day, HORIZON_DAYS};
 use helio_core::throttle::ThrottlePolicy;
 use helio_core::time::{Clock, Timestamp};
 use helio_core::values::{Address, FieldError};
-use helio_store::{OrderEventRecord, OrderRecord, PaymentKind, PaymentRecord, Store, StoreError};
+use helio_store::{
+    Booked, OrderEventRecord, OrderRecord, PaymentKind, PaymentRecord, Store, StoreError,
+};
 
 use super::counters::{self, CounterError};
 use super::keyring::Keyring;
@@ -112,6 +115,8 @@ pub struct OrderView {
     pub city: String,
     /// Created.
     pub created_at: Timestamp,
+    /// The installation day, once booked.
+    pub booked_day: Option<Day>,
     /// Its moves, oldest first.
     pub timeline: Vec<OrderEventRecord>,
 }
@@ -168,6 +173,93 @@ impl Orders {
     #[must_use]
     pub fn max_discount_percent(&self) -> u32 {
         self.model.max_discount_percent
+    }
+
+    /// The days the customer's ordered order can be booked on: from tomorrow, within the
+    /// horizon, where a crew serving its province has room.
+    pub async fn free_days(
+        &self,
+        customer: AccountId,
+        id: OrderId,
+    ) -> Result<Vec<Day>, OrderError> {
+        let record = self
+            .store
+            .orders()
+            .of_customer(customer, id)
+            .await?
+            .ok_or(OrderError::NotFound)?;
+        let Some(province) = record
+            .province
+            .filter(|_| record.state == OrderState::Ordered)
+        else {
+            return Ok(Vec::new());
+        };
+        let today = Day::of(self.clock.now());
+        Ok(self
+            .store
+            .crew_schedule()
+            .free_days(
+                &province,
+                today.next(),
+                Day::from_number(today.number() + HORIZON_DAYS),
+            )
+            .await?)
+    }
+
+    /// Books the customer's ordered order on `day` (`YYYY-MM-DD`) with a crew serving its
+    /// province that has room; the last slot of a day goes to one booking only.
+    pub async fn book(
+        &self,
+        customer: AccountId,
+        id: OrderId,
+        day: &str,
+    ) -> Result<Day, OrderError> {
+        let day = Day::parse(day).map_err(|e| OrderError::Invalid(vec![e]))?;
+        if !day.bookable_at(self.clock.now()) {
+            return Err(OrderError::Invalid(vec![FieldError {
+                field: "day",
+                message: "Choose a day from tomorrow to 90 days ahead.",
+            }]));
+        }
+        let record = self
+            .store
+            .orders()
+            .of_customer(customer, id)
+            .await?
+            .ok_or(OrderError::NotFound)?;
+        let to =
+            next(record.state, OrderEvent::Book, Party::Customer).map_err(OrderError::Refused)?;
+        let province = record.province.ok_or_else(|| {
+            OrderError::Invalid(vec![FieldError {
+                field: "day",
+                message: "No crew serves this address yet; support will contact you.",
+            }])
+        })?;
+        let moved = OrderEventRecord {
+            id: random_bytes(),
+            at: self.clock.next_ordered(),
+            event: Some(OrderEvent::Book),
+            from: Some(record.state),
+            to,
+            actor: Some(customer),
+            party: Party::Customer,
+        };
+        match self
+            .store
+            .crew_schedule()
+            .book(id, &province, day, &moved)
+            .await?
+        {
+            Booked::Crew(crew) => {
+                tracing::info!(target: "helio::security", event = "order_booked", order = %id, crew = %crew, day = %day.format(), "installation day booked");
+                Ok(day)
+            }
+            Booked::Full => Err(OrderError::Invalid(vec![FieldError {
+                field: "day",
+                message: "That day is no longer free; choose another.",
+            }])),
+            Booked::OrderMoved => Err(OrderError::Conflict),
+        }
     }
 
     /// Whether a payment provider is configured.
@@ -351,6 +443,7 @@ impl Orders {
             updated_at: now,
             province: quote::province_of(address.postal_code()).map(str::to_owned),
             discount_percent: 0,
+            booked_day: None,
         };
         let created = OrderEventRecord {
             id: random_bytes(),
@@ -439,6 +532,7 @@ impl Orders {
             site,
             city,
             created_at: record.created_at,
+            booked_day: record.booked_day.map(Day::from_number),
             timeline: self.store.orders().events(id).await?,
         })
     }

@@ -1,0 +1,220 @@
+//! Crews' areas and daily capacity, and booking an order onto a day (SYS-1). A booking takes
+//! one unit of a crew's capacity by compare-and-swap (`booked < capacity`) in the same
+//! transaction as the order's move, which is written first so concurrent bookings queue: the
+//! last slot of a day is booked once.
+
+use helio_core::order::OrderId;
+use helio_core::partner::CrewId;
+use helio_core::schedule::Day;
+use sqlx::{AnyPool, Row};
+
+use crate::orders::advance_within;
+use crate::{OrderEventRecord, StoreError};
+
+/// One crew's capacity on one day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CrewDay {
+    /// The day.
+    pub day: Day,
+    /// Jobs the crew can take.
+    pub capacity: u32,
+    /// Jobs booked.
+    pub booked: u32,
+}
+
+/// What a booking did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Booked {
+    /// Booked on this crew's capacity.
+    Crew(CrewId),
+    /// No crew serving the province has room that day (nothing written).
+    Full,
+    /// The order was not in the expected state (nothing written).
+    OrderMoved,
+}
+
+/// Reads and writes crews' areas and days.
+#[derive(Debug, Clone, Copy)]
+pub struct CrewSchedule<'a> {
+    pool: &'a AnyPool,
+}
+
+fn crew_id(bytes: Vec<u8>) -> Result<CrewId, StoreError> {
+    Ok(CrewId::from_bytes(
+        bytes
+            .try_into()
+            .map_err(|_| StoreError::Corrupt("crew id size"))?,
+    ))
+}
+
+fn count(value: i64) -> Result<u32, StoreError> {
+    u32::try_from(value).map_err(|_| StoreError::Corrupt("capacity"))
+}
+
+impl<'a> CrewSchedule<'a> {
+    pub(crate) fn new(pool: &'a AnyPool) -> Self {
+        Self { pool }
+    }
+
+    /// Replaces the provinces the crew serves.
+    pub async fn set_areas(&self, crew: CrewId, provinces: &[String]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM crew_areas WHERE crew_id = ?")
+            .bind(crew.as_bytes().to_vec())
+            .execute(&mut *tx)
+            .await?;
+        for province in provinces {
+            sqlx::query("INSERT INTO crew_areas (crew_id, province) VALUES (?, ?)")
+                .bind(crew.as_bytes().to_vec())
+                .bind(province.clone())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The provinces the crew serves.
+    pub async fn areas(&self, crew: CrewId) -> Result<Vec<String>, StoreError> {
+        let rows =
+            sqlx::query("SELECT province FROM crew_areas WHERE crew_id = ? ORDER BY province")
+                .bind(crew.as_bytes().to_vec())
+                .fetch_all(self.pool)
+                .await?;
+        rows.iter().map(|row| Ok(row.try_get(0)?)).collect()
+    }
+
+    /// Sets the crew's capacity on `day`; `false` (nothing changed) when more jobs are
+    /// already booked than `capacity`.
+    pub async fn set_capacity(
+        &self,
+        crew: CrewId,
+        day: Day,
+        capacity: u32,
+    ) -> Result<bool, StoreError> {
+        let updated = sqlx::query(
+            "UPDATE crew_days SET capacity = ? WHERE crew_id = ? AND day = ? AND booked <= ?",
+        )
+        .bind(i64::from(capacity))
+        .bind(crew.as_bytes().to_vec())
+        .bind(day.number())
+        .bind(i64::from(capacity))
+        .execute(self.pool)
+        .await?;
+        if updated.rows_affected() == 1 {
+            return Ok(true);
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO crew_days (crew_id, day, capacity, booked) VALUES (?, ?, ?, 0)",
+        )
+        .bind(crew.as_bytes().to_vec())
+        .bind(day.number())
+        .bind(i64::from(capacity))
+        .execute(self.pool)
+        .await;
+        match inserted {
+            Ok(_) => Ok(true),
+            // The day exists with more booked than the new capacity.
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Ok(false),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// The crew's days from `from` to `to` inclusive.
+    pub async fn days_of(
+        &self,
+        crew: CrewId,
+        from: Day,
+        to: Day,
+    ) -> Result<Vec<CrewDay>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT day, capacity, booked FROM crew_days WHERE crew_id = ? AND day BETWEEN ? AND ? \
+             ORDER BY day",
+        )
+        .bind(crew.as_bytes().to_vec())
+        .bind(from.number())
+        .bind(to.number())
+        .fetch_all(self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(CrewDay {
+                    day: Day::from_number(row.try_get::<i32, _>(0)?),
+                    capacity: count(row.try_get(1)?)?,
+                    booked: count(row.try_get(2)?)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The days from `from` to `to` on which some crew serving `province` has room.
+    pub async fn free_days(
+        &self,
+        province: &str,
+        from: Day,
+        to: Day,
+    ) -> Result<Vec<Day>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT d.day FROM crew_days d JOIN crew_areas a ON a.crew_id = d.crew_id \
+             WHERE a.province = ? AND d.day BETWEEN ? AND ? AND d.booked < d.capacity ORDER BY d.day",
+        )
+        .bind(province.to_owned())
+        .bind(from.number())
+        .bind(to.number())
+        .fetch_all(self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok(Day::from_number(row.try_get::<i32, _>(0)?)))
+            .collect()
+    }
+
+    /// Books `order` onto `day` with a crew serving `province` that has room (the one with
+    /// the most left), making the order's move `moved` in the same transaction.
+    pub async fn book(
+        &self,
+        order: OrderId,
+        province: &str,
+        day: Day,
+        moved: &OrderEventRecord,
+    ) -> Result<Booked, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // The order's move first: a write that serialises concurrent bookings of one order,
+        // and on SQLite takes the write lock before anything is read.
+        if !advance_within(&mut tx, order, moved).await? {
+            tx.rollback().await?;
+            return Ok(Booked::OrderMoved);
+        }
+        let candidates = sqlx::query(
+            "SELECT d.crew_id FROM crew_days d JOIN crew_areas a ON a.crew_id = d.crew_id \
+             WHERE a.province = ? AND d.day = ? AND d.booked < d.capacity \
+             ORDER BY d.capacity - d.booked DESC, d.crew_id",
+        )
+        .bind(province.to_owned())
+        .bind(day.number())
+        .fetch_all(&mut *tx)
+        .await?;
+        for row in &candidates {
+            let crew = crew_id(row.try_get(0)?)?;
+            let taken = sqlx::query(
+                "UPDATE crew_days SET booked = booked + 1 \
+                 WHERE crew_id = ? AND day = ? AND booked < capacity",
+            )
+            .bind(crew.as_bytes().to_vec())
+            .bind(day.number())
+            .execute(&mut *tx)
+            .await?;
+            if taken.rows_affected() == 1 {
+                sqlx::query("UPDATE orders SET booked_day = ?, booked_crew_id = ? WHERE id = ?")
+                    .bind(day.number())
+                    .bind(crew.as_bytes().to_vec())
+                    .bind(order.as_bytes().to_vec())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                return Ok(Booked::Crew(crew));
+            }
+        }
+        tx.rollback().await?;
+        Ok(Booked::Full)
+    }
+}
