@@ -47,11 +47,13 @@ pub enum AuditAction {
     OrderCancelled,
     /// Gave a discount on a priced order.
     DiscountGiven,
+    /// Freed an order's booked day so the customer books another.
+    OrderRescheduled,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 22] = [
         Self::CustomersSearched,
         Self::CustomerViewed,
         Self::PersonalDataRevealed,
@@ -73,6 +75,7 @@ impl AuditAction {
         Self::PipelineViewed,
         Self::OrderCancelled,
         Self::DiscountGiven,
+        Self::OrderRescheduled,
     ];
 
     /// The stored name; stable across releases.
@@ -100,6 +103,7 @@ impl AuditAction {
             Self::PipelineViewed => "pipeline_viewed",
             Self::OrderCancelled => "order_cancelled",
             Self::DiscountGiven => "discount_given",
+            Self::OrderRescheduled => "order_rescheduled",
         }
     }
 

@@ -168,6 +168,42 @@ impl<'a> CrewSchedule<'a> {
             .collect()
     }
 
+    /// Gives up `order`'s booked day, making its move `moved` (scheduled → ordered) in the
+    /// same transaction: the crew's capacity that day is freed and the order keeps no day.
+    /// `false` (nothing written) if the order was not in the expected state.
+    pub async fn unbook(
+        &self,
+        order: OrderId,
+        moved: &OrderEventRecord,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if !advance_within(&mut tx, order, moved).await? {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let held = sqlx::query("SELECT booked_crew_id, booked_day FROM orders WHERE id = ?")
+            .bind(order.as_bytes().to_vec())
+            .fetch_one(&mut *tx)
+            .await?;
+        let crew: Option<Vec<u8>> = held.try_get(0)?;
+        let day: Option<i32> = held.try_get(1)?;
+        if let (Some(crew), Some(day)) = (crew, day) {
+            sqlx::query(
+                "UPDATE crew_days SET booked = booked - 1 WHERE crew_id = ? AND day = ? AND booked > 0",
+            )
+            .bind(crew)
+            .bind(day)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("UPDATE orders SET booked_day = NULL, booked_crew_id = NULL WHERE id = ?")
+            .bind(order.as_bytes().to_vec())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Books `order` onto `day` with a crew serving `province` that has room (the one with
     /// the most left), making the order's move `moved` in the same transaction.
     pub async fn book(

@@ -64,6 +64,11 @@ pub(crate) fn routes() -> RouteTable {
             order_cancel_post,
         )
         .post(
+            "/staff/orders/{id}/reschedule",
+            Access::Capability(Capability::ChangeOrders),
+            order_reschedule_post,
+        )
+        .post(
             "/staff/orders/{id}/discount",
             Access::Capability(Capability::SellAndReport),
             order_discount_post,
@@ -98,6 +103,21 @@ async fn order_cancel_post(
     state
         .orders()
         .cancel_by_support(&actor, id, &input.reason)
+        .await
+        .map_err(crate::orders::failure)?;
+    back_to_customer(&state, &actor, id).await
+}
+
+async fn order_reschedule_post(
+    State(state): State<AppState>,
+    StaffActor(actor): StaffActor,
+    Path(id): Path<String>,
+    Form(input): Form<ReasonInput>,
+) -> Result<Response, WebError> {
+    let id = staff_order_id(&id)?;
+    state
+        .orders()
+        .reschedule_by_support(&actor, id, &input.reason)
         .await
         .map_err(crate::orders::failure)?;
     back_to_customer(&state, &actor, id).await
@@ -221,6 +241,7 @@ struct OrderLine {
     discount: u32,
     city: String,
     may_cancel: bool,
+    may_reschedule: bool,
     may_discount: bool,
 }
 
@@ -359,6 +380,8 @@ async fn customer_page(
             discount: order.discount_percent,
             city: order.city,
             may_cancel: may_change && next(order.state, OrderEvent::Cancel, Party::Support).is_ok(),
+            may_reschedule: may_change
+                && next(order.state, OrderEvent::Unbook, Party::Support).is_ok(),
             may_discount: may_sell
                 && order.state == OrderState::Quote
                 && order.discount_percent == 0,

@@ -32,6 +32,7 @@ pub(crate) fn routes() -> RouteTable {
         .post("/orders/{id}/cancel", own, view_cancel_post)
         .post("/orders/{id}/deposit", own, view_deposit_post)
         .post("/orders/{id}/book", own, view_book_post)
+        .post("/orders/{id}/unbook", own, view_unbook_post)
         .get("/api/v1/orders", own, api_orders_get)
         .post("/api/v1/orders", own, api_order_post)
         .get("/api/v1/orders/{id}", own, api_order_get)
@@ -39,6 +40,7 @@ pub(crate) fn routes() -> RouteTable {
         .post("/api/v1/orders/{id}/deposit", own, api_deposit_post)
         .get("/api/v1/orders/{id}/days", own, api_days_get)
         .post("/api/v1/orders/{id}/book", own, api_book_post)
+        .post("/api/v1/orders/{id}/unbook", own, api_unbook_post)
 }
 
 /// The `Idempotency-Key` header the apps send with a create or a payment; missing or not
@@ -98,6 +100,7 @@ struct OrderRow {
     created: String,
     booked_day: String,
     may_book: bool,
+    may_unbook: bool,
     may_cancel: bool,
     timeline: Vec<TimelineRow>,
 }
@@ -119,6 +122,7 @@ fn row(order: OrderView) -> OrderRow {
         created: utc_minute(order.created_at),
         booked_day: order.booked_day.map(|d| d.format()).unwrap_or_default(),
         may_book: order.state == helio_core::order::OrderState::Ordered,
+        may_unbook: next(order.state, OrderEvent::Unbook, Party::Customer).is_ok(),
         may_cancel: next(order.state, OrderEvent::Cancel, Party::Customer).is_ok(),
         timeline: order
             .timeline
@@ -406,6 +410,37 @@ async fn api_deposit_post(
     let orders = state.orders();
     orders
         .pay_deposit(who.account, id, &input.payment_token, key)
+        .await
+        .map_err(failure)?;
+    Ok(Json(api_order(
+        orders.view(who.account, id).await.map_err(failure)?,
+    )))
+}
+
+async fn view_unbook_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    Form(NoFields {}): Form<NoFields>,
+) -> Result<Response, WebError> {
+    let id = order_id(&id)?;
+    state
+        .orders()
+        .unbook_as_customer(who.account, id)
+        .await
+        .map_err(failure)?;
+    Ok(Redirect::to(&format!("/orders/{id}")).into_response())
+}
+
+async fn api_unbook_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Json<ApiOrder>, WebError> {
+    let id = order_id(&id)?;
+    let orders = state.orders();
+    orders
+        .unbook_as_customer(who.account, id)
         .await
         .map_err(failure)?;
     Ok(Json(api_order(

@@ -93,6 +93,17 @@ const REVIEWED_RULES: &[(&str, &str, Access)] = {
             Access::Capability(OwnOrders),
         ),
         ("POST", "/orders/{id}/book", Access::Capability(OwnOrders)),
+        ("POST", "/orders/{id}/unbook", Access::Capability(OwnOrders)),
+        (
+            "POST",
+            "/api/v1/orders/{id}/unbook",
+            Access::Capability(OwnOrders),
+        ),
+        (
+            "POST",
+            "/staff/orders/{id}/reschedule",
+            Access::Capability(ChangeOrders),
+        ),
         (
             "GET",
             "/api/v1/orders/{id}/days",

@@ -227,6 +227,84 @@ async fn sys_1_customers_book_real_free_days_and_the_last_slot_once(store: Store
             .status,
         403
     );
+
+    // Moving the day: the booked customer frees it (the crew's capacity comes back) and the
+    // other customer books it; support free that one for a reason, audited.
+    let first_state = send(
+        &app.router,
+        api(
+            "GET",
+            &format!("/api/v1/orders/{first_order}"),
+            &first,
+            None,
+            None,
+        ),
+    )
+    .await;
+    let first_won =
+        serde_json::from_str::<Value>(&first_state.body).unwrap()["state"] == "scheduled";
+    let (winner, winner_order, loser, loser_order) = if first_won {
+        (first, first_order, second, second_order)
+    } else {
+        (second, second_order, first, first_order)
+    };
+    let unbook = |token: &str, order: &str| {
+        api(
+            "POST",
+            &format!("/api/v1/orders/{order}/unbook"),
+            token,
+            None,
+            None,
+        )
+    };
+    let freed = send(&app.router, unbook(&winner, &winner_order)).await;
+    assert_eq!(freed.status, 200, "{}", freed.body);
+    let freed: Value = serde_json::from_str(&freed.body).unwrap();
+    assert_eq!(freed["state"], "ordered");
+    assert_eq!(freed["booked_day"], Value::Null);
+    let booked = dump(&app.store, "SELECT booked FROM crew_days").await;
+    assert_eq!(
+        String::from_utf8_lossy(&booked).trim_end_matches('\0'),
+        "0",
+        "capacity back"
+    );
+    assert_eq!(
+        send(&app.router, unbook(&winner, &winner_order))
+            .await
+            .status,
+        409,
+        "nothing to free"
+    );
+    let rebooked = send(
+        &app.router,
+        api(
+            "POST",
+            &format!("/api/v1/orders/{loser_order}/book"),
+            &loser,
+            None,
+            Some(&json!({"day": day})),
+        ),
+    )
+    .await;
+    assert_eq!(rebooked.status, 200, "{}", rebooked.body);
+    let support = app
+        .signed_in_as("eloi.vall@helio.example", Role::Support)
+        .await;
+    let rescheduled = send(
+        &app.router,
+        post_with_session(
+            &format!("/staff/orders/{loser_order}/reschedule"),
+            &support,
+            &[("reason", "ticket 930: crew van broke down")],
+        ),
+    )
+    .await;
+    assert_eq!(rescheduled.status, 303);
+    let booked = dump(&app.store, "SELECT booked FROM crew_days").await;
+    assert_eq!(String::from_utf8_lossy(&booked).trim_end_matches('\0'), "0");
+    let trail = dump(&app.store, "SELECT action, reason FROM audit_trail").await;
+    let trail = String::from_utf8_lossy(&trail);
+    assert!(trail.contains("order_rescheduled") && trail.contains("ticket 930"));
 }
 
 helio_store::dual_backend_tests!(sys_1_customers_book_real_free_days_and_the_last_slot_once);

@@ -262,6 +262,46 @@ impl Orders {
         }
     }
 
+    /// Gives up the booked day of order `id` (scheduled → ordered) as `party`, freeing the
+    /// crew's capacity; the order can then be booked on another day.
+    pub(crate) async fn unbook(
+        &self,
+        record: &OrderRecord,
+        actor: AccountId,
+        party: Party,
+    ) -> Result<(), OrderError> {
+        let to = next(record.state, OrderEvent::Unbook, party).map_err(OrderError::Refused)?;
+        let moved = OrderEventRecord {
+            id: random_bytes(),
+            at: self.clock.next_ordered(),
+            event: Some(OrderEvent::Unbook),
+            from: Some(record.state),
+            to,
+            actor: Some(actor),
+            party,
+        };
+        if self.store.crew_schedule().unbook(record.id, &moved).await? {
+            Ok(())
+        } else {
+            Err(OrderError::Conflict)
+        }
+    }
+
+    /// The customer gives up their order's booked day, to book another.
+    pub async fn unbook_as_customer(
+        &self,
+        customer: AccountId,
+        id: OrderId,
+    ) -> Result<(), OrderError> {
+        let record = self
+            .store
+            .orders()
+            .of_customer(customer, id)
+            .await?
+            .ok_or(OrderError::NotFound)?;
+        self.unbook(&record, customer, Party::Customer).await
+    }
+
     /// Whether a payment provider is configured.
     #[must_use]
     pub fn payments_available(&self) -> bool {

@@ -136,6 +136,33 @@ impl Orders {
         Ok(())
     }
 
+    /// Support free an order's booked day for `why` (the customer asked to move it; the crew
+    /// cannot come), so the customer books another.
+    pub async fn reschedule_by_support(
+        &self,
+        actor: &Actor,
+        id: OrderId,
+        why: &str,
+    ) -> Result<(), OrderError> {
+        require(actor, Capability::ChangeOrders)?;
+        let why = reason(why)?;
+        let record = self
+            .store
+            .orders()
+            .by_id(id)
+            .await?
+            .ok_or(OrderError::NotFound)?;
+        self.unbook(&record, actor.account, Party::Support).await?;
+        self.audit_log()
+            .record(
+                actor,
+                Audited::on(AuditAction::OrderRescheduled, record.customer, Some(&why)),
+            )
+            .await
+            .map_err(|_| OrderError::Unreadable)?;
+        Ok(())
+    }
+
     /// Sales give a priced order its one discount of `percent` (1 to the configured limit)
     /// for `why`. A price change is a high-value event for the log.
     pub async fn discount(
