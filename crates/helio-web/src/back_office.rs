@@ -7,23 +7,24 @@ use std::pin::Pin;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use helio_core::access::{Access, Capability, permits};
 use helio_core::account::{AccountId, AccountStatus};
 use helio_core::order::{OrderEvent, OrderId, OrderState, Party, next};
 use serde::Deserialize;
 
+use crate::acting::Acting;
 use crate::auth::SignedIn;
+use crate::forms::ReasonInput;
 use crate::layout::SignedInLayout;
 use crate::render::{html, rendered};
 use crate::services::audit_log::Actor;
 use crate::services::back_office::{
     BackOfficeError, ContactCorrection, CustomerCard, RevealedData,
 };
-use crate::{AppState, ClientInfo, RequestId, RouteTable, WebError};
+use crate::{AppState, RouteTable, WebError};
 
 pub(crate) fn routes() -> RouteTable {
     let search = Access::Capability(Capability::SearchCustomers);
@@ -95,7 +96,7 @@ async fn back_to_customer(
 
 async fn order_cancel_post(
     State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
+    Acting(actor): Acting,
     Path(id): Path<String>,
     Form(input): Form<ReasonInput>,
 ) -> Result<Response, WebError> {
@@ -110,7 +111,7 @@ async fn order_cancel_post(
 
 async fn order_reschedule_post(
     State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
+    Acting(actor): Acting,
     Path(id): Path<String>,
     Form(input): Form<ReasonInput>,
 ) -> Result<Response, WebError> {
@@ -134,7 +135,7 @@ pub(crate) struct DiscountInput {
 
 async fn order_discount_post(
     State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
+    Acting(actor): Acting,
     Path(id): Path<String>,
     Form(input): Form<DiscountInput>,
 ) -> Result<Response, WebError> {
@@ -146,33 +147,6 @@ async fn order_discount_post(
         .await
         .map_err(crate::orders::failure)?;
     back_to_customer(&state, &actor, id).await
-}
-
-/// The acting staff member, from the session the guard admitted.
-pub(crate) struct StaffActor(pub(crate) Actor);
-
-impl<S: Send + Sync> FromRequestParts<S> for StaffActor {
-    type Rejection = WebError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let who = SignedIn::from_request_parts(parts, state).await?;
-        let network = parts
-            .extensions
-            .get::<ClientInfo>()
-            .map(|client| crate::seen::network(client.ip))
-            .unwrap_or_default();
-        let request_id = parts
-            .extensions
-            .get::<RequestId>()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        Ok(Self(Actor {
-            account: who.account,
-            role: who.role,
-            network,
-            request_id,
-        }))
-    }
 }
 
 /// A customer card as the pages show it.
@@ -259,13 +233,6 @@ pub(crate) struct SearchInput {
     q: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ReasonInput {
-    #[serde(default)]
-    pub(crate) reason: String,
-}
-
 fn customer_id(text: &str) -> Result<AccountId, WebError> {
     AccountId::parse(text).ok_or(WebError::NotFound)
 }
@@ -301,7 +268,7 @@ async fn view_search_get(who: SignedIn, layout: SignedInLayout) -> Result<Html<S
 
 async fn view_search_post(
     State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
+    Acting(actor): Acting,
     layout: SignedInLayout,
     Form(input): Form<SearchInput>,
 ) -> Result<Response, WebError> {
@@ -401,7 +368,7 @@ async fn customer_page(
 
 async fn view_customer_get(
     State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
+    Acting(actor): Acting,
     layout: SignedInLayout,
     Path(id): Path<String>,
 ) -> Result<Html<String>, WebError> {
@@ -410,7 +377,7 @@ async fn view_customer_get(
 
 async fn view_reveal_post(
     State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
+    Acting(actor): Acting,
     layout: SignedInLayout,
     Path(id): Path<String>,
     Form(input): Form<ReasonInput>,
@@ -451,7 +418,7 @@ pub(crate) struct ContactInput {
 
 async fn view_contact_post(
     State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
+    Acting(actor): Acting,
     layout: SignedInLayout,
     Path(id): Path<String>,
     Form(input): Form<ContactInput>,
@@ -498,12 +465,12 @@ type Changed = Pin<Box<dyn Future<Output = Result<Response, WebError>> + Send>>;
 /// second step): the same extractors and the same answers, only the change differs.
 fn change_post(
     what: Change,
-) -> impl Fn(State<AppState>, StaffActor, SignedInLayout, Path<String>, Form<ReasonInput>) -> Changed
+) -> impl Fn(State<AppState>, Acting, SignedInLayout, Path<String>, Form<ReasonInput>) -> Changed
 + Clone
 + Send
 + Sync
 + 'static {
-    move |State(state), StaffActor(actor), layout, Path(id), Form(input)| {
+    move |State(state), Acting(actor), layout, Path(id), Form(input)| {
         Box::pin(async move { change(state, actor, layout, &id, &input.reason, what).await })
     }
 }

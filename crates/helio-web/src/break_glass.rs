@@ -14,8 +14,10 @@ use helio_core::account::AccountStatus;
 use helio_core::break_glass::{GrantId, GrantStatus};
 use serde::Deserialize;
 
-use crate::back_office::{ReasonInput, StaffActor, failure};
+use crate::acting::Acting;
+use crate::back_office::failure;
 use crate::dates::utc_minute;
+use crate::forms::{NoFields, ReasonInput};
 use crate::layout::SignedInLayout;
 use crate::render::{html, rendered};
 use crate::services::audit_log::Actor;
@@ -112,7 +114,7 @@ async fn requests_page(
 
 async fn view_requests_get(
     State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
+    Acting(actor): Acting,
     layout: SignedInLayout,
 ) -> Result<Html<String>, WebError> {
     requests_page(&state, &actor, None, layout).await
@@ -120,7 +122,7 @@ async fn view_requests_get(
 
 async fn view_request_post(
     State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
+    Acting(actor): Acting,
     layout: SignedInLayout,
     Form(input): Form<RequestInput>,
 ) -> Result<Response, WebError> {
@@ -154,7 +156,7 @@ struct RecordPage {
 
 async fn view_record_get(
     State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
+    Acting(actor): Acting,
     layout: SignedInLayout,
     Path(grant): Path<String>,
 ) -> Result<Html<String>, WebError> {
@@ -185,7 +187,7 @@ async fn view_record_get(
 
 async fn end_post(
     State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
+    Acting(actor): Acting,
     Path(grant): Path<String>,
 ) -> Result<Response, WebError> {
     state
@@ -226,7 +228,7 @@ async fn approvals_page(
 
 async fn view_approvals_get(
     State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
+    Acting(actor): Acting,
     layout: SignedInLayout,
 ) -> Result<Html<String>, WebError> {
     approvals_page(&state, &actor, None, layout).await
@@ -253,14 +255,9 @@ async fn decide(
     }
 }
 
-/// The approve form carries only its CSRF token.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct NoFields {}
-
 async fn approve_post(
     State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
+    Acting(actor): Acting,
     layout: SignedInLayout,
     Path(grant): Path<String>,
     Form(NoFields {}): Form<NoFields>,
@@ -270,7 +267,7 @@ async fn approve_post(
 
 async fn refuse_post(
     State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
+    Acting(actor): Acting,
     layout: SignedInLayout,
     Path(grant): Path<String>,
     Form(input): Form<ReasonInput>,
@@ -304,7 +301,7 @@ struct LinesPage {
 
 async fn view_lines_get(
     State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
+    Acting(actor): Acting,
     layout: SignedInLayout,
     Path(grant): Path<String>,
 ) -> Result<Html<String>, WebError> {

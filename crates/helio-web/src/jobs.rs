@@ -10,7 +10,7 @@ use helio_core::access::{Access, Capability};
 use helio_core::quote::province_name;
 use serde::Deserialize;
 
-use crate::back_office::StaffActor;
+use crate::acting::Acting;
 use crate::layout::SignedInLayout;
 use crate::render::{html, rendered};
 use crate::services::audit_log::Actor;
@@ -85,7 +85,7 @@ async fn jobs_page(
 
 async fn view_jobs_get(
     State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
+    Acting(actor): Acting,
     layout: SignedInLayout,
 ) -> Result<Html<String>, WebError> {
     jobs_page(&state, &actor, None, layout).await
@@ -116,7 +116,7 @@ pub(crate) struct AreaInput {
 
 async fn view_area_post(
     State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
+    Acting(actor): Acting,
     layout: SignedInLayout,
     Form(input): Form<AreaInput>,
 ) -> Result<Response, WebError> {
@@ -135,7 +135,7 @@ pub(crate) struct CapacityInput {
 
 async fn view_capacity_post(
     State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
+    Acting(actor): Acting,
     layout: SignedInLayout,
     Form(input): Form<CapacityInput>,
 ) -> Result<Response, WebError> {

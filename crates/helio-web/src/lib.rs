@@ -6,6 +6,7 @@
 //! can wrap their own probe routes in exactly the stack production uses.
 #![forbid(unsafe_code)]
 
+mod acting;
 mod api_session;
 mod assets;
 mod auth;
@@ -16,6 +17,7 @@ mod cookies;
 mod csrf;
 mod dates;
 mod error;
+mod forms;
 mod health;
 mod jobs;
 mod json_body;
@@ -24,6 +26,7 @@ pub mod logging;
 mod login;
 mod mfa;
 mod middleware;
+mod money;
 mod not_me;
 mod operations;
 mod orders;

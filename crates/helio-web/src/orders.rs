@@ -16,8 +16,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::SignedIn;
 use crate::dates::utc_minute;
+use crate::forms::NoFields;
 use crate::json_body::JsonObject;
 use crate::layout::SignedInLayout;
+use crate::money::euros_and_cents as euros;
 use crate::render::{html, rendered};
 use crate::services::orders::{OrderError, OrderInput, OrderView};
 use crate::{AppState, RouteTable, WebError};
@@ -71,10 +73,6 @@ pub(crate) fn failure(error: OrderError) -> WebError {
         OrderError::PaymentsUnavailable => WebError::Unavailable,
         other => WebError::internal(other),
     }
-}
-
-fn euros(cents: u64) -> String {
-    format!("€{}.{:02}", cents / 100, cents % 100)
 }
 
 /// One line of an order's timeline.
@@ -256,7 +254,32 @@ struct OrderPage {
     layout: SignedInLayout,
 }
 
-/// The order page with a message, after a refused form (422).
+/// An order's page, with a message after a refused form. The free days are looked up only
+/// for an order that can be booked.
+async fn order_page(
+    state: &AppState,
+    who: &SignedIn,
+    id: OrderId,
+    error: Option<&'static str>,
+    layout: SignedInLayout,
+) -> Result<Html<String>, WebError> {
+    let orders = state.orders();
+    let order = row(orders.view(who.account, id).await.map_err(failure)?);
+    let free_days = if order.may_book {
+        days_of(state, who, id).await?
+    } else {
+        Vec::new()
+    };
+    html(&OrderPage {
+        order,
+        payments: orders.payments_available(),
+        free_days,
+        error,
+        layout,
+    })
+}
+
+/// The order page after a refused form (422), saying why.
 async fn order_page_with(
     state: &AppState,
     who: &SignedIn,
@@ -264,17 +287,9 @@ async fn order_page_with(
     error: &'static str,
     layout: SignedInLayout,
 ) -> Result<Response, WebError> {
-    let orders = state.orders();
-    let order = orders.view(who.account, id).await.map_err(failure)?;
     Ok(rendered(
         StatusCode::UNPROCESSABLE_ENTITY,
-        html(&OrderPage {
-            order: row(order),
-            payments: orders.payments_available(),
-            free_days: days_of(state, who, id).await?,
-            error: Some(error),
-            layout,
-        })?,
+        order_page(state, who, id, Some(error), layout).await?,
     ))
 }
 
@@ -321,25 +336,8 @@ async fn view_order_get(
     layout: SignedInLayout,
     Path(id): Path<String>,
 ) -> Result<Html<String>, WebError> {
-    let order = state
-        .orders()
-        .view(who.account, order_id(&id)?)
-        .await
-        .map_err(failure)?;
-    let id = order.id;
-    html(&OrderPage {
-        order: row(order),
-        payments: state.orders().payments_available(),
-        free_days: days_of(&state, &who, id).await?,
-        error: None,
-        layout,
-    })
+    order_page(&state, &who, order_id(&id)?, None, layout).await
 }
-
-/// The cancel form carries only its CSRF token.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct NoFields {}
 
 async fn view_cancel_post(
     State(state): State<AppState>,
@@ -407,14 +405,12 @@ async fn api_deposit_post(
 ) -> Result<Json<ApiOrder>, WebError> {
     let id = order_id(&id)?;
     let key = idempotency_key(&headers);
-    let orders = state.orders();
-    orders
+    state
+        .orders()
         .pay_deposit(who.account, id, &input.payment_token, key)
         .await
         .map_err(failure)?;
-    Ok(Json(api_order(
-        orders.view(who.account, id).await.map_err(failure)?,
-    )))
+    api_view(&state, &who, id).await
 }
 
 async fn view_unbook_post(
@@ -438,14 +434,12 @@ async fn api_unbook_post(
     Path(id): Path<String>,
 ) -> Result<Json<ApiOrder>, WebError> {
     let id = order_id(&id)?;
-    let orders = state.orders();
-    orders
+    state
+        .orders()
         .unbook_as_customer(who.account, id)
         .await
         .map_err(failure)?;
-    Ok(Json(api_order(
-        orders.view(who.account, id).await.map_err(failure)?,
-    )))
+    api_view(&state, &who, id).await
 }
 
 /// The days an app may book its order on.
@@ -471,14 +465,12 @@ async fn api_book_post(
     JsonObject(input): JsonObject<ApiBook>,
 ) -> Result<Json<ApiOrder>, WebError> {
     let id = order_id(&id)?;
-    let orders = state.orders();
-    orders
+    state
+        .orders()
         .book(who.account, id, &input.day)
         .await
         .map_err(failure)?;
-    Ok(Json(api_order(
-        orders.view(who.account, id).await.map_err(failure)?,
-    )))
+    api_view(&state, &who, id).await
 }
 
 /// An order as the API returns it; money in euro cents, times in RFC 3339.
@@ -537,6 +529,20 @@ fn api_order(order: OrderView) -> ApiOrder {
             })
             .collect(),
     }
+}
+
+/// The customer's order `id` as the API answers it (after a move, its new state).
+async fn api_view(
+    state: &AppState,
+    who: &SignedIn,
+    id: OrderId,
+) -> Result<Json<ApiOrder>, WebError> {
+    let order = state
+        .orders()
+        .view(who.account, id)
+        .await
+        .map_err(failure)?;
+    Ok(Json(api_order(order)))
 }
 
 async fn api_orders_get(
@@ -603,12 +609,7 @@ async fn api_order_get(
     who: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Json<ApiOrder>, WebError> {
-    let order = state
-        .orders()
-        .view(who.account, order_id(&id)?)
-        .await
-        .map_err(failure)?;
-    Ok(Json(api_order(order)))
+    api_view(&state, &who, order_id(&id)?).await
 }
 
 async fn api_cancel_post(
@@ -617,12 +618,10 @@ async fn api_cancel_post(
     Path(id): Path<String>,
 ) -> Result<Json<ApiOrder>, WebError> {
     let id = order_id(&id)?;
-    let orders = state.orders();
-    orders
+    state
+        .orders()
         .act_as_customer(who.account, id, OrderEvent::Cancel)
         .await
         .map_err(failure)?;
-    Ok(Json(api_order(
-        orders.view(who.account, id).await.map_err(failure)?,
-    )))
+    api_view(&state, &who, id).await
 }

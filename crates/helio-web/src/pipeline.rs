@@ -6,8 +6,10 @@ use axum::extract::State;
 use axum::response::Html;
 use helio_core::access::{Access, Capability};
 
-use crate::back_office::{StaffActor, failure};
+use crate::acting::Acting;
+use crate::back_office::failure;
 use crate::layout::SignedInLayout;
+use crate::money::whole_euros;
 use crate::render::html;
 use crate::services::back_office::PipelineRow;
 use crate::{AppState, RouteTable, WebError};
@@ -27,16 +29,12 @@ struct Row {
     value: String,
 }
 
-fn euros(cents: u64) -> String {
-    format!("€{}", cents / 100)
-}
-
 fn rows(rows: Vec<PipelineRow>) -> Vec<Row> {
     rows.into_iter()
         .map(|row| Row {
             label: row.label,
             orders: row.orders,
-            value: euros(row.value_cents),
+            value: whole_euros(row.value_cents),
         })
         .collect()
 }
@@ -62,7 +60,7 @@ struct PipelinePage {
 
 async fn view_pipeline_get(
     State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
+    Acting(actor): Acting,
     layout: SignedInLayout,
 ) -> Result<Html<String>, WebError> {
     let pipeline = state

@@ -13,6 +13,7 @@ use helio_core::values::FieldError;
 use serde::{Deserialize, Serialize};
 
 use crate::json_body::JsonObject;
+use crate::money::euros_grouped as euros;
 use crate::render::{html, rendered};
 use crate::services::quotes::{QuoteError, QuoteInput};
 use crate::{AppState, ClientInfo, RouteTable, WebError};
@@ -88,19 +89,6 @@ struct QuoteView {
     lifetime_savings: String,
     payback: String,
     limited_by_roof: bool,
-}
-
-fn euros(cents: u64) -> String {
-    let whole = cents / 100;
-    let digits = whole.to_string();
-    let mut grouped = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    format!("€{grouped}")
 }
 
 fn view(quote: &Quote) -> QuoteView {

@@ -14,8 +14,9 @@ use helio_core::role::Role;
 use helio_core::values::FieldError;
 use serde::Deserialize;
 
-use crate::back_office::{ReasonInput, StaffActor};
+use crate::acting::Acting;
 use crate::dates::utc_minute;
+use crate::forms::ReasonInput;
 use crate::layout::SignedInLayout;
 use crate::render::{html, rendered};
 use crate::services::audit_log::Actor;
@@ -164,7 +165,7 @@ fn role_field() -> StaffAdminError {
 
 async fn view_review_get(
     State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
+    Acting(actor): Acting,
     layout: SignedInLayout,
 ) -> Result<Html<String>, WebError> {
     review_page(&state, &actor, None, layout).await
@@ -185,7 +186,7 @@ pub(crate) struct InviteInput {
 
 async fn invite_post(
     State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
+    Acting(actor): Acting,
     layout: SignedInLayout,
     Form(input): Form<InviteInput>,
 ) -> Result<Response, WebError> {
@@ -211,7 +212,7 @@ pub(crate) struct RoleInput {
 
 async fn role_post(
     State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
+    Acting(actor): Acting,
     layout: SignedInLayout,
     Path(id): Path<String>,
     Form(input): Form<RoleInput>,
@@ -231,7 +232,7 @@ async fn role_post(
 
 async fn disable_post(
     State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
+    Acting(actor): Acting,
     layout: SignedInLayout,
     Path(id): Path<String>,
     Form(input): Form<ReasonInput>,
@@ -243,7 +244,7 @@ async fn disable_post(
 
 async fn enable_post(
     State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
+    Acting(actor): Acting,
     layout: SignedInLayout,
     Path(id): Path<String>,
     Form(input): Form<ReasonInput>,
@@ -255,7 +256,7 @@ async fn enable_post(
 
 async fn disable_unused_post(
     State(state): State<AppState>,
-    StaffActor(actor): StaffActor,
+    Acting(actor): Acting,
     layout: SignedInLayout,
     Form(input): Form<ReasonInput>,
 ) -> Result<Response, WebError> {

@@ -22,6 +22,7 @@ use helio_store::{
     Booked, OrderEventRecord, OrderRecord, PaymentKind, PaymentRecord, Store, StoreError,
 };
 
+use super::audit_log::AuditError;
 use super::counters::{self, CounterError};
 use super::keyring::Keyring;
 use super::payments::{PaymentProvider, ProviderError};
@@ -81,6 +82,9 @@ pub enum OrderError {
     /// The store failed.
     #[error("store failure")]
     Store(#[from] StoreError),
+    /// The audit trail refused the entry.
+    #[error("audit failure")]
+    Audit(#[from] AuditError),
 }
 
 impl From<CounterError> for OrderError {
@@ -182,12 +186,7 @@ impl Orders {
         customer: AccountId,
         id: OrderId,
     ) -> Result<Vec<Day>, OrderError> {
-        let record = self
-            .store
-            .orders()
-            .of_customer(customer, id)
-            .await?
-            .ok_or(OrderError::NotFound)?;
+        let record = self.own(customer, id).await?;
         let Some(province) = record
             .province
             .filter(|_| record.state == OrderState::Ordered)
@@ -221,12 +220,7 @@ impl Orders {
                 message: "Choose a day from tomorrow to 90 days ahead.",
             }]));
         }
-        let record = self
-            .store
-            .orders()
-            .of_customer(customer, id)
-            .await?
-            .ok_or(OrderError::NotFound)?;
+        let record = self.own(customer, id).await?;
         let to =
             next(record.state, OrderEvent::Book, Party::Customer).map_err(OrderError::Refused)?;
         let province = record.province.ok_or_else(|| {
@@ -293,12 +287,7 @@ impl Orders {
         customer: AccountId,
         id: OrderId,
     ) -> Result<(), OrderError> {
-        let record = self
-            .store
-            .orders()
-            .of_customer(customer, id)
-            .await?
-            .ok_or(OrderError::NotFound)?;
+        let record = self.own(customer, id).await?;
         self.unbook(&record, customer, Party::Customer).await
     }
 
@@ -324,12 +313,7 @@ impl Orders {
             .map_err(|e| errors.push(e))
             .ok();
         let token = PaymentToken::parse(token).map_err(|e| errors.push(e)).ok();
-        let record = self
-            .store
-            .orders()
-            .of_customer(customer, id)
-            .await?
-            .ok_or(OrderError::NotFound)?;
+        let record = self.own(customer, id).await?;
         let (Some(key), Some(token)) = (key, token) else {
             return Err(OrderError::Invalid(errors));
         };
@@ -525,13 +509,18 @@ impl Orders {
 
     /// The customer's order `id`; another customer's is [`OrderError::NotFound`].
     pub async fn view(&self, customer: AccountId, id: OrderId) -> Result<OrderView, OrderError> {
-        let record = self
-            .store
+        let record = self.own(customer, id).await?;
+        self.view_of(record).await
+    }
+
+    /// The customer's own order `id`: the one object-level check for customers (another
+    /// customer's order is [`OrderError::NotFound`], never "forbidden").
+    async fn own(&self, customer: AccountId, id: OrderId) -> Result<OrderRecord, OrderError> {
+        self.store
             .orders()
             .of_customer(customer, id)
             .await?
-            .ok_or(OrderError::NotFound)?;
-        self.view_of(record).await
+            .ok_or(OrderError::NotFound)
     }
 
     async fn open(
@@ -584,12 +573,7 @@ impl Orders {
         id: OrderId,
         event: OrderEvent,
     ) -> Result<OrderState, OrderError> {
-        let record = self
-            .store
-            .orders()
-            .of_customer(customer, id)
-            .await?
-            .ok_or(OrderError::NotFound)?;
+        let record = self.own(customer, id).await?;
         let to = next(record.state, event, Party::Customer).map_err(OrderError::Refused)?;
         let moved = OrderEventRecord {
             id: random_bytes(),

@@ -90,8 +90,7 @@ impl Orders {
                     grant: None,
                 },
             )
-            .await
-            .map_err(|_| OrderError::Unreadable)?;
+            .await?;
         found
             .map(|order| order.customer)
             .ok_or(OrderError::NotFound)
@@ -131,8 +130,7 @@ impl Orders {
                 actor,
                 Audited::on(AuditAction::OrderCancelled, record.customer, Some(&why)),
             )
-            .await
-            .map_err(|_| OrderError::Unreadable)?;
+            .await?;
         Ok(())
     }
 
@@ -158,8 +156,7 @@ impl Orders {
                 actor,
                 Audited::on(AuditAction::OrderRescheduled, record.customer, Some(&why)),
             )
-            .await
-            .map_err(|_| OrderError::Unreadable)?;
+            .await?;
         Ok(())
     }
 
@@ -211,8 +208,7 @@ impl Orders {
                 actor,
                 Audited::on(AuditAction::DiscountGiven, record.customer, Some(&why)),
             )
-            .await
-            .map_err(|_| OrderError::Unreadable)?;
+            .await?;
         tracing::warn!(target: "helio::security", event = "price_changed", order = %id, by = %actor.account, percent, from_cents = record.price_cents, to_cents = price, "discount given on an order");
         Ok(price)
     }
