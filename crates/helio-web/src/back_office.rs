@@ -80,18 +80,9 @@ fn staff_order_id(text: &str) -> Result<OrderId, WebError> {
     OrderId::parse(text).ok_or(WebError::NotFound)
 }
 
-/// Back to the record of the order's customer.
-async fn back_to_customer(
-    state: &AppState,
-    actor: &Actor,
-    order: OrderId,
-) -> Result<Response, WebError> {
-    let customer = state
-        .orders()
-        .customer_of(actor, order)
-        .await
-        .map_err(crate::orders::failure)?;
-    Ok(Redirect::to(&format!("/staff/customers/{customer}")).into_response())
+/// Back to the record of the order's customer, after an order tool.
+fn to_customer(customer: AccountId) -> Response {
+    Redirect::to(&format!("/staff/customers/{customer}")).into_response()
 }
 
 async fn order_cancel_post(
@@ -101,12 +92,12 @@ async fn order_cancel_post(
     Form(input): Form<ReasonInput>,
 ) -> Result<Response, WebError> {
     let id = staff_order_id(&id)?;
-    state
+    let customer = state
         .orders()
         .cancel_by_support(&actor, id, &input.reason)
         .await
         .map_err(crate::orders::failure)?;
-    back_to_customer(&state, &actor, id).await
+    Ok(to_customer(customer))
 }
 
 async fn order_reschedule_post(
@@ -116,12 +107,12 @@ async fn order_reschedule_post(
     Form(input): Form<ReasonInput>,
 ) -> Result<Response, WebError> {
     let id = staff_order_id(&id)?;
-    state
+    let customer = state
         .orders()
         .reschedule_by_support(&actor, id, &input.reason)
         .await
         .map_err(crate::orders::failure)?;
-    back_to_customer(&state, &actor, id).await
+    Ok(to_customer(customer))
 }
 
 #[derive(Deserialize)]
@@ -141,12 +132,12 @@ async fn order_discount_post(
 ) -> Result<Response, WebError> {
     let id = staff_order_id(&id)?;
     let percent = input.percent.trim().parse().unwrap_or(0);
-    state
+    let customer = state
         .orders()
         .discount(&actor, id, percent, &input.reason)
         .await
         .map_err(crate::orders::failure)?;
-    back_to_customer(&state, &actor, id).await
+    Ok(to_customer(customer))
 }
 
 /// A customer card as the pages show it.
@@ -279,7 +270,7 @@ async fn view_search_post(
             .customer_of(&actor, order)
             .await
             .map_err(crate::orders::failure)?;
-        return Ok(Redirect::to(&format!("/staff/customers/{customer}")).into_response());
+        return Ok(to_customer(customer));
     }
     match state.back_office().search(&actor, &input.q).await {
         Ok(cards) => Ok(html(&SearchPage {

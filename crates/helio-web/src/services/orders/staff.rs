@@ -96,13 +96,14 @@ impl Orders {
             .ok_or(OrderError::NotFound)
     }
 
-    /// Support cancel an order for `why`, as the state machine allows support to.
+    /// Support cancel an order for `why`, as the state machine allows support to; the
+    /// order's customer.
     pub async fn cancel_by_support(
         &self,
         actor: &Actor,
         id: OrderId,
         why: &str,
-    ) -> Result<(), OrderError> {
+    ) -> Result<AccountId, OrderError> {
         require(actor, Capability::ChangeOrders)?;
         let why = reason(why)?;
         let record = self
@@ -131,17 +132,17 @@ impl Orders {
                 Audited::on(AuditAction::OrderCancelled, record.customer, Some(&why)),
             )
             .await?;
-        Ok(())
+        Ok(record.customer)
     }
 
     /// Support free an order's booked day for `why` (the customer asked to move it; the crew
-    /// cannot come), so the customer books another.
+    /// cannot come), so the customer books another; the order's customer.
     pub async fn reschedule_by_support(
         &self,
         actor: &Actor,
         id: OrderId,
         why: &str,
-    ) -> Result<(), OrderError> {
+    ) -> Result<AccountId, OrderError> {
         require(actor, Capability::ChangeOrders)?;
         let why = reason(why)?;
         let record = self
@@ -157,18 +158,18 @@ impl Orders {
                 Audited::on(AuditAction::OrderRescheduled, record.customer, Some(&why)),
             )
             .await?;
-        Ok(())
+        Ok(record.customer)
     }
 
     /// Sales give a priced order its one discount of `percent` (1 to the configured limit)
-    /// for `why`. A price change is a high-value event for the log.
+    /// for `why`. A price change is a high-value event for the log. The order's customer.
     pub async fn discount(
         &self,
         actor: &Actor,
         id: OrderId,
         percent: u32,
         why: &str,
-    ) -> Result<u64, OrderError> {
+    ) -> Result<AccountId, OrderError> {
         require(actor, Capability::SellAndReport)?;
         let limit = self.model.max_discount_percent;
         let mut errors = Vec::new();
@@ -210,6 +211,6 @@ impl Orders {
             )
             .await?;
         tracing::warn!(target: "helio::security", event = "price_changed", order = %id, by = %actor.account, percent, from_cents = record.price_cents, to_cents = price, "discount given on an order");
-        Ok(price)
+        Ok(record.customer)
     }
 }
