@@ -133,16 +133,6 @@ impl OrderState {
             Self::Refunded => "Refunded",
         }
     }
-
-    /// Whether a crew holds the job (and may see the site's address): from acceptance until
-    /// the order is completed (the inspection may send it back to fix something).
-    #[must_use]
-    pub const fn crew_on_site(self) -> bool {
-        matches!(
-            self,
-            Self::Assigned | Self::Surveyed | Self::Installed | Self::Inspected
-        )
-    }
 }
 
 /// Something that happens to an order.
@@ -479,23 +469,6 @@ mod tests {
                 assert_eq!(parties, &[Party::Support]);
             }
         }
-    }
-
-    #[test]
-    fn ac_5_the_crew_sees_the_site_only_from_acceptance_until_completion() {
-        let on_site: HashSet<_> = OrderState::ALL
-            .into_iter()
-            .filter(|state| state.crew_on_site())
-            .collect();
-        assert_eq!(
-            on_site,
-            HashSet::from([
-                OrderState::Assigned,
-                OrderState::Surveyed,
-                OrderState::Installed,
-                OrderState::Inspected
-            ])
-        );
     }
 
     #[test]
