@@ -15,6 +15,7 @@ mod break_glass;
 mod checklist;
 mod errors;
 mod headers;
+mod hostile;
 mod installers;
 mod limits;
 mod log_scan;
