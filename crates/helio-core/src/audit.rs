@@ -49,11 +49,15 @@ pub enum AuditAction {
     DiscountGiven,
     /// Freed an order's booked day so the customer books another.
     OrderRescheduled,
+    /// Signed an installation's inspection off.
+    OrderInspected,
+    /// An installer opened the full address of a job their crew took.
+    JobSiteViewed,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 24] = [
         Self::CustomersSearched,
         Self::CustomerViewed,
         Self::PersonalDataRevealed,
@@ -76,6 +80,8 @@ impl AuditAction {
         Self::OrderCancelled,
         Self::DiscountGiven,
         Self::OrderRescheduled,
+        Self::OrderInspected,
+        Self::JobSiteViewed,
     ];
 
     /// The stored name; stable across releases.
@@ -104,6 +110,8 @@ impl AuditAction {
             Self::OrderCancelled => "order_cancelled",
             Self::DiscountGiven => "discount_given",
             Self::OrderRescheduled => "order_rescheduled",
+            Self::OrderInspected => "order_inspected",
+            Self::JobSiteViewed => "job_site_viewed",
         }
     }
 
@@ -127,6 +135,7 @@ impl AuditAction {
                 | Self::BreakGlassApproved
                 | Self::AccessReviewed
                 | Self::PipelineViewed
+                | Self::JobSiteViewed
         )
     }
 }

@@ -10,6 +10,7 @@ pub mod activity;
 pub mod audit;
 pub mod break_glass;
 pub mod crypto;
+pub mod dispatch;
 pub mod id;
 pub mod keys;
 pub mod masking;

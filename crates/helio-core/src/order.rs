@@ -117,6 +117,27 @@ impl OrderState {
         Self::ALL.into_iter().find(|state| state.as_str() == stored)
     }
 
+    /// Whether a crew has taken the job: accepted it and not given it back (it stays the
+    /// crew's job once completed, for its record and its rating).
+    #[must_use]
+    pub const fn taken_by_crew(self) -> bool {
+        matches!(
+            self,
+            Self::Assigned | Self::Surveyed | Self::Installed | Self::Inspected | Self::Completed
+        )
+    }
+
+    /// Whether the crew doing the job may see the site's full address: only from accepting
+    /// the job until it is completed (SYS-1, DS-1). Before that the crew knows the city and
+    /// province; after, nothing.
+    #[must_use]
+    pub const fn crew_sees_address(self) -> bool {
+        matches!(
+            self,
+            Self::Assigned | Self::Surveyed | Self::Installed | Self::Inspected
+        )
+    }
+
     /// A word for the customer's timeline.
     #[must_use]
     pub const fn label(self) -> &'static str {
@@ -258,7 +279,7 @@ pub const TRANSITIONS: [Transition; 16] = {
             S::Scheduled,
             E::Unbook,
             S::Ordered,
-            &[P::Customer, P::Support],
+            &[P::Customer, P::Support, P::System],
         ),
         (S::Scheduled, E::Assign, S::Assigned, &[P::Crew, P::Support]),
         (
@@ -383,7 +404,7 @@ mod tests {
                 S::Scheduled,
                 E::Unbook,
                 S::Ordered,
-                &[P::Customer, P::Support],
+                &[P::Customer, P::Support, P::System],
             ),
             (S::Scheduled, E::Assign, S::Assigned, &[P::Crew, P::Support]),
             (
@@ -469,6 +490,19 @@ mod tests {
                 assert_eq!(parties, &[Party::Support]);
             }
         }
+    }
+
+    #[test]
+    fn sys_1_the_crew_sees_the_address_only_between_acceptance_and_completion() {
+        use OrderState as S;
+        let visible: Vec<_> = OrderState::ALL
+            .into_iter()
+            .filter(|s| s.crew_sees_address())
+            .collect();
+        assert_eq!(
+            visible,
+            [S::Assigned, S::Surveyed, S::Installed, S::Inspected]
+        );
     }
 
     #[test]

@@ -68,6 +68,14 @@ const PROVINCE_LATITUDES: [f64; 52] = [
     40.95, 37.39, 41.76, 41.12, 40.34, 39.86, 39.47, 41.65, 43.26, 41.50, 41.65, 35.89, 35.29,
 ];
 
+/// The longitude of each Spanish province's capital, in the same order (east positive).
+const PROVINCE_LONGITUDES: [f64; 52] = [
+    -2.67, -1.86, -0.48, -2.46, -4.70, -6.97, 2.65, 2.17, -3.70, -6.37, -6.29, -0.05, -3.93, -4.78,
+    -8.41, -2.13, 2.82, -3.60, -3.17, -1.98, -6.95, -0.41, -3.79, -5.57, 0.62, -2.45, -7.56, -3.70,
+    -4.42, -1.13, -1.64, -7.86, -5.85, -4.53, -15.43, -8.64, -5.66, -16.25, -3.80, -4.12, -5.98,
+    -2.47, 1.25, -1.11, -4.02, -0.38, -4.72, -2.93, -5.75, -0.89, -5.32, -2.94,
+];
+
 /// The Spanish provinces by the first two digits of their postal codes (01 … 52).
 pub const PROVINCES: [&str; 52] = [
     "Araba/Álava",
@@ -137,6 +145,25 @@ pub fn province_of(postal_code: &str) -> Option<&str> {
 pub fn province_name(code: &str) -> Option<&'static str> {
     let index: usize = code.parse().ok()?;
     PROVINCES.get(index.checked_sub(1)?).copied()
+}
+
+/// The great-circle distance in km between the capitals of two provinces (by code), the
+/// granularity at which Helio places a job site for dispatch; `None` for an unknown code.
+#[must_use]
+pub fn capital_distance_km(from: &str, to: &str) -> Option<f64> {
+    let place = |code: &str| -> Option<(f64, f64)> {
+        let index = code.parse::<usize>().ok()?.checked_sub(1)?;
+        Some((
+            *PROVINCE_LATITUDES.get(index)?,
+            *PROVINCE_LONGITUDES.get(index)?,
+        ))
+    };
+    let ((lat1, lon1), (lat2, lon2)) = (place(from)?, place(to)?);
+    let (lat1, lat2) = (lat1.to_radians(), lat2.to_radians());
+    let half_dlat = (lat2 - lat1) / 2.0;
+    let half_dlon = (lon2 - lon1).to_radians() / 2.0;
+    let a = half_dlat.sin().powi(2) + lat1.cos() * lat2.cos() * half_dlon.sin().powi(2);
+    Some(2.0 * 6_371.0 * a.sqrt().min(1.0).asin())
 }
 
 impl Location {
@@ -535,6 +562,29 @@ mod tests {
         assert_eq!(province_name("00"), None);
         assert_eq!(province_name("53"), None);
         assert_eq!(PROVINCES.len(), PROVINCE_LATITUDES.len());
+        assert_eq!(PROVINCES.len(), PROVINCE_LONGITUDES.len());
+    }
+
+    #[test]
+    fn capitals_are_where_the_map_says() {
+        let km = |a, b| capital_distance_km(a, b).unwrap();
+        assert!(km("28", "28").abs() < 1e-9);
+        // Madrid to Barcelona is about 505 km, to Toledo about 67, to Las Palmas about 1,750.
+        assert!(
+            (480.0..530.0).contains(&km("28", "08")),
+            "{}",
+            km("28", "08")
+        );
+        assert!((55.0..80.0).contains(&km("28", "45")), "{}", km("28", "45"));
+        assert!(
+            (1_650.0..1_850.0).contains(&km("28", "35")),
+            "{}",
+            km("28", "35")
+        );
+        assert!((km("08", "28") - km("28", "08")).abs() < 1e-9);
+        assert_eq!(capital_distance_km("28", "53"), None);
+        assert_eq!(capital_distance_km("00", "28"), None);
+        assert_eq!(capital_distance_km("xx", "28"), None);
     }
 
     #[test]

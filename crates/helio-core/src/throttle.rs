@@ -116,6 +116,16 @@ impl ThrottlePolicy {
         window: Duration::from_secs(60 * 60),
     };
 
+    /// Orders one customer cancels: 5 an hour (DS-2). Each cancellation frees a booked day and
+    /// withdraws a crew's offer, so an unbounded loop of book-and-cancel would churn crews.
+    pub const CANCELLATIONS: Self = Self {
+        free_failures: u32::MAX,
+        max_delay: Duration::ZERO,
+        lock_after: 5,
+        lock_for: Duration::from_secs(60 * 60),
+        window: Duration::from_secs(60 * 60),
+    };
+
     /// Password logins from one source address that is not a known device of the account:
     /// 60 in 15 minutes, then refused for 15 minutes. Bounds the Argon2id work one address
     /// can demand, whatever it guesses.

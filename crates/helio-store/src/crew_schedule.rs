@@ -1,13 +1,17 @@
 //! Crews' areas and daily capacity, and booking an order onto a day (SYS-1). A booking takes
 //! one unit of a crew's capacity by compare-and-swap (`booked < capacity`) in the same
 //! transaction as the order's move, which is written first so concurrent bookings queue: the
-//! last slot of a day is booked once.
+//! last slot of a day is booked once. The crew whose capacity is taken is offered the job
+//! in that same transaction ([`crate::Dispatch`] carries it on from there).
 
 use helio_core::order::OrderId;
 use helio_core::partner::CrewId;
 use helio_core::schedule::Day;
 use sqlx::{AnyPool, Row};
 
+use helio_core::time::Timestamp;
+
+use crate::dispatch::NewOffer;
 use crate::orders::advance_within;
 use crate::{OrderEventRecord, StoreError};
 
@@ -39,14 +43,6 @@ pub struct CrewSchedule<'a> {
     pool: &'a AnyPool,
 }
 
-fn crew_id(bytes: Vec<u8>) -> Result<CrewId, StoreError> {
-    Ok(CrewId::from_bytes(
-        bytes
-            .try_into()
-            .map_err(|_| StoreError::Corrupt("crew id size"))?,
-    ))
-}
-
 fn count(value: i64) -> Result<u32, StoreError> {
     u32::try_from(value).map_err(|_| StoreError::Corrupt("capacity"))
 }
@@ -56,9 +52,15 @@ impl<'a> CrewSchedule<'a> {
         Self { pool }
     }
 
-    /// Replaces the provinces the crew serves.
+    /// Replaces the provinces the crew serves; the first is its base, where distances to
+    /// jobs are measured from.
     pub async fn set_areas(&self, crew: CrewId, provinces: &[String]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE crews SET base_province = ? WHERE id = ?")
+            .bind(provinces.first().cloned())
+            .bind(crew.as_bytes().to_vec())
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM crew_areas WHERE crew_id = ?")
             .bind(crew.as_bytes().to_vec())
             .execute(&mut *tx)
@@ -74,13 +76,16 @@ impl<'a> CrewSchedule<'a> {
         Ok(())
     }
 
-    /// The provinces the crew serves.
+    /// The provinces the crew serves, its base first.
     pub async fn areas(&self, crew: CrewId) -> Result<Vec<String>, StoreError> {
-        let rows =
-            sqlx::query("SELECT province FROM crew_areas WHERE crew_id = ? ORDER BY province")
-                .bind(crew.as_bytes().to_vec())
-                .fetch_all(self.pool)
-                .await?;
+        let rows = sqlx::query(
+            "SELECT a.province FROM crew_areas a JOIN crews c ON c.id = a.crew_id \
+             WHERE a.crew_id = ? \
+             ORDER BY CASE WHEN a.province = c.base_province THEN 0 ELSE 1 END, a.province",
+        )
+        .bind(crew.as_bytes().to_vec())
+        .fetch_all(self.pool)
+        .await?;
         rows.iter().map(|row| Ok(row.try_get(0)?)).collect()
     }
 
@@ -168,10 +173,11 @@ impl<'a> CrewSchedule<'a> {
             .collect()
     }
 
-    /// Gives up `order`'s booked day, making its move `moved` (scheduled → ordered) in the
-    /// same transaction: the crew's capacity that day is freed and the order keeps no day.
-    /// `false` (nothing written) if the order was not in the expected state.
-    pub async fn unbook(
+    /// Makes `order`'s move `moved` and lets go of its booked day in the same transaction:
+    /// the crew's capacity that day is freed, an open offer is withdrawn, and the order keeps
+    /// no day (giving the day up, or cancelling). `false` (nothing written) if the order was
+    /// not in the expected state.
+    pub async fn move_and_free_day(
         &self,
         order: OrderId,
         moved: &OrderEventRecord,
@@ -181,22 +187,9 @@ impl<'a> CrewSchedule<'a> {
             tx.rollback().await?;
             return Ok(false);
         }
-        let held = sqlx::query("SELECT booked_crew_id, booked_day FROM orders WHERE id = ?")
-            .bind(order.as_bytes().to_vec())
-            .fetch_one(&mut *tx)
-            .await?;
-        let crew: Option<Vec<u8>> = held.try_get(0)?;
-        let day: Option<i32> = held.try_get(1)?;
-        if let (Some(crew), Some(day)) = (crew, day) {
-            sqlx::query(
-                "UPDATE crew_days SET booked = booked - 1 WHERE crew_id = ? AND day = ? AND booked > 0",
-            )
-            .bind(crew)
-            .bind(day)
-            .execute(&mut *tx)
-            .await?;
-        }
-        sqlx::query("UPDATE orders SET booked_day = NULL, booked_crew_id = NULL WHERE id = ?")
+        withdraw_open_offer_within(&mut tx, order, moved.at).await?;
+        release_crew_within(&mut tx, order).await?;
+        sqlx::query("UPDATE orders SET booked_day = NULL WHERE id = ?")
             .bind(order.as_bytes().to_vec())
             .execute(&mut *tx)
             .await?;
@@ -204,14 +197,16 @@ impl<'a> CrewSchedule<'a> {
         Ok(true)
     }
 
-    /// Books `order` onto `day` with a crew serving `province` that has room (the one with
-    /// the most left), making the order's move `moved` in the same transaction.
+    /// Books `order` onto `day` with the first crew of `ranked` that still has room that
+    /// day, making the order's move `moved` and opening `offer` to that crew in the same
+    /// transaction.
     pub async fn book(
         &self,
         order: OrderId,
-        province: &str,
         day: Day,
+        ranked: &[CrewId],
         moved: &OrderEventRecord,
+        offer: &NewOffer,
     ) -> Result<Booked, StoreError> {
         let mut tx = self.pool.begin().await?;
         // The order's move first: a write that serialises concurrent bookings of one order,
@@ -220,37 +215,100 @@ impl<'a> CrewSchedule<'a> {
             tx.rollback().await?;
             return Ok(Booked::OrderMoved);
         }
-        let candidates = sqlx::query(
-            "SELECT d.crew_id FROM crew_days d JOIN crew_areas a ON a.crew_id = d.crew_id \
-             WHERE a.province = ? AND d.day = ? AND d.booked < d.capacity \
-             ORDER BY d.capacity - d.booked DESC, d.crew_id",
-        )
-        .bind(province.to_owned())
-        .bind(day.number())
-        .fetch_all(&mut *tx)
-        .await?;
-        for row in &candidates {
-            let crew = crew_id(row.try_get(0)?)?;
-            let taken = sqlx::query(
-                "UPDATE crew_days SET booked = booked + 1 \
-                 WHERE crew_id = ? AND day = ? AND booked < capacity",
-            )
-            .bind(crew.as_bytes().to_vec())
-            .bind(day.number())
-            .execute(&mut *tx)
-            .await?;
-            if taken.rows_affected() == 1 {
-                sqlx::query("UPDATE orders SET booked_day = ?, booked_crew_id = ? WHERE id = ?")
-                    .bind(day.number())
-                    .bind(crew.as_bytes().to_vec())
-                    .bind(order.as_bytes().to_vec())
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                return Ok(Booked::Crew(crew));
-            }
+        if let Some(crew) = take_first_within(&mut tx, order, day, ranked, offer).await? {
+            tx.commit().await?;
+            return Ok(Booked::Crew(crew));
         }
         tx.rollback().await?;
         Ok(Booked::Full)
     }
+}
+
+/// Takes one unit of capacity on `day` from the first crew of `ranked` that has room (a
+/// compare-and-swap each), books the order on it and opens `offer` to it; `None` when none
+/// has room. Inside the caller's transaction.
+pub(crate) async fn take_first_within(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    order: OrderId,
+    day: Day,
+    ranked: &[CrewId],
+    offer: &NewOffer,
+) -> Result<Option<CrewId>, StoreError> {
+    for crew in ranked {
+        let taken = sqlx::query(
+            "UPDATE crew_days SET booked = booked + 1 \
+             WHERE crew_id = ? AND day = ? AND booked < capacity",
+        )
+        .bind(crew.as_bytes().to_vec())
+        .bind(day.number())
+        .execute(&mut **tx)
+        .await?;
+        if taken.rows_affected() != 1 {
+            continue;
+        }
+        sqlx::query("UPDATE orders SET booked_day = ?, booked_crew_id = ? WHERE id = ?")
+            .bind(day.number())
+            .bind(crew.as_bytes().to_vec())
+            .bind(order.as_bytes().to_vec())
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO job_offers (id, order_id, crew_id, state, offered_at, expires_at, \
+             open_order_id) VALUES (?, ?, ?, 'open', ?, ?, ?)",
+        )
+        .bind(offer.id.as_bytes().to_vec())
+        .bind(order.as_bytes().to_vec())
+        .bind(crew.as_bytes().to_vec())
+        .bind(offer.offered_at.unix_micros())
+        .bind(offer.expires_at.unix_micros())
+        .bind(order.as_bytes().to_vec())
+        .execute(&mut **tx)
+        .await?;
+        return Ok(Some(*crew));
+    }
+    Ok(None)
+}
+
+/// Frees the capacity the order's crew holds on its booked day and forgets the crew.
+pub(crate) async fn release_crew_within(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    order: OrderId,
+) -> Result<(), StoreError> {
+    let held = sqlx::query("SELECT booked_crew_id, booked_day FROM orders WHERE id = ?")
+        .bind(order.as_bytes().to_vec())
+        .fetch_one(&mut **tx)
+        .await?;
+    let crew: Option<Vec<u8>> = held.try_get(0)?;
+    let day: Option<i32> = held.try_get(1)?;
+    if let (Some(crew), Some(day)) = (crew, day) {
+        sqlx::query(
+            "UPDATE crew_days SET booked = booked - 1 WHERE crew_id = ? AND day = ? AND booked > 0",
+        )
+        .bind(crew)
+        .bind(day)
+        .execute(&mut **tx)
+        .await?;
+    }
+    sqlx::query("UPDATE orders SET booked_crew_id = NULL WHERE id = ?")
+        .bind(order.as_bytes().to_vec())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Withdraws the order's open offer, if it has one.
+pub(crate) async fn withdraw_open_offer_within(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    order: OrderId,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE job_offers SET state = 'withdrawn', decided_at = ?, open_order_id = NULL \
+         WHERE open_order_id = ?",
+    )
+    .bind(at.unix_micros())
+    .bind(order.as_bytes().to_vec())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

@@ -61,3 +61,12 @@ pub(crate) fn account_id(bytes: Vec<u8>) -> Result<helio_core::account::AccountI
             .map_err(|_| StoreError::Corrupt("account id is not 16 bytes"))?,
     ))
 }
+
+/// A crew ID read back from its stored 16 bytes.
+pub(crate) fn crew_id(bytes: Vec<u8>) -> Result<helio_core::partner::CrewId, StoreError> {
+    Ok(helio_core::partner::CrewId::from_bytes(
+        bytes
+            .try_into()
+            .map_err(|_| StoreError::Corrupt("crew id is not 16 bytes"))?,
+    ))
+}

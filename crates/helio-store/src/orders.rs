@@ -5,6 +5,7 @@
 use helio_core::account::AccountId;
 use helio_core::keys::KeyVersion;
 use helio_core::order::{OrderEvent, OrderId, OrderState, Party};
+use helio_core::partner::CrewId;
 use helio_core::time::Timestamp;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
@@ -49,6 +50,8 @@ pub struct OrderRecord {
     pub discount_percent: u32,
     /// The installation day booked, as stored (days since 1970-01-01), if any.
     pub booked_day: Option<i32>,
+    /// The crew whose capacity the booked day holds: offered the job, then doing it.
+    pub booked_crew: Option<CrewId>,
 }
 
 /// One cell of the sales pipeline: orders in one state in one province.
@@ -104,7 +107,8 @@ macro_rules! select_orders {
         concat!(
             "SELECT id, customer_id, state, panels, system_watts, yearly_kwh, price_cents, \
              latitude_milli, address_ct, city_ct, data_key_version, idempotency_hash, \
-             created_at, updated_at, province, discount_percent, booked_day FROM orders",
+             created_at, updated_at, province, discount_percent, booked_day, booked_crew_id \
+             FROM orders",
             $tail
         )
     };
@@ -147,6 +151,15 @@ fn decode(row: &AnyRow) -> Result<OrderRecord, StoreError> {
         discount_percent: u32::try_from(row.try_get::<i64, _>(15)?)
             .map_err(|_| corrupt("discount"))?,
         booked_day: row.try_get(16)?,
+        booked_crew: row
+            .try_get::<Option<Vec<u8>>, _>(17)?
+            .map(|bytes| {
+                bytes
+                    .try_into()
+                    .map(CrewId::from_bytes)
+                    .map_err(|_| corrupt("crew id size"))
+            })
+            .transpose()?,
     })
 }
 
@@ -327,6 +340,58 @@ impl<'a> Orders<'a> {
             tx.rollback().await?;
             return Ok(false);
         }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The crew's jobs (accepted, in progress or done), by day, newest `limit`.
+    pub async fn jobs_of_crew(
+        &self,
+        crew: CrewId,
+        limit: u32,
+    ) -> Result<Vec<OrderRecord>, StoreError> {
+        sqlx::query(select_orders!(
+            " WHERE booked_crew_id = ? AND state IN \
+             ('assigned', 'surveyed', 'installed', 'inspected', 'completed') \
+             ORDER BY booked_day DESC, id LIMIT ?"
+        ))
+        .bind(crew.as_bytes().to_vec())
+        .bind(i64::from(limit))
+        .fetch_all(self.pool)
+        .await?
+        .iter()
+        .map(decode)
+        .collect()
+    }
+
+    /// The crew's move of its job: like [`Orders::advance`], and only while the job is
+    /// this crew's (the object-level check is in the WHERE clause).
+    pub async fn advance_by_crew(
+        &self,
+        id: OrderId,
+        crew: CrewId,
+        event: &OrderEventRecord,
+    ) -> Result<bool, StoreError> {
+        let Some(from) = event.from else {
+            return Err(corrupt("a move needs its from-state"));
+        };
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE orders SET state = ?, updated_at = ? \
+             WHERE id = ? AND state = ? AND booked_crew_id = ?",
+        )
+        .bind(event.to.as_str())
+        .bind(event.at.unix_micros())
+        .bind(id.as_bytes().to_vec())
+        .bind(from.as_str())
+        .bind(crew.as_bytes().to_vec())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        insert_event(&mut *tx, id, event).await?;
         tx.commit().await?;
         Ok(true)
     }

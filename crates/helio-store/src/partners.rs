@@ -119,6 +119,17 @@ impl<'a> Partners<'a> {
         row.as_ref().map(crew).transpose()
     }
 
+    /// The installer accounts of a crew.
+    pub async fn members_of(&self, crew: CrewId) -> Result<Vec<AccountId>, StoreError> {
+        let rows = sqlx::query("SELECT account_id FROM crew_members WHERE crew_id = ?")
+            .bind(crew.as_bytes().to_vec())
+            .fetch_all(self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| crate::error::account_id(row.try_get(0)?))
+            .collect()
+    }
+
     /// Every crew, by company and crew name.
     pub async fn crews(&self) -> Result<Vec<CrewRecord>, StoreError> {
         let rows = sqlx::query(

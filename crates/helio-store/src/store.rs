@@ -123,6 +123,12 @@ impl Store {
         crate::BreakGlassGrants::new(&self.pool)
     }
 
+    /// Job offers and crews' ratings.
+    #[must_use]
+    pub fn dispatch(&self) -> crate::Dispatch<'_> {
+        crate::Dispatch::new(&self.pool)
+    }
+
     /// Crews' areas and daily capacity.
     #[must_use]
     pub fn crew_schedule(&self) -> crate::CrewSchedule<'_> {

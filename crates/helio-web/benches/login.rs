@@ -134,7 +134,11 @@ async fn main() {
                 helio_core::quote::PricingModel::DEFAULT,
                 None,
             ),
-            jobs: helio_web::services::jobs::Jobs::new(store.clone(), Arc::clone(&clock)),
+            jobs: helio_web::services::jobs::Jobs::new(
+                store.clone(),
+                Arc::clone(&keys),
+                Arc::clone(&clock),
+            ),
             operations: Operations::new(store.clone(), "mode = \"dev\"\n", Arc::clone(&clock)),
         },
     ));

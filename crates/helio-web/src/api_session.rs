@@ -10,11 +10,11 @@ use axum::response::{IntoResponse, Response};
 use helio_core::access::Access;
 use helio_core::id::handle_hex;
 use helio_core::session::EndReason;
-use helio_core::time::Timestamp;
 use helio_store::{SessionClient, SessionStage};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{LOG_IN_AGAIN, SignedIn};
+use crate::dates::rfc3339;
 use crate::json_body::JsonObject;
 use crate::services::accounts::{AccountError, LoginOutcome, LoginSource, SecurityNotice};
 use crate::services::app_sessions::{AppSession, AppTokens, RefreshOutcome};
@@ -181,13 +181,6 @@ struct ListedSessionDto {
     created_at: String,
     last_seen_at: String,
     current: bool,
-}
-
-/// RFC 3339 in UTC, as the API writes times.
-fn rfc3339(at: Timestamp) -> String {
-    jiff::Timestamp::from_microsecond(at.unix_micros())
-        .map(|t| t.to_string())
-        .unwrap_or_default()
 }
 
 fn session_from(extensions: Option<Extension<AppSession>>) -> Result<AppSession, WebError> {

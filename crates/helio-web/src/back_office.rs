@@ -70,6 +70,11 @@ pub(crate) fn routes() -> RouteTable {
             order_reschedule_post,
         )
         .post(
+            "/staff/orders/{id}/inspect",
+            Access::Capability(Capability::ChangeOrders),
+            order_inspect_post,
+        )
+        .post(
             "/staff/orders/{id}/discount",
             Access::Capability(Capability::SellAndReport),
             order_discount_post,
@@ -110,6 +115,21 @@ async fn order_reschedule_post(
     let customer = state
         .orders()
         .reschedule_by_support(&actor, id, &input.reason)
+        .await
+        .map_err(crate::orders::failure)?;
+    Ok(to_customer(customer))
+}
+
+async fn order_inspect_post(
+    State(state): State<AppState>,
+    Acting(actor): Acting,
+    Path(id): Path<String>,
+    Form(input): Form<ReasonInput>,
+) -> Result<Response, WebError> {
+    let id = staff_order_id(&id)?;
+    let customer = state
+        .orders()
+        .inspect_by_support(&actor, id, &input.reason)
         .await
         .map_err(crate::orders::failure)?;
     Ok(to_customer(customer))
@@ -207,6 +227,7 @@ struct OrderLine {
     city: String,
     may_cancel: bool,
     may_reschedule: bool,
+    may_inspect: bool,
     may_discount: bool,
 }
 
@@ -338,6 +359,8 @@ async fn customer_page(
             discount: order.discount_percent,
             city: order.city,
             may_cancel: may_change && next(order.state, OrderEvent::Cancel, Party::Support).is_ok(),
+            may_inspect: may_change
+                && next(order.state, OrderEvent::Inspect, Party::Support).is_ok(),
             may_reschedule: may_change
                 && next(order.state, OrderEvent::Unbook, Party::Support).is_ok(),
             may_discount: may_sell

@@ -10,12 +10,13 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use helio_core::access::{Access, Capability};
 use helio_core::crypto::token::SecretToken;
-use helio_core::order::{OrderEvent, OrderId, Party, next};
+use helio_core::dispatch::Stars;
+use helio_core::order::{OrderEvent, OrderId, OrderState, Party, next};
 use helio_core::values::FieldError;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::SignedIn;
-use crate::dates::utc_minute;
+use crate::dates::{rfc3339, utc_minute};
 use crate::forms::NoFields;
 use crate::json_body::JsonObject;
 use crate::layout::SignedInLayout;
@@ -35,6 +36,8 @@ pub(crate) fn routes() -> RouteTable {
         .post("/orders/{id}/deposit", own, view_deposit_post)
         .post("/orders/{id}/book", own, view_book_post)
         .post("/orders/{id}/unbook", own, view_unbook_post)
+        .post("/orders/{id}/balance", own, view_balance_post)
+        .post("/orders/{id}/rating", own, view_rating_post)
         .get("/api/v1/orders", own, api_orders_get)
         .post("/api/v1/orders", own, api_order_post)
         .get("/api/v1/orders/{id}", own, api_order_get)
@@ -43,6 +46,8 @@ pub(crate) fn routes() -> RouteTable {
         .get("/api/v1/orders/{id}/days", own, api_days_get)
         .post("/api/v1/orders/{id}/book", own, api_book_post)
         .post("/api/v1/orders/{id}/unbook", own, api_unbook_post)
+        .post("/api/v1/orders/{id}/balance", own, api_balance_post)
+        .post("/api/v1/orders/{id}/rating", own, api_rating_post)
 }
 
 /// The `Idempotency-Key` header the apps send with a create or a payment; missing or not
@@ -91,7 +96,11 @@ struct OrderRow {
     price: String,
     deposit: String,
     paid: String,
+    balance: String,
     awaiting_deposit: bool,
+    awaiting_balance: bool,
+    may_rate: bool,
+    rating: Option<u8>,
     payment_key: String,
     site: String,
     city: String,
@@ -113,13 +122,17 @@ fn row(order: OrderView) -> OrderRow {
         price: euros(order.price_cents),
         deposit: euros(helio_core::payment::deposit_cents(order.price_cents)),
         paid: euros(order.paid_cents),
-        awaiting_deposit: order.state == helio_core::order::OrderState::Quote,
+        balance: euros(order.price_cents.saturating_sub(order.paid_cents)),
+        awaiting_deposit: order.state == OrderState::Quote,
+        awaiting_balance: order.state == OrderState::Inspected,
+        may_rate: order.state == OrderState::Completed && order.rating.is_none(),
+        rating: order.rating.map(Stars::get),
         payment_key: SecretToken::generate().expose().to_owned(),
         site: order.site.replace('\n', ", "),
         city: order.city,
         created: utc_minute(order.created_at),
         booked_day: order.booked_day.map(|d| d.format()).unwrap_or_default(),
-        may_book: order.state == helio_core::order::OrderState::Ordered,
+        may_book: order.state == OrderState::Ordered,
         may_unbook: next(order.state, OrderEvent::Unbook, Party::Customer).is_ok(),
         may_cancel: next(order.state, OrderEvent::Cancel, Party::Customer).is_ok(),
         timeline: order
@@ -348,13 +361,14 @@ async fn view_cancel_post(
     let id = order_id(&id)?;
     state
         .orders()
-        .act_as_customer(who.account, id, OrderEvent::Cancel)
+        .cancel_as_customer(who.account, id)
         .await
         .map_err(failure)?;
     Ok(Redirect::to(&format!("/orders/{id}")).into_response())
 }
 
-/// The deposit form: the provider's token and this page's idempotency key.
+/// A payment form (deposit or balance): the provider's token and this page's idempotency
+/// key.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DepositForm {
@@ -364,18 +378,46 @@ pub(crate) struct DepositForm {
     idempotency_key: String,
 }
 
-async fn view_deposit_post(
-    State(state): State<AppState>,
+/// What a payment form pays.
+#[derive(Clone, Copy)]
+enum Paying {
+    Deposit,
+    Balance,
+}
+
+async fn pay(
+    state: &AppState,
+    who: &SignedIn,
+    id: OrderId,
+    paying: Paying,
+    token: &str,
+    key: &str,
+) -> Result<(), OrderError> {
+    let orders = state.orders();
+    match paying {
+        Paying::Deposit => orders.pay_deposit(who.account, id, token, key).await,
+        Paying::Balance => orders.pay_balance(who.account, id, token, key).await,
+    }
+}
+
+async fn view_pay(
+    state: AppState,
     who: SignedIn,
     layout: SignedInLayout,
-    Path(id): Path<String>,
-    Form(form): Form<DepositForm>,
+    id: &str,
+    paying: Paying,
+    form: DepositForm,
 ) -> Result<Response, WebError> {
-    let id = order_id(&id)?;
-    let orders = state.orders();
-    let error = match orders
-        .pay_deposit(who.account, id, &form.payment_token, &form.idempotency_key)
-        .await
+    let id = order_id(id)?;
+    let error = match pay(
+        &state,
+        &who,
+        id,
+        paying,
+        &form.payment_token,
+        &form.idempotency_key,
+    )
+    .await
     {
         Ok(()) => return Ok(Redirect::to(&format!("/orders/{id}")).into_response()),
         Err(OrderError::Declined) => {
@@ -389,11 +431,106 @@ async fn view_deposit_post(
     order_page_with(&state, &who, id, error, layout).await
 }
 
-/// An app's deposit: the provider's token; the idempotency key in `Idempotency-Key`.
+async fn view_deposit_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+    layout: SignedInLayout,
+    Path(id): Path<String>,
+    Form(form): Form<DepositForm>,
+) -> Result<Response, WebError> {
+    view_pay(state, who, layout, &id, Paying::Deposit, form).await
+}
+
+async fn view_balance_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+    layout: SignedInLayout,
+    Path(id): Path<String>,
+    Form(form): Form<DepositForm>,
+) -> Result<Response, WebError> {
+    view_pay(state, who, layout, &id, Paying::Balance, form).await
+}
+
+/// The rating form: 1 to 5 stars.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RatingForm {
+    #[serde(default)]
+    stars: String,
+}
+
+async fn view_rating_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+    layout: SignedInLayout,
+    Path(id): Path<String>,
+    Form(form): Form<RatingForm>,
+) -> Result<Response, WebError> {
+    let id = order_id(&id)?;
+    match state.orders().rate(who.account, id, &form.stars).await {
+        Ok(_) => Ok(Redirect::to(&format!("/orders/{id}")).into_response()),
+        Err(OrderError::Invalid(fields)) => {
+            let message = fields.first().map_or("Rate 1 to 5 stars.", |f| f.message);
+            order_page_with(&state, &who, id, message, layout).await
+        }
+        Err(OrderError::Conflict) => Err(WebError::Conflict("This job is rated already.")),
+        Err(other) => Err(failure(other)),
+    }
+}
+
+/// An app's rating.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ApiRating {
+    stars: u8,
+}
+
+async fn api_rating_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    JsonObject(input): JsonObject<ApiRating>,
+) -> Result<Json<ApiOrder>, WebError> {
+    let id = order_id(&id)?;
+    match state
+        .orders()
+        .rate(who.account, id, &input.stars.to_string())
+        .await
+    {
+        Ok(_) => api_view(&state, &who, id).await,
+        Err(OrderError::Conflict) => Err(WebError::Conflict("This job is rated already.")),
+        Err(other) => Err(failure(other)),
+    }
+}
+
+/// An app's payment (deposit or balance): the provider's token; the idempotency key in
+/// `Idempotency-Key`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ApiDeposit {
     payment_token: String,
+}
+
+async fn api_pay(
+    state: AppState,
+    who: SignedIn,
+    headers: &HeaderMap,
+    id: &str,
+    paying: Paying,
+    input: ApiDeposit,
+) -> Result<Json<ApiOrder>, WebError> {
+    let id = order_id(id)?;
+    pay(
+        &state,
+        &who,
+        id,
+        paying,
+        &input.payment_token,
+        idempotency_key(headers),
+    )
+    .await
+    .map_err(failure)?;
+    api_view(&state, &who, id).await
 }
 
 async fn api_deposit_post(
@@ -403,14 +540,17 @@ async fn api_deposit_post(
     Path(id): Path<String>,
     JsonObject(input): JsonObject<ApiDeposit>,
 ) -> Result<Json<ApiOrder>, WebError> {
-    let id = order_id(&id)?;
-    let key = idempotency_key(&headers);
-    state
-        .orders()
-        .pay_deposit(who.account, id, &input.payment_token, key)
-        .await
-        .map_err(failure)?;
-    api_view(&state, &who, id).await
+    api_pay(state, who, &headers, &id, Paying::Deposit, input).await
+}
+
+async fn api_balance_post(
+    State(state): State<AppState>,
+    who: SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    JsonObject(input): JsonObject<ApiDeposit>,
+) -> Result<Json<ApiOrder>, WebError> {
+    api_pay(state, who, &headers, &id, Paying::Balance, input).await
 }
 
 async fn view_unbook_post(
@@ -484,6 +624,8 @@ pub(crate) struct ApiOrder {
     price_cents: u64,
     deposit_cents: u64,
     paid_cents: u64,
+    balance_due_cents: u64,
+    rating: Option<u8>,
     site: String,
     city: String,
     created_at: String,
@@ -499,12 +641,6 @@ pub(crate) struct ApiMove {
     at: String,
 }
 
-fn rfc3339(at: helio_core::time::Timestamp) -> String {
-    jiff::Timestamp::from_microsecond(at.unix_micros())
-        .map(|t| t.to_string())
-        .unwrap_or_default()
-}
-
 fn api_order(order: OrderView) -> ApiOrder {
     ApiOrder {
         id: order.id.to_string(),
@@ -515,6 +651,12 @@ fn api_order(order: OrderView) -> ApiOrder {
         price_cents: order.price_cents,
         deposit_cents: helio_core::payment::deposit_cents(order.price_cents),
         paid_cents: order.paid_cents,
+        balance_due_cents: if order.state == OrderState::Inspected {
+            order.price_cents.saturating_sub(order.paid_cents)
+        } else {
+            0
+        },
+        rating: order.rating.map(Stars::get),
         site: order.site,
         city: order.city,
         created_at: rfc3339(order.created_at),
@@ -620,7 +762,7 @@ async fn api_cancel_post(
     let id = order_id(&id)?;
     state
         .orders()
-        .act_as_customer(who.account, id, OrderEvent::Cancel)
+        .cancel_as_customer(who.account, id)
         .await
         .map_err(failure)?;
     api_view(&state, &who, id).await

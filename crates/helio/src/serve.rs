@@ -265,6 +265,15 @@ async fn application(
         delivery,
         Duration::from_secs(if settings.mode == Mode::Dev { 1 } else { 5 }),
     ));
+    let jobs = helio_web::services::jobs::Jobs::new(
+        store.clone(),
+        Arc::clone(&services.keys),
+        Arc::new(SystemClock),
+    );
+    tokio::spawn(helio_web::services::jobs::run_sweeper(
+        jobs.clone(),
+        Duration::from_secs(30),
+    ));
     let staff_admin = StaffAdmin::new(
         services.accounts.clone(),
         store.clone(),
@@ -305,7 +314,7 @@ async fn application(
                         as Arc<dyn helio_web::services::payments::PaymentProvider>
                 }),
             ),
-            jobs: helio_web::services::jobs::Jobs::new(store.clone(), Arc::new(SystemClock)),
+            jobs: jobs.clone(),
             operations: Operations::new(
                 store.clone(),
                 &crate::config::Report::new(settings).to_string(),

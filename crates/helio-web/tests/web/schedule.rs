@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::support::{TestApp, get_with_session, post_with_session, send, test_app};
 
-fn api(
+pub(crate) fn api(
     method: &str,
     path: &str,
     token: &str,
@@ -33,7 +33,7 @@ fn api(
 }
 
 /// A customer's app token and an order of theirs, deposit paid, at `postal_code`.
-async fn ordered(app: &TestApp, email: &str, postal_code: &str) -> (String, String) {
+pub(crate) async fn ordered(app: &TestApp, email: &str, postal_code: &str) -> (String, String) {
     let token = app.app_token_as(email, Role::Customer).await;
     let created = send(
         &app.router,

@@ -121,6 +121,17 @@ async fn sm_20_every_signed_in_page_offers_logout(store: Store) {
         .unwrap()
         .trim_start_matches("/orders/")
         .to_owned();
+    // The installer's job page needs a job of their crew: this order, taken by it.
+    staff.insert(
+        Role::Installer,
+        app.signed_in_as("installer@helio.example", Role::Installer)
+            .await,
+    );
+    helio_store::testing::execute_raw(
+        &app.store,
+        "UPDATE orders SET state = 'assigned', booked_crew_id = (SELECT crew_id FROM crew_members)",
+    )
+    .await;
     let mut walked = 0;
     for entry in helio_web::route_table().entries() {
         if entry.method != "GET"
@@ -136,7 +147,8 @@ async fn sm_20_every_signed_in_page_offers_logout(store: Store) {
                 &format!("/staff/customers/{customer}"),
             )
             .replace("{grant}", &grant.to_string())
-            .replace("/orders/{id}", &format!("/orders/{order}"));
+            .replace("/orders/{id}", &format!("/orders/{order}"))
+            .replace("{order}", &order);
         assert!(!path.contains('{'), "teach this test {}", entry.path);
         let (session, logout) = match entry.access {
             Access::SignedIn | Access::MfaEnrolment => (full.clone(), "/logout"),

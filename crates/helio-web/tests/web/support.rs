@@ -214,6 +214,7 @@ async fn build(
             ),
             jobs: helio_web::services::jobs::Jobs::new(
                 store.clone(),
+                Arc::clone(&keys),
                 Arc::clone(&clock) as Arc<dyn Clock>,
             ),
         },
@@ -439,7 +440,16 @@ pub(crate) fn post_with_session(path: &str, id: &str, fields: &[(&str, &str)]) -
 }
 
 impl TestApp {
-    /// The ID of the account registered under `email`.
+    /// The crews' service over this deployment, for what only a page form sets (a crew's
+    /// area and days) and for the sweeper of lapsed offers.
+    pub(crate) fn jobs(&self) -> helio_web::services::jobs::Jobs {
+        helio_web::services::jobs::Jobs::new(
+            self.store.clone(),
+            Arc::clone(&self.keys),
+            Arc::clone(&self.clock) as Arc<dyn Clock>,
+        )
+    }
+
     /// The back office's service over this deployment, for rules no page can reach (an
     /// admin deciding a request they made themselves).
     pub(crate) fn back_office(&self) -> BackOffice {
@@ -451,6 +461,7 @@ impl TestApp {
         )
     }
 
+    /// The ID of the account registered under `email`.
     pub(crate) async fn account_id(&self, email: &str) -> helio_core::account::AccountId {
         let indexer = BlindIndexer::new(&MasterKey::from_bytes(self.master.index));
         let email = helio_core::values::Email::parse(email).unwrap();
@@ -465,6 +476,16 @@ impl TestApp {
             .unwrap()
             .expect("an account with this email")
             .id
+    }
+
+    /// The installer `email` as the services see them acting.
+    pub(crate) async fn installer(&self, email: &str) -> helio_web::services::audit_log::Actor {
+        helio_web::services::audit_log::Actor {
+            account: self.account_id(email).await,
+            role: helio_core::role::Role::Installer,
+            network: "192.0.2.0/24".to_owned(),
+            request_id: "test".to_owned(),
+        }
     }
 
     /// An account of `role` signed in with a full session, as after its first login: a

@@ -9,6 +9,7 @@ use helio_core::account::AccountId;
 use helio_core::crypto::blind_index::{BlindIndexer, IndexPurpose};
 use helio_core::crypto::field::FieldContext;
 use helio_core::crypto::random_bytes;
+use helio_core::dispatch::Stars;
 use helio_core::order::{
     IdempotencyKey, OrderEvent, OrderId, OrderState, Party, TransitionRefused, next,
 };
@@ -24,7 +25,9 @@ use helio_store::{
 
 use super::audit_log::AuditError;
 use super::counters::{self, CounterError};
+use super::dispatch;
 use super::keyring::Keyring;
+use super::notify::{Notice, Notifier};
 use super::payments::{PaymentProvider, ProviderError};
 use super::quotes::{self, QuoteInput};
 
@@ -121,6 +124,8 @@ pub struct OrderView {
     pub created_at: Timestamp,
     /// The installation day, once booked.
     pub booked_day: Option<Day>,
+    /// The customer's rating of the job, once given.
+    pub rating: Option<Stars>,
     /// Its moves, oldest first.
     pub timeline: Vec<OrderEventRecord>,
 }
@@ -238,14 +243,24 @@ impl Orders {
             actor: Some(customer),
             party: Party::Customer,
         };
+        let ranked = dispatch::ranked_crews(&self.store, &province, day, &[]).await?;
         match self
             .store
             .crew_schedule()
-            .book(id, &province, day, &moved)
+            .book(
+                id,
+                day,
+                &ranked,
+                &moved,
+                &dispatch::new_offer(self.clock.as_ref()),
+            )
             .await?
         {
             Booked::Crew(crew) => {
-                tracing::info!(target: "helio::security", event = "order_booked", order = %id, crew = %crew, day = %day.format(), "installation day booked");
+                tracing::info!(target: "helio::security", event = "order_booked", order = %id, crew = %crew, day = %day.format(), "installation day booked; the job is offered to the crew");
+                Notifier::new(&self.store, &self.keys)
+                    .crew(crew, Notice::JOB_OFFERED)
+                    .await;
                 Ok(day)
             }
             Booked::Full => Err(OrderError::Invalid(vec![FieldError {
@@ -256,26 +271,33 @@ impl Orders {
         }
     }
 
-    /// Gives up the booked day of order `id` (scheduled → ordered) as `party`, freeing the
-    /// crew's capacity; the order can then be booked on another day.
-    pub(crate) async fn unbook(
+    /// Moves order `id` on `event` (giving its day up, or cancelling) as `party`, and lets
+    /// go of its booked day: the crew's capacity is freed and an open offer withdrawn.
+    pub(crate) async fn let_go(
         &self,
         record: &OrderRecord,
+        event: OrderEvent,
         actor: AccountId,
         party: Party,
-    ) -> Result<(), OrderError> {
-        let to = next(record.state, OrderEvent::Unbook, party).map_err(OrderError::Refused)?;
+    ) -> Result<OrderState, OrderError> {
+        let to = next(record.state, event, party).map_err(OrderError::Refused)?;
         let moved = OrderEventRecord {
             id: random_bytes(),
             at: self.clock.next_ordered(),
-            event: Some(OrderEvent::Unbook),
+            event: Some(event),
             from: Some(record.state),
             to,
             actor: Some(actor),
             party,
         };
-        if self.store.crew_schedule().unbook(record.id, &moved).await? {
-            Ok(())
+        if self
+            .store
+            .crew_schedule()
+            .move_and_free_day(record.id, &moved)
+            .await?
+        {
+            tracing::info!(target: "helio::security", event = "order_moved", order = %record.id, from = record.state.as_str(), to = to.as_str(), party = party.as_str(), "order moved");
+            Ok(to)
         } else {
             Err(OrderError::Conflict)
         }
@@ -288,7 +310,9 @@ impl Orders {
         id: OrderId,
     ) -> Result<(), OrderError> {
         let record = self.own(customer, id).await?;
-        self.unbook(&record, customer, Party::Customer).await
+        self.let_go(&record, OrderEvent::Unbook, customer, Party::Customer)
+            .await
+            .map(|_| ())
     }
 
     /// Whether a payment provider is configured.
@@ -298,13 +322,40 @@ impl Orders {
     }
 
     /// Pays the deposit of the customer's priced order with a provider token, and orders
-    /// it (quote → ordered). The same idempotency key again returns the first payment's
-    /// outcome and charges nothing. If the order moved meanwhile (another attempt paid it),
-    /// the charge is refunded and [`OrderError::Conflict`] returned.
+    /// it (quote → ordered).
     pub async fn pay_deposit(
         &self,
         customer: AccountId,
         id: OrderId,
+        token: &str,
+        idempotency_key: &str,
+    ) -> Result<(), OrderError> {
+        self.pay(customer, id, PaymentKind::Deposit, token, idempotency_key)
+            .await
+    }
+
+    /// Pays the balance of the customer's inspected order (the price less the deposit)
+    /// with a provider token, and completes it (inspected → completed).
+    pub async fn pay_balance(
+        &self,
+        customer: AccountId,
+        id: OrderId,
+        token: &str,
+        idempotency_key: &str,
+    ) -> Result<(), OrderError> {
+        self.pay(customer, id, PaymentKind::Balance, token, idempotency_key)
+            .await
+    }
+
+    /// Charges a deposit or a balance and makes the move it pays for, together. The same
+    /// idempotency key again returns the first payment's outcome and charges nothing. If the
+    /// order moved meanwhile (another attempt paid it), the charge is refunded and
+    /// [`OrderError::Conflict`] returned.
+    async fn pay(
+        &self,
+        customer: AccountId,
+        id: OrderId,
+        kind: PaymentKind,
         token: &str,
         idempotency_key: &str,
     ) -> Result<(), OrderError> {
@@ -319,23 +370,35 @@ impl Orders {
         };
         let payments = self.store.payments();
         if payments
-            .by_idempotency(id, PaymentKind::Deposit, &key.hash())
+            .by_idempotency(id, kind, &key.hash())
             .await?
             .is_some()
         {
             return Ok(());
         }
-        let to =
-            next(record.state, OrderEvent::Place, Party::Customer).map_err(OrderError::Refused)?;
+        let (event, notice) = match kind {
+            PaymentKind::Deposit => (OrderEvent::Place, Notice::ORDER_CONFIRMED),
+            PaymentKind::Balance => (OrderEvent::Complete, Notice::ORDER_COMPLETED),
+            PaymentKind::Refund => return Err(OrderError::Forbidden),
+        };
+        let to = next(record.state, event, Party::Customer).map_err(OrderError::Refused)?;
+        let amount = match kind {
+            PaymentKind::Deposit => deposit_cents(record.price_cents),
+            PaymentKind::Balance | PaymentKind::Refund => record
+                .price_cents
+                .saturating_sub(self.paid_cents(id).await?),
+        };
+        if amount == 0 {
+            return Err(OrderError::Conflict);
+        }
         let provider = self
             .provider
             .as_ref()
             .ok_or(OrderError::PaymentsUnavailable)?;
-        let amount = deposit_cents(record.price_cents);
         let reference = match provider.charge(&token, amount, &key).await {
             Ok(reference) => reference,
             Err(ProviderError::Declined) => {
-                tracing::info!(target: "helio::security", event = "payment_declined", order = %id, account = %customer, "deposit declined by the provider");
+                tracing::info!(target: "helio::security", event = "payment_declined", kind = kind.as_str(), order = %id, account = %customer, "payment declined by the provider");
                 return Err(OrderError::Declined);
             }
             Err(ProviderError::Unavailable) => return Err(OrderError::PaymentsUnavailable),
@@ -344,7 +407,7 @@ impl Orders {
         let payment = PaymentRecord {
             id: random_bytes(),
             order: id,
-            kind: PaymentKind::Deposit,
+            kind,
             amount_cents: amount,
             provider_ref: reference.clone(),
             idempotency_hash: key.hash(),
@@ -353,7 +416,7 @@ impl Orders {
         let moved = OrderEventRecord {
             id: random_bytes(),
             at: now,
-            event: Some(OrderEvent::Place),
+            event: Some(event),
             from: Some(record.state),
             to,
             actor: Some(customer),
@@ -361,13 +424,16 @@ impl Orders {
         };
         match payments.record_with_move(&payment, &moved).await {
             Ok(true) => {
-                tracing::info!(target: "helio::security", event = "payment_captured", kind = "deposit", order = %id, account = %customer, amount_cents = amount, "deposit paid; order placed");
+                tracing::info!(target: "helio::security", event = "payment_captured", kind = kind.as_str(), order = %id, account = %customer, amount_cents = amount, to = to.as_str(), "payment captured; order moved");
+                Notifier::new(&self.store, &self.keys)
+                    .customer(customer, id, notice)
+                    .await;
                 Ok(())
             }
             // The same key raced us and won: its payment is this request's too.
             Err(StoreError::Conflict)
                 if payments
-                    .by_idempotency(id, PaymentKind::Deposit, &key.hash())
+                    .by_idempotency(id, kind, &key.hash())
                     .await?
                     .is_some() =>
             {
@@ -381,12 +447,28 @@ impl Orders {
                     .await
                     .is_err()
                 {
-                    tracing::error!(target: "helio::security", event = "refund_failed", order = %id, "a duplicate deposit could not be refunded automatically; support must refund it");
+                    tracing::error!(target: "helio::security", event = "refund_failed", order = %id, "a duplicate payment could not be refunded automatically; support must refund it");
                 }
                 Err(OrderError::Conflict)
             }
             Err(other) => Err(other.into()),
         }
+    }
+
+    /// What has been paid on the order (deposit and balance, less nothing: refunds are
+    /// counted separately), cents.
+    async fn paid_cents(&self, id: OrderId) -> Result<u64, OrderError> {
+        Ok(self
+            .store
+            .payments()
+            .of_order(id)
+            .await?
+            .iter()
+            .map(|p| match p.kind {
+                PaymentKind::Refund => 0,
+                PaymentKind::Deposit | PaymentKind::Balance => p.amount_cents,
+            })
+            .sum())
     }
 
     /// Orders the quoted system for `customer`. The same idempotency key again returns the
@@ -468,6 +550,7 @@ impl Orders {
             province: quote::province_of(address.postal_code()).map(str::to_owned),
             discount_percent: 0,
             booked_day: None,
+            booked_crew: None,
         };
         let created = OrderEventRecord {
             id: random_bytes(),
@@ -547,49 +630,67 @@ impl Orders {
             system_watts: record.system_watts,
             yearly_kwh: record.yearly_kwh,
             price_cents: record.price_cents,
-            paid_cents: self
-                .store
-                .payments()
-                .of_order(id)
-                .await?
-                .iter()
-                .map(|p| match p.kind {
-                    PaymentKind::Refund => 0,
-                    PaymentKind::Deposit | PaymentKind::Balance => p.amount_cents,
-                })
-                .sum(),
+            paid_cents: self.paid_cents(id).await?,
             site,
             city,
             created_at: record.created_at,
             booked_day: record.booked_day.map(Day::from_number),
+            rating: self.store.dispatch().rating_of(id).await?,
             timeline: self.store.orders().events(id).await?,
         })
     }
 
-    /// Moves the customer's order `id` on `event`, as the customer.
-    pub async fn act_as_customer(
+    /// The customer rates the crew that did their completed order `id`, once.
+    pub async fn rate(
         &self,
         customer: AccountId,
         id: OrderId,
-        event: OrderEvent,
-    ) -> Result<OrderState, OrderError> {
+        stars: &str,
+    ) -> Result<Stars, OrderError> {
+        let stars = Stars::parse(stars).map_err(|e| OrderError::Invalid(vec![e]))?;
         let record = self.own(customer, id).await?;
-        let to = next(record.state, event, Party::Customer).map_err(OrderError::Refused)?;
-        let moved = OrderEventRecord {
-            id: random_bytes(),
-            at: self.clock.next_ordered(),
-            event: Some(event),
-            from: Some(record.state),
-            to,
-            actor: Some(customer),
-            party: Party::Customer,
+        let (OrderState::Completed, Some(crew)) = (record.state, record.booked_crew) else {
+            return Err(OrderError::Refused(TransitionRefused::NotFromHere));
         };
-        if self.store.orders().advance(id, &moved).await? {
-            tracing::info!(target: "helio::security", event = "order_moved", order = %id, from = record.state.as_str(), to = to.as_str(), party = "customer", "order moved");
-            Ok(to)
+        if self
+            .store
+            .dispatch()
+            .rate(id, crew, customer, stars, self.clock.now())
+            .await?
+        {
+            tracing::info!(target: "helio::security", event = "job_rated", order = %id, %crew, stars = stars.get(), "customer rated the crew");
+            Ok(stars)
         } else {
             Err(OrderError::Conflict)
         }
+    }
+
+    /// The customer cancels their order `id` (within the hourly cancellation budget, DS-2),
+    /// freeing its booked day.
+    pub async fn cancel_as_customer(
+        &self,
+        customer: AccountId,
+        id: OrderId,
+    ) -> Result<OrderState, OrderError> {
+        let record = self.own(customer, id).await?;
+        next(record.state, OrderEvent::Cancel, Party::Customer).map_err(OrderError::Refused)?;
+        let budget = self.indexer.index(
+            IndexPurpose::ThrottleAccount,
+            &format!("cancellations|{customer}"),
+        );
+        if !counters::spend(
+            &self.store,
+            &budget,
+            ThrottlePolicy::CANCELLATIONS,
+            self.clock.now(),
+        )
+        .await?
+        {
+            tracing::warn!(target: "helio::security", event = "cancellation_budget_spent", account = %customer, "cancellation refused: the customer's hourly budget is spent");
+            return Err(OrderError::TooMany);
+        }
+        self.let_go(&record, OrderEvent::Cancel, customer, Party::Customer)
+            .await
     }
 }
 

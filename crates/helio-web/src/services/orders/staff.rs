@@ -13,6 +13,7 @@ use helio_store::{OrderEventRecord, OrderRecord};
 
 use super::{OrderError, Orders};
 use crate::services::audit_log::{Actor, AuditLog, Audited};
+use crate::services::notify::{Notice, Notifier};
 
 /// An order as the back office lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,20 +113,8 @@ impl Orders {
             .by_id(id)
             .await?
             .ok_or(OrderError::NotFound)?;
-        let to =
-            next(record.state, OrderEvent::Cancel, Party::Support).map_err(OrderError::Refused)?;
-        let moved = OrderEventRecord {
-            id: random_bytes(),
-            at: self.clock.next_ordered(),
-            event: Some(OrderEvent::Cancel),
-            from: Some(record.state),
-            to,
-            actor: Some(actor.account),
-            party: Party::Support,
-        };
-        if !self.store.orders().advance(id, &moved).await? {
-            return Err(OrderError::Conflict);
-        }
+        self.let_go(&record, OrderEvent::Cancel, actor.account, Party::Support)
+            .await?;
         self.audit_log()
             .record(
                 actor,
@@ -151,13 +140,56 @@ impl Orders {
             .by_id(id)
             .await?
             .ok_or(OrderError::NotFound)?;
-        self.unbook(&record, actor.account, Party::Support).await?;
+        self.let_go(&record, OrderEvent::Unbook, actor.account, Party::Support)
+            .await?;
         self.audit_log()
             .record(
                 actor,
                 Audited::on(AuditAction::OrderRescheduled, record.customer, Some(&why)),
             )
             .await?;
+        Ok(record.customer)
+    }
+
+    /// Support sign an installation's inspection off (installed → inspected) for `why` (the
+    /// inspection report's reference), so the customer can pay the balance; the customer.
+    pub async fn inspect_by_support(
+        &self,
+        actor: &Actor,
+        id: OrderId,
+        why: &str,
+    ) -> Result<AccountId, OrderError> {
+        require(actor, Capability::ChangeOrders)?;
+        let why = reason(why)?;
+        let record = self
+            .store
+            .orders()
+            .by_id(id)
+            .await?
+            .ok_or(OrderError::NotFound)?;
+        let to =
+            next(record.state, OrderEvent::Inspect, Party::Support).map_err(OrderError::Refused)?;
+        let moved = OrderEventRecord {
+            id: random_bytes(),
+            at: self.clock.next_ordered(),
+            event: Some(OrderEvent::Inspect),
+            from: Some(record.state),
+            to,
+            actor: Some(actor.account),
+            party: Party::Support,
+        };
+        if !self.store.orders().advance(id, &moved).await? {
+            return Err(OrderError::Conflict);
+        }
+        self.audit_log()
+            .record(
+                actor,
+                Audited::on(AuditAction::OrderInspected, record.customer, Some(&why)),
+            )
+            .await?;
+        Notifier::new(&self.store, &self.keys)
+            .customer(record.customer, id, Notice::STATUS_CHANGED)
+            .await;
         Ok(record.customer)
     }
 

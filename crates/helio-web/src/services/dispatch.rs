@@ -1,0 +1,116 @@
+//! Dispatch (SYS-1): ranks the crews that could take a job with `helio_core::dispatch::rank`
+//! and passes a declined or lapsed offer on to the next crew not yet asked. Used by booking
+//! (the first offer), by the job board (a decline) and by the sweeper (lapses).
+
+use helio_core::crypto::random_bytes;
+use helio_core::dispatch::{Candidate, OFFER_LAPSE_MINUTES, OfferId, OfferState, rank};
+use helio_core::order::{OrderEvent, OrderState, Party, next};
+use helio_core::partner::CrewId;
+use helio_core::quote::capital_distance_km;
+use helio_core::schedule::Day;
+use helio_core::time::Clock;
+use helio_store::{NewOffer, OfferRecord, OrderEventRecord, PassedOn, Store, StoreError};
+
+use super::keyring::Keyring;
+use super::notify::{Notice, Notifier};
+
+/// A crew with no base is treated as this far from every job: it still gets work, after
+/// the crews that said where they are.
+const UNKNOWN_DISTANCE_KM: f64 = 1_000.0;
+
+/// The crews serving `province` with room on `day`, best first, leaving out `asked`.
+pub(crate) async fn ranked_crews(
+    store: &Store,
+    province: &str,
+    day: Day,
+    asked: &[CrewId],
+) -> Result<Vec<CrewId>, StoreError> {
+    let candidates = store
+        .dispatch()
+        .candidates(province, day)
+        .await?
+        .into_iter()
+        .filter(|row| !asked.contains(&row.crew))
+        .map(|row| Candidate {
+            crew: row.crew,
+            free: row.free,
+            distance_km: row
+                .base_province
+                .as_deref()
+                .and_then(|base| capital_distance_km(base, province))
+                .unwrap_or(UNKNOWN_DISTANCE_KM),
+            rating: row.rating,
+        })
+        .collect();
+    Ok(rank(candidates).into_iter().map(|c| c.crew).collect())
+}
+
+/// A fresh offer, open from now until it lapses.
+pub(crate) fn new_offer(clock: &dyn Clock) -> NewOffer {
+    let now = clock.now();
+    NewOffer {
+        id: OfferId::random(),
+        offered_at: now,
+        expires_at: now.saturating_add(std::time::Duration::from_secs(OFFER_LAPSE_MINUTES * 60)),
+    }
+}
+
+/// Closes `offer` as declined or lapsed and offers the job to the next crew, or, when no
+/// crew is left with room that day, gives the order's day up and tells the customer.
+pub(crate) async fn pass_on(
+    store: &Store,
+    keys: &Keyring,
+    clock: &dyn Clock,
+    offer: &OfferRecord,
+    outcome: OfferState,
+) -> Result<PassedOn, StoreError> {
+    let Some(order) = store.orders().by_id(offer.order).await? else {
+        return Ok(PassedOn::NotOpen);
+    };
+    let (Some(day), Some(province), OrderState::Scheduled) =
+        (order.booked_day, order.province.as_deref(), order.state)
+    else {
+        return Ok(PassedOn::NotOpen);
+    };
+    let day = Day::from_number(day);
+    let asked = store.dispatch().offered_crews(order.id).await?;
+    let ranked = ranked_crews(store, province, day, &asked).await?;
+    let to = next(order.state, OrderEvent::Unbook, Party::System)
+        .map_err(|_| StoreError::Corrupt("the state machine refuses the system's unbooking"))?;
+    let fallback = OrderEventRecord {
+        id: random_bytes(),
+        at: clock.next_ordered(),
+        event: Some(OrderEvent::Unbook),
+        from: Some(order.state),
+        to,
+        actor: None,
+        party: Party::System,
+    };
+    let passed = store
+        .dispatch()
+        .pass_on(
+            offer,
+            outcome,
+            clock.now(),
+            day,
+            &ranked,
+            &new_offer(clock),
+            &fallback,
+        )
+        .await?;
+    let notifier = Notifier::new(store, keys);
+    match passed {
+        PassedOn::Offered(crew) => {
+            tracing::info!(target: "helio::security", event = "job_offered", order = %order.id, %crew, previous = %offer.crew, outcome = outcome.as_str(), "job passed on to the next crew");
+            notifier.crew(crew, Notice::JOB_OFFERED).await;
+        }
+        PassedOn::Unbooked => {
+            tracing::warn!(target: "helio::security", event = "job_unplaced", order = %order.id, outcome = outcome.as_str(), "no crew left for the booked day; the day was given up");
+            notifier
+                .customer(order.customer, order.id, Notice::DAY_RELEASED)
+                .await;
+        }
+        PassedOn::NotOpen => {}
+    }
+    Ok(passed)
+}
