@@ -65,8 +65,8 @@ async fn book(app: &TestApp, token: &str, order: &str, day: &str) {
     assert_eq!(status, 200, "{body}");
 }
 
-/// Lets the open offers' time run out. (Moving the test clock two hours would also end the
-/// apps' 15-minute access tokens.) The sweeper first finds nothing lapsed, then each one.
+/// Lets the open offers' time run out and sweeps. (Moving the test clock two hours would also
+/// end the apps' 15-minute access tokens.)
 async fn lapse_open_offers(app: &TestApp) -> usize {
     assert_eq!(
         app.jobs().sweep().await.unwrap(),
@@ -147,8 +147,27 @@ async fn sys_1_a_job_goes_to_the_best_crew_then_on_when_declined_or_lapsed(store
     assert_eq!(offer_for(&app, &near, &order).await, None);
     let second = offer_for(&app, &far, &order).await.expect("offered to far");
     assert_eq!(booked_total(&app).await, "1");
+    assert_eq!(app.jobs().sweep().await.unwrap(), 0, "nothing has lapsed yet");
 
-    // Lapsed: no crew is left, so the order gives its day up and the customer is told.
+    // Lapsed: no crew is left, so the order gives its day up and the customer is told. Its
+    // time is up before the sweeper comes by, and it cannot be taken then either.
+    helio_store::testing::execute_raw(
+        &app.store,
+        "UPDATE job_offers SET expires_at = offered_at WHERE state = 'open'",
+    )
+    .await;
+    let (status, _) = json_of(
+        &app,
+        api(
+            "POST",
+            &format!("/api/v1/offers/{second}/accept"),
+            &far,
+            None,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(status, 409, "an offer whose time is up cannot be taken");
     assert_eq!(lapse_open_offers(&app).await, 1);
     assert_eq!(
         app.jobs().sweep().await.unwrap(),
