@@ -53,11 +53,19 @@ pub enum AuditAction {
     OrderInspected,
     /// An installer opened the full address of a job their crew took.
     JobSiteViewed,
+    /// Asked for a refund of an order.
+    RefundRequested,
+    /// Approved a refund above the limit (someone else's request).
+    RefundApproved,
+    /// Refused a refund above the limit.
+    RefundRefused,
+    /// A payment, refund or price change of at least the configured high value.
+    HighValueTransaction,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 28] = [
         Self::CustomersSearched,
         Self::CustomerViewed,
         Self::PersonalDataRevealed,
@@ -82,6 +90,10 @@ impl AuditAction {
         Self::OrderRescheduled,
         Self::OrderInspected,
         Self::JobSiteViewed,
+        Self::RefundRequested,
+        Self::RefundApproved,
+        Self::RefundRefused,
+        Self::HighValueTransaction,
     ];
 
     /// The stored name; stable across releases.
@@ -112,6 +124,10 @@ impl AuditAction {
             Self::OrderRescheduled => "order_rescheduled",
             Self::OrderInspected => "order_inspected",
             Self::JobSiteViewed => "job_site_viewed",
+            Self::RefundRequested => "refund_requested",
+            Self::RefundApproved => "refund_approved",
+            Self::RefundRefused => "refund_refused",
+            Self::HighValueTransaction => "high_value_transaction",
         }
     }
 
@@ -136,6 +152,8 @@ impl AuditAction {
                 | Self::AccessReviewed
                 | Self::PipelineViewed
                 | Self::JobSiteViewed
+                | Self::RefundApproved
+                | Self::HighValueTransaction
         )
     }
 }

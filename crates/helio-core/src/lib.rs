@@ -20,6 +20,7 @@ pub mod partner;
 pub mod password;
 pub mod payment;
 pub mod quote;
+pub mod refund;
 pub mod role;
 pub mod schedule;
 pub mod session;

@@ -16,6 +16,34 @@ pub const fn deposit_cents(price_cents: u64) -> u64 {
 #[derive(Clone, PartialEq, Eq)]
 pub struct PaymentToken(String);
 
+/// Parses an amount of euros as staff type it (`120`, `120.5`, `120,50`) into cents.
+///
+/// # Errors
+/// When it is not a positive amount with at most two decimals, up to €10,000,000.
+pub fn parse_euros(typed: &str) -> Result<u64, crate::values::FieldError> {
+    let refused = crate::values::FieldError {
+        field: "amount",
+        message: "Give an amount in euros, like 120 or 120.50.",
+    };
+    let text = typed.trim().replace(',', ".");
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    if whole.is_empty()
+        || whole.len() > 8
+        || fraction.len() > 2
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !fraction.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(refused);
+    }
+    let euros: u64 = whole.parse().map_err(|_| refused)?;
+    let cents: u64 = format!("{fraction:0<2}").parse().map_err(|_| refused)?;
+    let total = euros * 100 + cents;
+    if total == 0 || total > 1_000_000_000 {
+        return Err(refused);
+    }
+    Ok(total)
+}
+
 impl PaymentToken {
     /// Parses a token: `tok_` and 4 to 60 letters, digits or `_`.
     ///
@@ -53,6 +81,27 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn euros_are_parsed_to_cents_or_refused() {
+        assert_eq!(parse_euros("120").unwrap(), 12_000);
+        assert_eq!(parse_euros(" 120,5 ").unwrap(), 12_050);
+        assert_eq!(parse_euros("0.07").unwrap(), 7);
+        for bad in [
+            "",
+            "0",
+            "-5",
+            "1.234",
+            "1e3",
+            "12 000",
+            "€12",
+            "99999999999",
+            ".5",
+            "NaN",
+        ] {
+            assert!(parse_euros(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn sys_1_tokens_are_provider_tokens_never_card_numbers() {

@@ -331,12 +331,18 @@ pub struct PricingModel {
     pub degradation_per_year: f64,
     /// The largest discount sales may give on an order, percent (DS-2).
     pub max_discount_percent: u32,
+    /// The largest refund support may make alone, cents; above it an admin approves (AC-5,
+    /// DS-2).
+    pub refund_limit_cents: u64,
+    /// Payments, refunds and price changes of at least this many cents are high-value
+    /// transactions, each an entry in the audit trail.
+    pub high_value_cents: u64,
 }
 
 impl PricingModel {
     /// Figures for Spain in 2026: 1.20 €/W installed, 430 W panels of 1.95 m², 18 c/kWh
     /// bought, 6 c/kWh sold, 60 % self-use, PR 0.80, 0.5 %/year degradation; discounts of
-    /// at most 10 %.
+    /// at most 10 %; refunds above €500 approved by an admin; €3,000 and more is high value.
     pub const DEFAULT: Self = Self {
         price_cents_per_watt: 120,
         panel_watts: 430,
@@ -347,6 +353,8 @@ impl PricingModel {
         performance_ratio: 0.8,
         degradation_per_year: 0.005,
         max_discount_percent: 10,
+        refund_limit_cents: 50_000,
+        high_value_cents: 300_000,
     };
 
     /// What is wrong with the model, if anything (the configuration refuses to start).
@@ -355,6 +363,12 @@ impl PricingModel {
         let mut problems = Vec::new();
         if !(20..=1_000).contains(&self.price_cents_per_watt) {
             problems.push("price_cents_per_watt must be 20 to 1000");
+        }
+        if !(1..=10_000_000).contains(&self.refund_limit_cents) {
+            problems.push("refund_limit_cents must be 1 to 10000000");
+        }
+        if !(1..=100_000_000).contains(&self.high_value_cents) {
+            problems.push("high_value_cents must be 1 to 100000000");
         }
         if !(100..=1_000).contains(&self.panel_watts) {
             problems.push("panel_watts must be 100 to 1000");

@@ -26,6 +26,7 @@ mod outbox;
 mod partners;
 mod passkeys;
 mod payments;
+mod refunds;
 mod sessions;
 mod store;
 #[cfg(feature = "testing")]
@@ -52,6 +53,7 @@ pub use outbox::{MailRecord, Outbox};
 pub use partners::{CrewRecord, Partners};
 pub use passkeys::{CeremonyPurpose, NewPasskey, Passkeys, StoredPasskey, TakenCeremony};
 pub use payments::{PaymentKind, PaymentRecord, Payments};
+pub use refunds::{RefundRecord, Refunds};
 pub use sessions::{
     ActiveSession, EndedSession, ExpiredSession, ExpiryReason, ListedSession, NewSession, SeenFrom,
     SessionClient, SessionStage, Sessions,

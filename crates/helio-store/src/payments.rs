@@ -58,6 +58,27 @@ pub struct PaymentRecord {
     pub created_at: Timestamp,
 }
 
+/// Inserts one payment row inside the caller's transaction.
+pub(crate) async fn insert_payment(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    payment: &PaymentRecord,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO payments (id, order_id, kind, amount_cents, provider_ref, \
+         idempotency_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(payment.id.to_vec())
+    .bind(payment.order.as_bytes().to_vec())
+    .bind(payment.kind.as_str())
+    .bind(i64::try_from(payment.amount_cents).map_err(|_| StoreError::Corrupt("amount"))?)
+    .bind(payment.provider_ref.clone())
+    .bind(payment.idempotency_hash.to_vec())
+    .bind(payment.created_at.unix_micros())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Reads and writes payments.
 #[derive(Debug, Clone, Copy)]
 pub struct Payments<'a> {
@@ -109,19 +130,7 @@ impl<'a> Payments<'a> {
             tx.rollback().await?;
             return Ok(false);
         }
-        sqlx::query(
-            "INSERT INTO payments (id, order_id, kind, amount_cents, provider_ref, \
-             idempotency_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(payment.id.to_vec())
-        .bind(payment.order.as_bytes().to_vec())
-        .bind(payment.kind.as_str())
-        .bind(i64::try_from(payment.amount_cents).map_err(|_| StoreError::Corrupt("amount"))?)
-        .bind(payment.provider_ref.clone())
-        .bind(payment.idempotency_hash.to_vec())
-        .bind(payment.created_at.unix_micros())
-        .execute(&mut *tx)
-        .await?;
+        insert_payment(&mut tx, payment).await?;
         tx.commit().await?;
         Ok(true)
     }

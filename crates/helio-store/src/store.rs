@@ -123,6 +123,12 @@ impl Store {
         crate::BreakGlassGrants::new(&self.pool)
     }
 
+    /// Refund requests.
+    #[must_use]
+    pub fn refunds(&self) -> crate::Refunds<'_> {
+        crate::Refunds::new(&self.pool)
+    }
+
     /// Job offers and crews' ratings.
     #[must_use]
     pub fn dispatch(&self) -> crate::Dispatch<'_> {

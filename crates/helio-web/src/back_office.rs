@@ -214,6 +214,7 @@ struct CustomerPage {
     trail: Vec<TrailRow>,
     orders: Vec<OrderLine>,
     max_discount: u32,
+    refund_limit: String,
     layout: SignedInLayout,
 }
 
@@ -228,6 +229,7 @@ struct OrderLine {
     may_cancel: bool,
     may_reschedule: bool,
     may_inspect: bool,
+    may_refund: bool,
     may_discount: bool,
 }
 
@@ -361,6 +363,8 @@ async fn customer_page(
             may_cancel: may_change && next(order.state, OrderEvent::Cancel, Party::Support).is_ok(),
             may_inspect: may_change
                 && next(order.state, OrderEvent::Inspect, Party::Support).is_ok(),
+            may_refund: permits(actor.role, Capability::Refund)
+                && next(order.state, OrderEvent::Refund, Party::Support).is_ok(),
             may_reschedule: may_change
                 && next(order.state, OrderEvent::Unbook, Party::Support).is_ok(),
             may_discount: may_sell
@@ -376,6 +380,7 @@ async fn customer_page(
         trail,
         orders,
         max_discount: state.orders().max_discount_percent(),
+        refund_limit: crate::money::euros_and_cents(state.orders().refund_limit_cents()),
         layout,
     })
 }

@@ -203,6 +203,7 @@ async fn end_post(
 struct ApprovalsPage {
     pending: Vec<GrantRow>,
     recent: Vec<GrantRow>,
+    refunds: Vec<crate::refunds::RefundRow>,
     error: Option<&'static str>,
     layout: SignedInLayout,
 }
@@ -218,9 +219,11 @@ async fn approvals_page(
         .break_glass_oversight(actor)
         .await
         .map_err(failure)?;
+    let refunds = crate::refunds::rows(state, actor).await?;
     html(&ApprovalsPage {
         pending: pending.into_iter().map(grant_row).collect(),
         recent: recent.into_iter().map(grant_row).collect(),
+        refunds,
         error,
         layout,
     })

@@ -35,6 +35,7 @@ mod passkeys;
 mod password_change;
 mod pipeline;
 mod quotes;
+mod refunds;
 mod render;
 mod request_id;
 mod reset;
@@ -81,6 +82,7 @@ pub fn route_table() -> RouteTable {
         .merge(orders::routes())
         .merge(pipeline::routes())
         .merge(jobs::routes())
+        .merge(refunds::routes())
 }
 
 /// The complete application: every route behind the hardened middleware stack.

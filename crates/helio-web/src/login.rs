@@ -110,7 +110,7 @@ const STAFF_PAGES: [(helio_core::access::Capability, &str, &str); 8] = {
     use helio_core::access::Capability as C;
     [
         (C::OwnOrders, "/orders", "Your orders"),
-        (C::WorkJobs, "/jobs", "Your crew's calendar"),
+        (C::WorkJobs, "/jobs", "Your crew's jobs"),
         (C::SearchCustomers, "/staff/customers", "Find a customer"),
         (C::SellAndReport, "/staff/pipeline", "Sales pipeline"),
         (C::OperateSystem, "/ops", "Operations"),

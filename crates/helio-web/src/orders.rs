@@ -15,6 +15,7 @@ use helio_core::order::{OrderEvent, OrderId, OrderState, Party, next};
 use helio_core::values::FieldError;
 use serde::{Deserialize, Serialize};
 
+use crate::acting::Acting;
 use crate::auth::SignedIn;
 use crate::dates::{rfc3339, utc_minute};
 use crate::forms::NoFields;
@@ -22,6 +23,7 @@ use crate::json_body::JsonObject;
 use crate::layout::SignedInLayout;
 use crate::money::euros_and_cents as euros;
 use crate::render::{html, rendered};
+use crate::services::audit_log::Actor;
 use crate::services::orders::{OrderError, OrderInput, OrderView};
 use crate::{AppState, RouteTable, WebError};
 
@@ -387,7 +389,7 @@ enum Paying {
 
 async fn pay(
     state: &AppState,
-    who: &SignedIn,
+    actor: &Actor,
     id: OrderId,
     paying: Paying,
     token: &str,
@@ -395,14 +397,15 @@ async fn pay(
 ) -> Result<(), OrderError> {
     let orders = state.orders();
     match paying {
-        Paying::Deposit => orders.pay_deposit(who.account, id, token, key).await,
-        Paying::Balance => orders.pay_balance(who.account, id, token, key).await,
+        Paying::Deposit => orders.pay_deposit(actor, id, token, key).await,
+        Paying::Balance => orders.pay_balance(actor, id, token, key).await,
     }
 }
 
 async fn view_pay(
     state: AppState,
     who: SignedIn,
+    actor: Actor,
     layout: SignedInLayout,
     id: &str,
     paying: Paying,
@@ -411,7 +414,7 @@ async fn view_pay(
     let id = order_id(id)?;
     let error = match pay(
         &state,
-        &who,
+        &actor,
         id,
         paying,
         &form.payment_token,
@@ -434,21 +437,23 @@ async fn view_pay(
 async fn view_deposit_post(
     State(state): State<AppState>,
     who: SignedIn,
+    Acting(actor): Acting,
     layout: SignedInLayout,
     Path(id): Path<String>,
     Form(form): Form<DepositForm>,
 ) -> Result<Response, WebError> {
-    view_pay(state, who, layout, &id, Paying::Deposit, form).await
+    view_pay(state, who, actor, layout, &id, Paying::Deposit, form).await
 }
 
 async fn view_balance_post(
     State(state): State<AppState>,
     who: SignedIn,
+    Acting(actor): Acting,
     layout: SignedInLayout,
     Path(id): Path<String>,
     Form(form): Form<DepositForm>,
 ) -> Result<Response, WebError> {
-    view_pay(state, who, layout, &id, Paying::Balance, form).await
+    view_pay(state, who, actor, layout, &id, Paying::Balance, form).await
 }
 
 /// The rating form: 1 to 5 stars.
@@ -514,6 +519,7 @@ pub(crate) struct ApiDeposit {
 async fn api_pay(
     state: AppState,
     who: SignedIn,
+    actor: &Actor,
     headers: &HeaderMap,
     id: &str,
     paying: Paying,
@@ -522,7 +528,7 @@ async fn api_pay(
     let id = order_id(id)?;
     pay(
         &state,
-        &who,
+        actor,
         id,
         paying,
         &input.payment_token,
@@ -536,21 +542,23 @@ async fn api_pay(
 async fn api_deposit_post(
     State(state): State<AppState>,
     who: SignedIn,
+    Acting(actor): Acting,
     headers: HeaderMap,
     Path(id): Path<String>,
     JsonObject(input): JsonObject<ApiDeposit>,
 ) -> Result<Json<ApiOrder>, WebError> {
-    api_pay(state, who, &headers, &id, Paying::Deposit, input).await
+    api_pay(state, who, &actor, &headers, &id, Paying::Deposit, input).await
 }
 
 async fn api_balance_post(
     State(state): State<AppState>,
     who: SignedIn,
+    Acting(actor): Acting,
     headers: HeaderMap,
     Path(id): Path<String>,
     JsonObject(input): JsonObject<ApiDeposit>,
 ) -> Result<Json<ApiOrder>, WebError> {
-    api_pay(state, who, &headers, &id, Paying::Balance, input).await
+    api_pay(state, who, &actor, &headers, &id, Paying::Balance, input).await
 }
 
 async fn view_unbook_post(

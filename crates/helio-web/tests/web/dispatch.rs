@@ -68,11 +68,6 @@ async fn book(app: &TestApp, token: &str, order: &str, day: &str) {
 /// Lets the open offers' time run out and sweeps. (Moving the test clock two hours would also
 /// end the apps' 15-minute access tokens.)
 async fn lapse_open_offers(app: &TestApp) -> usize {
-    assert_eq!(
-        app.jobs().sweep().await.unwrap(),
-        0,
-        "nothing has lapsed yet"
-    );
     helio_store::testing::execute_raw(
         &app.store,
         "UPDATE job_offers SET expires_at = offered_at WHERE state = 'open'",
@@ -147,7 +142,11 @@ async fn sys_1_a_job_goes_to_the_best_crew_then_on_when_declined_or_lapsed(store
     assert_eq!(offer_for(&app, &near, &order).await, None);
     let second = offer_for(&app, &far, &order).await.expect("offered to far");
     assert_eq!(booked_total(&app).await, "1");
-    assert_eq!(app.jobs().sweep().await.unwrap(), 0, "nothing has lapsed yet");
+    assert_eq!(
+        app.jobs().sweep().await.unwrap(),
+        0,
+        "nothing has lapsed yet"
+    );
 
     // Lapsed: no crew is left, so the order gives its day up and the customer is told. Its
     // time is up before the sweeper comes by, and it cannot be taken then either.

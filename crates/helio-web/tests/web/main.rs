@@ -28,6 +28,7 @@ mod passkeys;
 mod password_change;
 mod probes;
 mod quotes;
+mod refunds;
 mod reset;
 mod role_change;
 mod rotation;

@@ -62,8 +62,9 @@ const REVIEWED_PUBLIC_ROUTES: &[(&str, &str)] = &[
 const REVIEWED_RULES: &[(&str, &str, Access)] = {
     use Access::{LoginInProgress, MfaChallenge, MfaEnrolment, SignedIn};
     use helio_core::access::Capability::{
-        ApproveBreakGlass, ChangeOrders, ManageCustomerAccounts, ManageStaff, OperateSystem,
-        OwnOrders, RequestBreakGlass, RevealPersonalData, SearchCustomers, SellAndReport, WorkJobs,
+        ApproveBreakGlass, ApproveRefunds, ChangeOrders, ManageCustomerAccounts, ManageStaff,
+        OperateSystem, OwnOrders, Refund, RequestBreakGlass, RevealPersonalData, SearchCustomers,
+        SellAndReport, WorkJobs,
     };
     &[
         (
@@ -178,6 +179,21 @@ const REVIEWED_RULES: &[(&str, &str, Access)] = {
             "POST",
             "/staff/orders/{id}/inspect",
             Access::Capability(ChangeOrders),
+        ),
+        (
+            "POST",
+            "/staff/orders/{id}/refund",
+            Access::Capability(Refund),
+        ),
+        (
+            "POST",
+            "/admin/refunds/{refund}/approve",
+            Access::Capability(ApproveRefunds),
+        ),
+        (
+            "POST",
+            "/admin/refunds/{refund}/refuse",
+            Access::Capability(ApproveRefunds),
         ),
         ("POST", "/jobs/area", Access::Capability(WorkJobs)),
         ("POST", "/jobs/capacity", Access::Capability(WorkJobs)),

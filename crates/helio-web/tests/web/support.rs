@@ -450,6 +450,19 @@ impl TestApp {
         )
     }
 
+    /// The orders service over this deployment, for rules no page can reach (an admin
+    /// deciding a refund they asked for before their role changed).
+    pub(crate) fn orders(&self) -> Orders {
+        Orders::new(
+            self.store.clone(),
+            Arc::clone(&self.keys),
+            Arc::new(BlindIndexer::new(&MasterKey::from_bytes(self.master.index))),
+            Arc::clone(&self.clock) as Arc<dyn Clock>,
+            PricingModel::DEFAULT,
+            Some(Arc::new(helio_web::services::payments::DevProvider)),
+        )
+    }
+
     /// The back office's service over this deployment, for rules no page can reach (an
     /// admin deciding a request they made themselves).
     pub(crate) fn back_office(&self) -> BackOffice {

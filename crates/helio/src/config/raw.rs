@@ -59,6 +59,8 @@ pub(crate) struct RawPricing {
     pub(crate) performance_ratio: f64,
     pub(crate) degradation_per_year: f64,
     pub(crate) max_discount_percent: u32,
+    pub(crate) refund_limit_cents: u64,
+    pub(crate) high_value_cents: u64,
 }
 
 impl Default for RawPricing {
@@ -74,6 +76,8 @@ impl Default for RawPricing {
             performance_ratio: model.performance_ratio,
             degradation_per_year: model.degradation_per_year,
             max_discount_percent: model.max_discount_percent,
+            refund_limit_cents: model.refund_limit_cents,
+            high_value_cents: model.high_value_cents,
         }
     }
 }

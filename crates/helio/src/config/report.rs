@@ -36,6 +36,8 @@ struct PricingReport {
     performance_ratio: f64,
     degradation_per_year: f64,
     max_discount_percent: u32,
+    refund_limit_cents: u64,
+    high_value_cents: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -204,6 +206,8 @@ impl Report {
                 performance_ratio: settings.pricing.performance_ratio,
                 degradation_per_year: settings.pricing.degradation_per_year,
                 max_discount_percent: settings.pricing.max_discount_percent,
+                refund_limit_cents: settings.pricing.refund_limit_cents,
+                high_value_cents: settings.pricing.high_value_cents,
             },
             log: LogReport {
                 level: settings.log_level.clone(),

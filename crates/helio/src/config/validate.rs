@@ -341,6 +341,8 @@ pub(crate) fn validate(raw: RawConfig, scope: Scope) -> Result<Settings, Vec<Pro
         performance_ratio: raw.pricing.performance_ratio,
         degradation_per_year: raw.pricing.degradation_per_year,
         max_discount_percent: raw.pricing.max_discount_percent,
+        refund_limit_cents: raw.pricing.refund_limit_cents,
+        high_value_cents: raw.pricing.high_value_cents,
     };
     problems.extend(pricing.problems().into_iter().map(Problem::Pricing));
 

@@ -23,7 +23,7 @@ use helio_store::{
     Booked, OrderEventRecord, OrderRecord, PaymentKind, PaymentRecord, Store, StoreError,
 };
 
-use super::audit_log::AuditError;
+use super::audit_log::{Actor, AuditError};
 use super::counters::{self, CounterError};
 use super::dispatch;
 use super::keyring::Keyring;
@@ -130,8 +130,10 @@ pub struct OrderView {
     pub timeline: Vec<OrderEventRecord>,
 }
 
+mod refunds;
 mod staff;
 
+pub use refunds::{RefundOutcome, RefundView};
 pub use staff::StaffOrder;
 
 /// How many orders a customer's list shows.
@@ -182,6 +184,12 @@ impl Orders {
     #[must_use]
     pub fn max_discount_percent(&self) -> u32 {
         self.model.max_discount_percent
+    }
+
+    /// The largest refund support may make without an admin, cents.
+    #[must_use]
+    pub fn refund_limit_cents(&self) -> u64 {
+        self.model.refund_limit_cents
     }
 
     /// The days the customer's ordered order can be booked on: from tomorrow, within the
@@ -325,7 +333,7 @@ impl Orders {
     /// it (quote → ordered).
     pub async fn pay_deposit(
         &self,
-        customer: AccountId,
+        customer: &Actor,
         id: OrderId,
         token: &str,
         idempotency_key: &str,
@@ -338,7 +346,7 @@ impl Orders {
     /// with a provider token, and completes it (inspected → completed).
     pub async fn pay_balance(
         &self,
-        customer: AccountId,
+        customer: &Actor,
         id: OrderId,
         token: &str,
         idempotency_key: &str,
@@ -353,12 +361,13 @@ impl Orders {
     /// [`OrderError::Conflict`] returned.
     async fn pay(
         &self,
-        customer: AccountId,
+        actor: &Actor,
         id: OrderId,
         kind: PaymentKind,
         token: &str,
         idempotency_key: &str,
     ) -> Result<(), OrderError> {
+        let customer = actor.account;
         let mut errors = Vec::new();
         let key = IdempotencyKey::parse(idempotency_key)
             .map_err(|e| errors.push(e))
@@ -428,7 +437,8 @@ impl Orders {
                 Notifier::new(&self.store, &self.keys)
                     .customer(customer, id, notice)
                     .await;
-                Ok(())
+                self.audit_high_value(actor, customer, kind.as_str(), id, amount)
+                    .await
             }
             // The same key raced us and won: its payment is this request's too.
             Err(StoreError::Conflict)

@@ -30,7 +30,7 @@ pub struct StaffOrder {
     pub city: String,
 }
 
-fn reason(typed: &str) -> Result<Reason, OrderError> {
+pub(super) fn reason(typed: &str) -> Result<Reason, OrderError> {
     Reason::parse(typed).ok_or_else(|| {
         OrderError::Invalid(vec![FieldError {
             field: "reason",
@@ -39,7 +39,7 @@ fn reason(typed: &str) -> Result<Reason, OrderError> {
     })
 }
 
-fn require(actor: &Actor, capability: Capability) -> Result<(), OrderError> {
+pub(super) fn require(actor: &Actor, capability: Capability) -> Result<(), OrderError> {
     if permits(actor.role, capability) {
         Ok(())
     } else {
@@ -48,7 +48,7 @@ fn require(actor: &Actor, capability: Capability) -> Result<(), OrderError> {
 }
 
 impl Orders {
-    fn audit_log(&self) -> AuditLog {
+    pub(super) fn audit_log(&self) -> AuditLog {
         AuditLog::new(self.store.clone(), std::sync::Arc::clone(&self.clock))
     }
 
@@ -243,6 +243,14 @@ impl Orders {
             )
             .await?;
         tracing::warn!(target: "helio::security", event = "price_changed", order = %id, by = %actor.account, percent, from_cents = record.price_cents, to_cents = price, "discount given on an order");
+        self.audit_high_value(
+            actor,
+            record.customer,
+            "discount",
+            id,
+            record.price_cents - price,
+        )
+        .await?;
         Ok(record.customer)
     }
 }
