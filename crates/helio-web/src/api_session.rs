@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{LOG_IN_AGAIN, SignedIn};
 use crate::dates::rfc3339;
 use crate::json_body::JsonObject;
+use crate::openapi::ApiOperation;
 use crate::services::accounts::{AccountError, LoginOutcome, LoginSource, SecurityNotice};
 use crate::services::app_sessions::{AppSession, AppTokens, RefreshOutcome};
 use crate::services::mfa::MfaError;
@@ -64,7 +65,7 @@ pub(crate) fn routes() -> RouteTable {
 }
 
 /// Login fields. No `Debug`: it carries a password.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct LoginInput {
     email: String,
@@ -75,20 +76,20 @@ pub(crate) struct LoginInput {
     device_token: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CodeInput {
     code: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RefreshInput {
     refresh_token: String,
 }
 
 /// Where a login stands and the tokens for its next step (IN-4: nothing else).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct SessionDto {
     /// `signed_in`, `mfa_required` or `mfa_enrolment_required`.
     status: &'static str,
@@ -120,40 +121,40 @@ impl SessionDto {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct EnrolmentDto {
     otpauth_uri: String,
     secret: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct EnrolledDto {
     recovery_codes: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     session: Option<SessionDto>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct CrewDto {
     id: String,
     name: String,
     company: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct SecondFactorsDto {
     authenticator_app: bool,
     passkeys: u32,
     recovery_codes_left: u32,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct RecoveryCodesDto {
     recovery_codes: Vec<String>,
 }
 
 /// A passkey as its owner's app lists it: no key material.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct PasskeyDto {
     id: String,
     created_at: String,
@@ -161,7 +162,7 @@ struct PasskeyDto {
 }
 
 /// The account as its holder sees it (IN-4: no hashes, indexes or key versions).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct AccountDto {
     name: String,
     email: String,
@@ -172,7 +173,7 @@ struct AccountDto {
 }
 
 /// A live session as the owner's app lists it (SM-16): a handle, never the ID or a token.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ListedSessionDto {
     id: String,
     client: &'static str,
@@ -443,7 +444,7 @@ async fn recovery_codes_post(
 }
 
 /// One entry of the account's security activity.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ActivityDto {
     kind: &'static str,
     description: &'static str,
@@ -544,4 +545,114 @@ async fn sessions_end_others_post(
         .await
         .map_err(WebError::internal)?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The API's session and account operations, for the OpenAPI document.
+pub(crate) fn api_operations() -> Vec<ApiOperation> {
+    use crate::openapi::{list_of, schema};
+    vec![
+        ApiOperation::new(
+            "POST",
+            "/api/v1/sessions",
+            "Log in with email and password; the tokens of the next step.",
+            Some(schema::<LoginInput>),
+            Some(schema::<SessionDto>),
+        ),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/sessions/refresh",
+            "Trade a refresh token for new tokens (each refresh token works once).",
+            Some(schema::<RefreshInput>),
+            Some(schema::<SessionDto>),
+        ),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/sessions/mfa",
+            "Answer the second step with an authenticator code or a recovery code.",
+            Some(schema::<CodeInput>),
+            Some(schema::<SessionDto>),
+        ),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/sessions/end",
+            "Log out: end this session.",
+            None,
+            None,
+        )
+        .answering(204),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/sessions/cancel",
+            "Abandon a login half-way.",
+            None,
+            None,
+        )
+        .answering(204),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/mfa/totp",
+            "Start setting up an authenticator app.",
+            None,
+            Some(schema::<EnrolmentDto>),
+        ),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/mfa/totp/confirm",
+            "Confirm the authenticator app with its first code; recovery codes, once.",
+            Some(schema::<CodeInput>),
+            Some(schema::<EnrolledDto>),
+        ),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/mfa/totp/remove",
+            "Remove the authenticator app (where the role allows it).",
+            None,
+            None,
+        )
+        .answering(204),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/mfa/recovery-codes",
+            "Replace the recovery codes; the new ones, once.",
+            None,
+            Some(schema::<RecoveryCodesDto>),
+        ),
+        ApiOperation::new(
+            "GET",
+            "/api/v1/account",
+            "The account as its holder sees it.",
+            None,
+            Some(schema::<AccountDto>),
+        ),
+        ApiOperation::new(
+            "GET",
+            "/api/v1/account/activity",
+            "The account's security activity, newest first.",
+            None,
+            Some(list_of::<ActivityDto>),
+        ),
+        ApiOperation::new(
+            "GET",
+            "/api/v1/sessions",
+            "The account's live sessions.",
+            None,
+            Some(list_of::<ListedSessionDto>),
+        ),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/sessions/{id}/end",
+            "End one of the account's sessions.",
+            None,
+            None,
+        )
+        .answering(204),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/sessions/end-others",
+            "End every other session of the account.",
+            None,
+            None,
+        )
+        .answering(204),
+    ]
 }

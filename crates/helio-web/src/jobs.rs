@@ -19,6 +19,7 @@ use crate::acting::Acting;
 use crate::dates::{rfc3339, utc_minute};
 use crate::forms::NoFields;
 use crate::layout::SignedInLayout;
+use crate::openapi::ApiOperation;
 use crate::render::{html, rendered};
 use crate::services::audit_log::Actor;
 use crate::services::jobs::{JobView, JobsError, OfferView};
@@ -327,7 +328,7 @@ async fn view_install_post(
 }
 
 /// An offer as the API returns it: where and when, never the street.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct ApiOffer {
     offer: String,
     order: String,
@@ -340,7 +341,7 @@ pub(crate) struct ApiOffer {
 }
 
 /// A job as the API returns it; `site` only while the crew may see it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct ApiJob {
     order: String,
     state: &'static str,
@@ -352,7 +353,7 @@ pub(crate) struct ApiJob {
 }
 
 /// The crew's board as the API returns it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct ApiBoard {
     crew: String,
     offers: Vec<ApiOffer>,
@@ -461,4 +462,54 @@ async fn api_install_post(
     Path(order): Path<String>,
 ) -> Result<Json<ApiJob>, WebError> {
     api_report(&state, &actor, &order, OrderEvent::Install).await
+}
+
+/// The installers' job board, for the OpenAPI document.
+pub(crate) fn api_operations() -> Vec<ApiOperation> {
+    use crate::openapi::schema;
+    vec![
+        ApiOperation::new(
+            "GET",
+            "/api/v1/jobs",
+            "The crew's open offers (no street) and jobs taken.",
+            None,
+            Some(schema::<ApiBoard>),
+        ),
+        ApiOperation::new(
+            "GET",
+            "/api/v1/jobs/{order}",
+            "One job of the crew; the address only from acceptance to completion.",
+            None,
+            Some(schema::<ApiJob>),
+        ),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/offers/{offer}/accept",
+            "Take the job offered; of racing acceptances one wins, the others get 409.",
+            None,
+            Some(schema::<ApiJob>),
+        ),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/offers/{offer}/decline",
+            "Decline the job offered; it goes to the next crew.",
+            None,
+            None,
+        )
+        .answering(204),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/jobs/{order}/survey",
+            "Report the roof surveyed.",
+            None,
+            Some(schema::<ApiJob>),
+        ),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/jobs/{order}/install",
+            "Report the panels installed.",
+            None,
+            Some(schema::<ApiJob>),
+        ),
+    ]
 }

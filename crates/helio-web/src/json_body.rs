@@ -28,3 +28,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonObject<T> {
             .map_err(|_| StatusCode::UNPROCESSABLE_ENTITY.into_response())
     }
 }
+
+/// What an API answers when a request is taken and there is nothing else to say, or nothing
+/// it may say (a sign-up or reset answers the same whether the address is registered).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct Accepted {
+    /// What happened, as a word (`verification_sent`, `sent_if_registered`, …).
+    pub(crate) status: &'static str,
+}

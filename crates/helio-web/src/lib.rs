@@ -28,6 +28,7 @@ mod mfa;
 mod middleware;
 mod money;
 mod not_me;
+mod openapi;
 mod operations;
 mod orders;
 mod pages;
@@ -83,6 +84,7 @@ pub fn route_table() -> RouteTable {
         .merge(pipeline::routes())
         .merge(jobs::routes())
         .merge(refunds::routes())
+        .merge(openapi::routes())
 }
 
 /// The complete application: every route behind the hardened middleware stack.
@@ -96,3 +98,4 @@ pub fn app(state: AppState) -> Router {
 }
 
 pub use middleware::{CONTENT_SECURITY_POLICY, harden};
+pub use openapi::check as check_api_document;

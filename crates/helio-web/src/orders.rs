@@ -22,6 +22,7 @@ use crate::forms::NoFields;
 use crate::json_body::JsonObject;
 use crate::layout::SignedInLayout;
 use crate::money::euros_and_cents as euros;
+use crate::openapi::ApiOperation;
 use crate::render::{html, rendered};
 use crate::services::audit_log::Actor;
 use crate::services::orders::{OrderError, OrderInput, OrderView};
@@ -484,7 +485,7 @@ async fn view_rating_post(
 }
 
 /// An app's rating.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ApiRating {
     stars: u8,
@@ -510,7 +511,7 @@ async fn api_rating_post(
 
 /// An app's payment (deposit or balance): the provider's token; the idempotency key in
 /// `Idempotency-Key`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ApiDeposit {
     payment_token: String,
@@ -600,7 +601,7 @@ async fn api_days_get(
 }
 
 /// An app's booking: the day, `YYYY-MM-DD`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ApiBook {
     day: String,
@@ -622,7 +623,7 @@ async fn api_book_post(
 }
 
 /// An order as the API returns it; money in euro cents, times in RFC 3339.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct ApiOrder {
     id: String,
     state: &'static str,
@@ -642,7 +643,7 @@ pub(crate) struct ApiOrder {
 }
 
 /// One move of an order.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct ApiMove {
     state: &'static str,
     event: Option<&'static str>,
@@ -705,7 +706,7 @@ async fn api_orders_get(
 
 /// An app's order: the quote's facts and the job site; the idempotency key comes in the
 /// `Idempotency-Key` header.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ApiOrderInput {
     street: String,
@@ -774,4 +775,85 @@ async fn api_cancel_post(
         .await
         .map_err(failure)?;
     api_view(&state, &who, id).await
+}
+
+/// The customer's order operations, for the OpenAPI document.
+pub(crate) fn api_operations() -> Vec<ApiOperation> {
+    use crate::openapi::{list_of, list_of_days, schema};
+    vec![
+        ApiOperation::new(
+            "GET",
+            "/api/v1/orders",
+            "The customer's orders, newest first.",
+            None,
+            Some(list_of::<ApiOrder>),
+        ),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/orders",
+            "Order the quoted system (201; the same key again answers 200 with the first order).",
+            Some(schema::<ApiOrderInput>),
+            Some(schema::<ApiOrder>),
+        )
+        .answering(201)
+        .idempotent(),
+        ApiOperation::new(
+            "GET",
+            "/api/v1/orders/{id}",
+            "One of the customer's orders, with its timeline.",
+            None,
+            Some(schema::<ApiOrder>),
+        ),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/orders/{id}/cancel",
+            "Cancel the order (at most five an hour).",
+            None,
+            Some(schema::<ApiOrder>),
+        ),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/orders/{id}/deposit",
+            "Pay the deposit with a payment provider's token.",
+            Some(schema::<ApiDeposit>),
+            Some(schema::<ApiOrder>),
+        )
+        .idempotent(),
+        ApiOperation::new(
+            "GET",
+            "/api/v1/orders/{id}/days",
+            "The days the order can be booked on.",
+            None,
+            Some(list_of_days),
+        ),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/orders/{id}/book",
+            "Book an installation day; the job is offered to a crew.",
+            Some(schema::<ApiBook>),
+            Some(schema::<ApiOrder>),
+        ),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/orders/{id}/unbook",
+            "Give the booked day up, to book another.",
+            None,
+            Some(schema::<ApiOrder>),
+        ),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/orders/{id}/balance",
+            "Pay the balance of an inspected installation; the order completes.",
+            Some(schema::<ApiDeposit>),
+            Some(schema::<ApiOrder>),
+        )
+        .idempotent(),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/orders/{id}/rating",
+            "Rate the crew of a completed job, once.",
+            Some(schema::<ApiRating>),
+            Some(schema::<ApiOrder>),
+        ),
+    ]
 }

@@ -18,6 +18,7 @@ use crate::api_session::SessionDto;
 use crate::auth::{LOG_IN_AGAIN, SignedIn};
 use crate::json_body::JsonObject;
 use crate::layout::SignedInLayout;
+use crate::openapi::ApiOperation;
 use crate::pages::SignedInMessagePage;
 use crate::render::{html, rendered};
 use crate::services::accounts::{LoggedIn, LoginSource, SecurityNotice};
@@ -103,7 +104,7 @@ pub(crate) struct Answer<T> {
 
 /// Where the browser goes next, recovery codes to show once when this passkey was the
 /// account's first second factor, and, for an app whose login this step finished, its tokens.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Done {
     next: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -117,7 +118,7 @@ struct Done {
 }
 
 /// A page's session facts after its session was replaced under it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Renewal {
     csrf: String,
     logout_action: &'static str,
@@ -443,4 +444,88 @@ fn user_agent(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
+}
+
+/// A ceremony's start: its ID and the WebAuthn options for `navigator.credentials`.
+fn challenge(schemas: &mut crate::openapi::Schemas) -> serde_json::Value {
+    serde_json::json!({
+        "type": "object",
+        "required": ["ceremony", "options"],
+        "properties": {
+            "ceremony": {"type": "string", "description": "Send it back with the answer."},
+            "options": crate::openapi::webauthn_json(schemas)
+        }
+    })
+}
+
+/// A ceremony's answer: its ID and the WebAuthn credential `navigator.credentials` gave
+/// (an app's passwordless login may add the device token of an earlier login).
+fn answer(schemas: &mut crate::openapi::Schemas) -> serde_json::Value {
+    serde_json::json!({
+        "type": "object",
+        "required": ["ceremony", "credential"],
+        "additionalProperties": false,
+        "properties": {
+            "ceremony": {"type": "string"},
+            "credential": crate::openapi::webauthn_json(schemas),
+            "device_token": {"type": ["string", "null"]}
+        }
+    })
+}
+
+/// The passkey operations, for the OpenAPI document.
+pub(crate) fn api_operations() -> Vec<ApiOperation> {
+    use crate::openapi::schema;
+    vec![
+        ApiOperation::new(
+            "POST",
+            "/api/v1/passkeys/register/options",
+            "Start adding a passkey.",
+            None,
+            Some(challenge),
+        ),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/passkeys/register",
+            "Finish adding a passkey; recovery codes, once, if it is the first second factor.",
+            Some(answer),
+            Some(schema::<Done>),
+        ),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/passkeys/{id}/remove",
+            "Remove a passkey.",
+            None,
+            None,
+        )
+        .answering(204),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/sessions/mfa/passkey/options",
+            "Start the second step with a passkey.",
+            None,
+            Some(challenge),
+        ),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/sessions/mfa/passkey",
+            "Answer the second step with a passkey.",
+            Some(answer),
+            Some(schema::<Done>),
+        ),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/sessions/passkey/options",
+            "Start a passwordless login.",
+            None,
+            Some(challenge),
+        ),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/sessions/passkey",
+            "Log in with a passkey alone; a full session's tokens.",
+            Some(answer),
+            Some(schema::<SessionDto>),
+        ),
+    ]
 }

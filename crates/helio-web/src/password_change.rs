@@ -17,6 +17,7 @@ use crate::auth::SignedIn;
 use crate::json_body::JsonObject;
 use crate::layout::SignedInLayout;
 use crate::login;
+use crate::openapi::ApiOperation;
 use crate::render::{html, rendered};
 use crate::services::accounts::{AccountError, PasswordChange};
 use crate::{AppState, RouteTable, WebError};
@@ -40,7 +41,7 @@ struct PasswordPage {
 }
 
 /// The change form. No `Debug`: it carries passwords.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ChangeInput {
     current_password: String,
@@ -133,4 +134,16 @@ async fn api_password_post(
         .await
         .map_err(WebError::internal)?;
     Ok(Json(SessionDto::new(SessionStage::Full, &tokens)).into_response())
+}
+
+/// The password change, for the OpenAPI document.
+pub(crate) fn api_operations() -> Vec<ApiOperation> {
+    use crate::openapi::schema;
+    vec![ApiOperation::new(
+        "POST",
+        "/api/v1/account/password",
+        "Change the password; other sessions end, this one gets new tokens.",
+        Some(schema::<ChangeInput>),
+        Some(schema::<SessionDto>),
+    )]
 }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::json_body::JsonObject;
 use crate::money::euros_grouped as euros;
+use crate::openapi::ApiOperation;
 use crate::render::{html, rendered};
 use crate::services::quotes::{QuoteError, QuoteInput};
 use crate::{AppState, ClientInfo, RouteTable, WebError};
@@ -202,7 +203,7 @@ async fn view_quote_post(
 }
 
 /// An app's quote request.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ApiQuoteInput {
     postal_code: Option<String>,
@@ -214,7 +215,7 @@ pub(crate) struct ApiQuoteInput {
 }
 
 /// A quote as the API returns it; money in euro cents.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct ApiQuote {
     panels: u32,
     system_kw: f64,
@@ -258,4 +259,16 @@ async fn api_quote_post(
         Err(QuoteError::TooMany) => Err(WebError::TooManyRequests),
         Err(other) => Err(WebError::internal(other)),
     }
+}
+
+/// The quote calculator, for the OpenAPI document.
+pub(crate) fn api_operations() -> Vec<ApiOperation> {
+    use crate::openapi::schema;
+    vec![ApiOperation::new(
+        "POST",
+        "/api/v1/quotes",
+        "Price a system from the location, the electricity use and the roof (no account needed).",
+        Some(schema::<ApiQuoteInput>),
+        Some(schema::<ApiQuote>),
+    )]
 }

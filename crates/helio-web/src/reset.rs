@@ -7,9 +7,10 @@ use axum::response::{Html, Redirect, Response};
 use axum::{Extension, Form, Json};
 use helio_core::access::Access;
 use helio_core::values::FieldError;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use crate::json_body::JsonObject;
+use crate::json_body::{Accepted, JsonObject};
+use crate::openapi::ApiOperation;
 use crate::pages::MessagePage;
 use crate::render::{html, rendered};
 use crate::services::accounts::{AccountError, ResetOutcome};
@@ -86,14 +87,14 @@ fn service_failure(error: AccountError) -> WebError {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct EmailInput {
     email: String,
 }
 
 /// No `Debug`: it carries a password.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CompleteInput {
     #[serde(default)]
@@ -196,11 +197,6 @@ fn password_set_page(
     }
 }
 
-#[derive(Serialize)]
-struct Accepted {
-    status: &'static str,
-}
-
 async fn api_request_post(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
@@ -240,4 +236,26 @@ async fn api_complete_post(
         }])),
         Err(other) => Err(service_failure(other)),
     }
+}
+
+/// The password-reset operations, for the OpenAPI document.
+pub(crate) fn api_operations() -> Vec<ApiOperation> {
+    use crate::openapi::schema;
+    vec![
+        ApiOperation::new(
+            "POST",
+            "/api/v1/password-resets",
+            "Ask for a reset link (the answer is the same for any address).",
+            Some(schema::<EmailInput>),
+            Some(schema::<Accepted>),
+        )
+        .answering(202),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/password-resets/complete",
+            "Set a new password with the mailed token; every session ends.",
+            Some(schema::<CompleteInput>),
+            Some(schema::<Accepted>),
+        ),
+    ]
 }

@@ -8,9 +8,10 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use helio_core::access::Access;
 use helio_core::values::FieldError;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use crate::json_body::JsonObject;
+use crate::json_body::{Accepted, JsonObject};
+use crate::openapi::ApiOperation;
 use crate::render::{html, rendered};
 use crate::services::accounts::{AccountError, SignUpForm};
 use crate::{AppState, ClientInfo, RouteTable, WebError};
@@ -31,7 +32,7 @@ pub(crate) fn routes() -> RouteTable {
 }
 
 /// The sign-up fields. No `Debug`: it carries a password.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SignUpInput {
     name: String,
@@ -135,7 +136,7 @@ async fn view_signup_sent_get() -> Result<Html<String>, WebError> {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TokenInput {
     #[serde(default)]
@@ -181,11 +182,6 @@ async fn view_verify_post(
     Ok(rendered(status, html(&page)?))
 }
 
-#[derive(Serialize)]
-struct Accepted {
-    status: &'static str,
-}
-
 async fn api_signup_post(
     State(state): State<AppState>,
     Extension(client): Extension<ClientInfo>,
@@ -218,4 +214,26 @@ async fn api_verify_post(
             "The token is wrong, already used or expired.",
         ))
     }
+}
+
+/// The sign-up operations, for the OpenAPI document.
+pub(crate) fn api_operations() -> Vec<ApiOperation> {
+    use crate::openapi::schema;
+    vec![
+        ApiOperation::new(
+            "POST",
+            "/api/v1/accounts",
+            "Sign up; a confirmation link is mailed (the answer is the same for a registered address).",
+            Some(schema::<SignUpInput>),
+            Some(schema::<Accepted>),
+        )
+        .answering(202),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/accounts/verify-email",
+            "Confirm the email address with the mailed token.",
+            Some(schema::<TokenInput>),
+            Some(schema::<Accepted>),
+        ),
+    ]
 }

@@ -72,6 +72,8 @@ pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
     let url = listening_url(tls.is_some(), listener.local_addr()?);
     let public_url = settings.public_url.clone().unwrap_or_else(|| url.clone());
     let state = application(&settings, &store, master_keys, &public_url).await?;
+    helio_web::check_api_document()
+        .map_err(|error| anyhow::anyhow!("the API document is incomplete: {error}"))?;
     tracing::info!(%url, mode = %settings.mode, backend = %store.backend(), "listening");
     crate::output::err(&format!("Helio is listening on {url}/"));
     server::serve(

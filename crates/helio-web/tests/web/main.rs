@@ -23,6 +23,7 @@ mod log_scan;
 mod logs;
 mod mfa;
 mod new_device;
+mod openapi;
 mod orders;
 mod passkeys;
 mod password_change;

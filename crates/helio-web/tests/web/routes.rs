@@ -16,6 +16,7 @@ const REVIEWED_PUBLIC_ROUTES: &[(&str, &str)] = &[
     ("GET", "/static/icon.svg"),
     ("GET", "/static/passkeys.js"),
     ("GET", "/static/session.js"),
+    ("GET", "/api/v1/openapi.json"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/signup"),
