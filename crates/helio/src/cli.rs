@@ -29,7 +29,12 @@ impl Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Run the service. In dev mode (the default) this needs no configuration at all.
-    Serve,
+    Serve {
+        /// Seed a demo first (dev mode only): partner crews around Madrid, orders in every
+        /// state and one account per role, whose logins are printed once.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Apply pending database migrations with the migration user, then exit.
     Migrate,
     /// Inspect the configuration.

@@ -28,7 +28,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let scope = match cli.command {
         Command::Migrate => config::Scope::Database,
-        Command::Serve
+        Command::Serve { .. }
         | Command::Config(_)
         | Command::Staff(_)
         | Command::Sessions(_)
@@ -67,7 +67,7 @@ fn main() -> ExitCode {
             output::err("configuration is valid");
             ExitCode::SUCCESS
         }
-        Command::Serve => run(settings, serve::serve),
+        Command::Serve { demo } => run(settings, move |settings| serve::serve(settings, demo)),
         Command::Migrate => run(settings, migrate::migrate),
     }
 }
@@ -77,6 +77,13 @@ fn read_settings(cli: &Cli, scope: config::Scope) -> Result<Settings, ExitCode> 
         output::err(&format!("helio: cannot read the configuration: {error}"));
         ExitCode::from(EXIT_CONFIG)
     })?;
+    if matches!(cli.command, Command::Serve { demo: true }) && raw.mode == config::Mode::Production
+    {
+        output::err(
+            "helio: refusing to start: --demo is for dev mode only (it creates accounts whose passwords it prints)",
+        );
+        return Err(ExitCode::from(EXIT_CONFIG));
+    }
     config::validate(raw, scope).map_err(|problems| {
         report_problems(&problems);
         ExitCode::from(EXIT_CONFIG)

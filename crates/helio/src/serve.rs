@@ -18,6 +18,7 @@ use helio_web::server::{self, tls_acceptor};
 use helio_web::services::accounts::{AccountKeys, Accounts};
 use helio_web::services::app_sessions::AppSessions;
 use helio_web::services::back_office::BackOffice;
+use helio_web::services::demo::Demo;
 use helio_web::services::keyring::{self, Keyring};
 use helio_web::services::mail;
 use helio_web::services::mfa::MfaService;
@@ -35,7 +36,13 @@ use tokio::net::TcpListener;
 use crate::config::{Mode, Settings};
 use crate::keys;
 
-pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
+/// Runs the service; with `demo` (dev mode only), seeds the demo first.
+pub(crate) async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
+    if demo && settings.mode != Mode::Dev {
+        anyhow::bail!(
+            "--demo is refused in production mode: it creates accounts whose passwords it prints"
+        );
+    }
     let keys_dir = settings
         .keys_dir
         .as_deref()
@@ -71,7 +78,7 @@ pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", settings.bind))?;
     let url = listening_url(tls.is_some(), listener.local_addr()?);
     let public_url = settings.public_url.clone().unwrap_or_else(|| url.clone());
-    let state = application(&settings, &store, master_keys, &public_url).await?;
+    let state = application(&settings, &store, master_keys, &public_url, demo).await?;
     helio_web::check_api_document()
         .map_err(|error| anyhow::anyhow!("the API document is incomplete: {error}"))?;
     tracing::info!(%url, mode = %settings.mode, backend = %store.backend(), "listening");
@@ -240,12 +247,39 @@ pub(crate) async fn services(
     })
 }
 
-/// The services behind the routes and, in dev mode, the mail sender that writes to the log.
+/// Seeds the demo and prints its logins, once (the passwords go to this terminal only,
+/// never to the log).
+async fn seed_demo(demo: Demo) -> anyhow::Result<()> {
+    match demo.seed().await.context("the demo could not be seeded")? {
+        None => crate::output::err(
+            "Demo data is already in this database; log in with the accounts printed when it was seeded (remove the dev database to seed it again).",
+        ),
+        Some(logins) => {
+            let mut text = String::from(
+                "Demo seeded. These logins are shown once (staff and installers set up two-step verification at their first login):",
+            );
+            for login in logins {
+                text.push_str(&format!(
+                    "\n  {:<9} {}  password: {}",
+                    login.role.as_str(),
+                    login.email,
+                    login.password
+                ));
+            }
+            crate::output::err(&text);
+        }
+    }
+    Ok(())
+}
+
+/// The services behind the routes and, in dev mode, the mail sender that writes to the log;
+/// with `demo`, the demo seeded first.
 async fn application(
     settings: &Settings,
     store: &Store,
     master_keys: MasterKeys,
     public_url: &str,
+    demo: bool,
 ) -> anyhow::Result<AppState> {
     let services = services(settings, store, master_keys, public_url).await?;
     let delivery: Arc<dyn mail::Deliver> = match &settings.mail {
@@ -276,6 +310,30 @@ async fn application(
         jobs.clone(),
         Duration::from_secs(30),
     ));
+    let orders = Orders::new(
+        store.clone(),
+        Arc::clone(&services.keys),
+        Arc::clone(&services.indexer),
+        Arc::new(SystemClock),
+        settings.pricing,
+        // No real provider is integrated yet: dev mode uses the built-in one, which moves no
+        // money; production refuses payments (503) rather than fake them.
+        (settings.mode == Mode::Dev).then(|| {
+            Arc::new(helio_web::services::payments::DevProvider)
+                as Arc<dyn helio_web::services::payments::PaymentProvider>
+        }),
+    );
+    if demo {
+        seed_demo(Demo {
+            accounts: services.accounts.clone(),
+            orders: orders.clone(),
+            jobs: jobs.clone(),
+            partners: PartnerService::new(store.clone(), Arc::new(SystemClock)),
+            store: store.clone(),
+            clock: Arc::new(SystemClock),
+        })
+        .await?;
+    }
     let staff_admin = StaffAdmin::new(
         services.accounts.clone(),
         store.clone(),
@@ -303,19 +361,7 @@ async fn application(
                 Arc::new(SystemClock),
                 settings.pricing,
             ),
-            orders: Orders::new(
-                store.clone(),
-                Arc::clone(&services.keys),
-                Arc::clone(&services.indexer),
-                Arc::new(SystemClock),
-                settings.pricing,
-                // No real provider is integrated yet: dev mode uses the built-in one, which
-                // moves no money; production refuses payments (503) rather than fake them.
-                (settings.mode == Mode::Dev).then(|| {
-                    Arc::new(helio_web::services::payments::DevProvider)
-                        as Arc<dyn helio_web::services::payments::PaymentProvider>
-                }),
-            ),
+            orders: orders.clone(),
             jobs: jobs.clone(),
             operations: Operations::new(
                 store.clone(),

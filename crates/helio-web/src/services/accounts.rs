@@ -935,6 +935,38 @@ impl Accounts {
         ))
     }
 
+    /// Whether an account is registered under `email` (the demo's "seeded before" check).
+    pub async fn exists(&self, email: &str) -> Result<bool, AccountError> {
+        let Ok(email) = Email::parse(email) else {
+            return Ok(false);
+        };
+        Ok(self
+            .store
+            .accounts()
+            .by_email_index(&self.email_index(&email))
+            .await?
+            .is_some())
+    }
+
+    /// Creates an account of `role` (an installer in `crew`) whose invitation is at once
+    /// accepted with `password`, through the same checks as a real acceptance (password
+    /// policy, hashing, email confirmed). Only the dev-mode demo calls it: its caller refuses
+    /// production, because the password is printed.
+    pub async fn create_accepted_for_demo(
+        &self,
+        email: &str,
+        name: &str,
+        role: Role,
+        crew: Option<CrewId>,
+        password: &str,
+    ) -> Result<AccountId, AccountError> {
+        let (id, token) = self.invite(email, name, role, crew, Vec::new()).await?;
+        match self.accept_invite(token.expose(), password).await? {
+            ResetOutcome::Done => Ok(id),
+            ResetOutcome::InvalidLink => Err(AccountError::Unreadable),
+        }
+    }
+
     /// Invites a staff member from the admin pages: as [`Self::create_staff`], but the link
     /// goes to the invitee's mailbox, so the admin who invites never holds it.
     pub async fn invite_staff(

@@ -8,6 +8,7 @@ pub mod app_sessions;
 pub mod audit_log;
 pub mod back_office;
 mod counters;
+pub mod demo;
 mod dispatch;
 pub mod jobs;
 pub mod keyring;

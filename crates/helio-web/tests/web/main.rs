@@ -13,6 +13,7 @@ mod api_sessions;
 mod back_office;
 mod break_glass;
 mod checklist;
+mod demo;
 mod dispatch;
 mod errors;
 mod headers;

@@ -63,6 +63,27 @@ fn mc_1_production_refusal_names_every_problem_and_exits_2() {
 }
 
 #[test]
+fn sys_1_the_demo_is_refused_in_production() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(
+        dir.path(),
+        &["serve", "--demo"],
+        &[("HELIO_MODE", "production")],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("--demo is for dev mode only"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(
+        text(&output.stdout).is_empty(),
+        "nothing served, nothing logged"
+    );
+    assert!(!dir.path().join("data").exists(), "nothing created");
+}
+
+#[test]
 fn production_refuses_sqlite_through_the_binary() {
     let dir = tempfile::tempdir().unwrap();
     let output = run(
