@@ -61,11 +61,13 @@ pub enum AuditAction {
     RefundRefused,
     /// A payment, refund or price change of at least the configured high value.
     HighValueTransaction,
+    /// Took an accepted job from its crew; it goes to the next crew.
+    OrderReassigned,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [Self; 28] = [
+    pub const ALL: [Self; 29] = [
         Self::CustomersSearched,
         Self::CustomerViewed,
         Self::PersonalDataRevealed,
@@ -94,6 +96,7 @@ impl AuditAction {
         Self::RefundApproved,
         Self::RefundRefused,
         Self::HighValueTransaction,
+        Self::OrderReassigned,
     ];
 
     /// The stored name; stable across releases.
@@ -128,6 +131,7 @@ impl AuditAction {
             Self::RefundApproved => "refund_approved",
             Self::RefundRefused => "refund_refused",
             Self::HighValueTransaction => "high_value_transaction",
+            Self::OrderReassigned => "order_reassigned",
         }
     }
 

@@ -110,6 +110,33 @@ fn count(value: i64) -> Result<u64, StoreError> {
     u64::try_from(value).map_err(|_| StoreError::Corrupt("negative count"))
 }
 
+/// Frees the order's crew's capacity and offers the job to the first crew of `ranked` with
+/// room on `day`; if none has, the order gives its day up with `fallback`. Commits `tx`.
+async fn offer_next_within(
+    mut tx: sqlx::Transaction<'_, sqlx::Any>,
+    order: OrderId,
+    day: Day,
+    ranked: &[CrewId],
+    next: &NewOffer,
+    fallback: &OrderEventRecord,
+) -> Result<PassedOn, StoreError> {
+    release_crew_within(&mut tx, order).await?;
+    if let Some(crew) = take_first_within(&mut tx, order, day, ranked, next).await? {
+        tx.commit().await?;
+        return Ok(PassedOn::Offered(crew));
+    }
+    if !advance_within(&mut tx, order, fallback).await? {
+        tx.rollback().await?;
+        return Ok(PassedOn::NotOpen);
+    }
+    sqlx::query("UPDATE orders SET booked_day = NULL WHERE id = ?")
+        .bind(order.as_bytes().to_vec())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(PassedOn::Unbooked)
+}
+
 impl<'a> Dispatch<'a> {
     pub(crate) fn new(pool: &'a AnyPool) -> Self {
         Self { pool }
@@ -292,21 +319,27 @@ impl<'a> Dispatch<'a> {
             tx.rollback().await?;
             return Ok(PassedOn::NotOpen);
         }
-        release_crew_within(&mut tx, offer.order).await?;
-        if let Some(crew) = take_first_within(&mut tx, offer.order, day, ranked, next).await? {
-            tx.commit().await?;
-            return Ok(PassedOn::Offered(crew));
-        }
-        if !advance_within(&mut tx, offer.order, fallback).await? {
+        offer_next_within(tx, offer.order, day, ranked, next, fallback).await
+    }
+
+    /// Takes an accepted job away from its crew (support reassigning it, or the crew giving
+    /// it back): the order's move `moved` (assigned → scheduled), then as [`Self::pass_on`]
+    /// from the freeing of the crew's capacity on. One transaction.
+    pub async fn reassign(
+        &self,
+        order: OrderId,
+        moved: &OrderEventRecord,
+        day: Day,
+        ranked: &[CrewId],
+        next: &NewOffer,
+        fallback: &OrderEventRecord,
+    ) -> Result<PassedOn, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if !advance_within(&mut tx, order, moved).await? {
             tx.rollback().await?;
             return Ok(PassedOn::NotOpen);
         }
-        sqlx::query("UPDATE orders SET booked_day = NULL WHERE id = ?")
-            .bind(offer.order.as_bytes().to_vec())
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(PassedOn::Unbooked)
+        offer_next_within(tx, order, day, ranked, next, fallback).await
     }
 
     /// Records the customer's rating of the crew's job; `false` when the order is rated

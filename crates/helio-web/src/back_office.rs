@@ -70,6 +70,11 @@ pub(crate) fn routes() -> RouteTable {
             order_reschedule_post,
         )
         .post(
+            "/staff/orders/{id}/reassign",
+            Access::Capability(Capability::ChangeOrders),
+            order_reassign_post,
+        )
+        .post(
             "/staff/orders/{id}/inspect",
             Access::Capability(Capability::ChangeOrders),
             order_inspect_post,
@@ -115,6 +120,21 @@ async fn order_reschedule_post(
     let customer = state
         .orders()
         .reschedule_by_support(&actor, id, &input.reason)
+        .await
+        .map_err(crate::orders::failure)?;
+    Ok(to_customer(customer))
+}
+
+async fn order_reassign_post(
+    State(state): State<AppState>,
+    Acting(actor): Acting,
+    Path(id): Path<String>,
+    Form(input): Form<ReasonInput>,
+) -> Result<Response, WebError> {
+    let id = staff_order_id(&id)?;
+    let customer = state
+        .orders()
+        .reassign_by_support(&actor, id, &input.reason)
         .await
         .map_err(crate::orders::failure)?;
     Ok(to_customer(customer))
@@ -230,6 +250,7 @@ struct OrderLine {
     may_reschedule: bool,
     may_inspect: bool,
     may_refund: bool,
+    may_reassign: bool,
     may_discount: bool,
 }
 
@@ -363,6 +384,8 @@ async fn customer_page(
             may_cancel: may_change && next(order.state, OrderEvent::Cancel, Party::Support).is_ok(),
             may_inspect: may_change
                 && next(order.state, OrderEvent::Inspect, Party::Support).is_ok(),
+            may_reassign: may_change
+                && next(order.state, OrderEvent::Unassign, Party::Support).is_ok(),
             may_refund: permits(actor.role, Capability::Refund)
                 && next(order.state, OrderEvent::Refund, Party::Support).is_ok(),
             may_reschedule: may_change

@@ -36,12 +36,14 @@ pub(crate) fn routes() -> RouteTable {
         .get("/jobs/work/{order}", work, view_job_get)
         .post("/jobs/work/{order}/survey", work, view_survey_post)
         .post("/jobs/work/{order}/install", work, view_install_post)
+        .post("/jobs/work/{order}/hand-back", work, view_hand_back_post)
         .get("/api/v1/jobs", work, api_board_get)
         .get("/api/v1/jobs/{order}", work, api_job_get)
         .post("/api/v1/offers/{offer}/accept", work, api_accept_post)
         .post("/api/v1/offers/{offer}/decline", work, api_decline_post)
         .post("/api/v1/jobs/{order}/survey", work, api_survey_post)
         .post("/api/v1/jobs/{order}/install", work, api_install_post)
+        .post("/api/v1/jobs/{order}/hand-back", work, api_hand_back_post)
 }
 
 /// A published day as the page lists it.
@@ -73,6 +75,7 @@ struct JobRow {
     site: Option<String>,
     may_survey: bool,
     may_install: bool,
+    may_hand_back: bool,
 }
 
 fn kw(watts: u64) -> String {
@@ -90,6 +93,7 @@ fn job_row(job: JobView) -> JobRow {
         site: job.site.map(|site| site.replace('\n', ", ")),
         may_survey: next(job.state, OrderEvent::Survey, Party::Crew).is_ok(),
         may_install: next(job.state, OrderEvent::Install, Party::Crew).is_ok(),
+        may_hand_back: next(job.state, OrderEvent::Unassign, Party::Crew).is_ok(),
     }
 }
 
@@ -327,6 +331,33 @@ async fn view_install_post(
     Ok(Redirect::to(&format!("/jobs/work/{id}")).into_response())
 }
 
+async fn view_hand_back_post(
+    State(state): State<AppState>,
+    Acting(actor): Acting,
+    Path(order): Path<String>,
+    Form(NoFields {}): Form<NoFields>,
+) -> Result<Response, WebError> {
+    state
+        .jobs()
+        .hand_back(&actor, order_id(&order)?)
+        .await
+        .map_err(failure)?;
+    Ok(Redirect::to("/jobs").into_response())
+}
+
+async fn api_hand_back_post(
+    State(state): State<AppState>,
+    Acting(actor): Acting,
+    Path(order): Path<String>,
+) -> Result<StatusCode, WebError> {
+    state
+        .jobs()
+        .hand_back(&actor, order_id(&order)?)
+        .await
+        .map_err(failure)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// An offer as the API returns it: where and when, never the street.
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct ApiOffer {
@@ -511,5 +542,13 @@ pub(crate) fn api_operations() -> Vec<ApiOperation> {
             None,
             Some(schema::<ApiJob>),
         ),
+        ApiOperation::new(
+            "POST",
+            "/api/v1/jobs/{order}/hand-back",
+            "Give an accepted job back before the survey; it goes to the next crew.",
+            None,
+            None,
+        )
+        .answering(204),
     ]
 }

@@ -4,7 +4,7 @@
 
 use helio_core::crypto::random_bytes;
 use helio_core::dispatch::{Candidate, OFFER_LAPSE_MINUTES, OfferId, OfferState, rank};
-use helio_core::order::{OrderEvent, OrderState, Party, next};
+use helio_core::order::{OrderEvent, OrderId, OrderState, Party, next};
 use helio_core::partner::CrewId;
 use helio_core::quote::capital_distance_km;
 use helio_core::schedule::Day;
@@ -55,57 +55,77 @@ pub(crate) fn new_offer(clock: &dyn Clock) -> NewOffer {
     }
 }
 
-/// Closes `offer` as declined or lapsed and offers the job to the next crew, or, when no
-/// crew is left with room that day, gives the order's day up and tells the customer.
+/// How a job leaves its crew before it is done.
+pub(crate) enum Leaving<'a> {
+    /// The crew's offer was declined or lapsed (`outcome`).
+    Offer(&'a OfferRecord, OfferState),
+    /// The accepted job is taken back (assigned → scheduled) by this move: support
+    /// reassigning it, or the crew giving it back.
+    Taken(OrderEventRecord),
+}
+
+/// Passes the order's job on to the next crew not yet asked, or, when no crew is left with
+/// room that day, gives the order's day up and tells the customer.
 pub(crate) async fn pass_on(
     store: &Store,
     keys: &Keyring,
     clock: &dyn Clock,
-    offer: &OfferRecord,
-    outcome: OfferState,
+    order: OrderId,
+    leaving: Leaving<'_>,
 ) -> Result<PassedOn, StoreError> {
-    let Some(order) = store.orders().by_id(offer.order).await? else {
+    let Some(order) = store.orders().by_id(order).await? else {
         return Ok(PassedOn::NotOpen);
     };
-    let (Some(day), Some(province), OrderState::Scheduled) =
-        (order.booked_day, order.province.as_deref(), order.state)
-    else {
+    let expected = match leaving {
+        Leaving::Offer(..) => OrderState::Scheduled,
+        Leaving::Taken(_) => OrderState::Assigned,
+    };
+    let (Some(day), Some(province), true) = (
+        order.booked_day,
+        order.province.as_deref(),
+        order.state == expected,
+    ) else {
         return Ok(PassedOn::NotOpen);
     };
     let day = Day::from_number(day);
     let asked = store.dispatch().offered_crews(order.id).await?;
     let ranked = ranked_crews(store, province, day, &asked).await?;
-    let to = next(order.state, OrderEvent::Unbook, Party::System)
+    let to = next(OrderState::Scheduled, OrderEvent::Unbook, Party::System)
         .map_err(|_| StoreError::Corrupt("the state machine refuses the system's unbooking"))?;
     let fallback = OrderEventRecord {
         id: random_bytes(),
         at: clock.next_ordered(),
         event: Some(OrderEvent::Unbook),
-        from: Some(order.state),
+        from: Some(OrderState::Scheduled),
         to,
         actor: None,
         party: Party::System,
     };
-    let passed = store
-        .dispatch()
-        .pass_on(
-            offer,
-            outcome,
-            clock.now(),
-            day,
-            &ranked,
-            &new_offer(clock),
-            &fallback,
-        )
-        .await?;
+    let offer = new_offer(clock);
+    let (passed, why) = match leaving {
+        Leaving::Offer(open, outcome) => (
+            store
+                .dispatch()
+                .pass_on(open, outcome, clock.now(), day, &ranked, &offer, &fallback)
+                .await?,
+            outcome.as_str(),
+        ),
+        Leaving::Taken(moved) => (
+            store
+                .dispatch()
+                .reassign(order.id, &moved, day, &ranked, &offer, &fallback)
+                .await?,
+            "taken back",
+        ),
+    };
     let notifier = Notifier::new(store, keys);
     match passed {
         PassedOn::Offered(crew) => {
-            tracing::info!(target: "helio::security", event = "job_offered", order = %order.id, %crew, previous = %offer.crew, outcome = outcome.as_str(), "job passed on to the next crew");
+            tracing::info!(target: "helio::security", event = "job_offered", order = %order.id, %crew, why, "job passed on to the next crew");
             notifier.crew(crew, Notice::JOB_OFFERED).await;
         }
         PassedOn::Unbooked => {
-            tracing::warn!(target: "helio::security", event = "job_unplaced", order = %order.id, outcome = outcome.as_str(), "no crew left for the booked day; the day was given up");
+            tracing::warn!(target: "helio::security", event = "job_unplaced", order = %order.id, why, "no crew left for the booked day; the day was given up");
             notifier
                 .customer(order.customer, order.id, Notice::DAY_RELEASED)
                 .await;

@@ -21,7 +21,7 @@ use helio_core::values::FieldError;
 use helio_store::{CrewDay, OfferRecord, OrderEventRecord, PassedOn, Store, StoreError};
 
 use super::audit_log::{Actor, AuditError, AuditLog, Audited};
-use super::dispatch;
+use super::dispatch::{self, Leaving};
 use super::keyring::Keyring;
 use super::notify::{Notice, Notifier};
 
@@ -297,8 +297,8 @@ impl Jobs {
             &self.store,
             &self.keys,
             self.clock.as_ref(),
-            &offer,
-            OfferState::Declined,
+            offer.order,
+            Leaving::Offer(&offer, OfferState::Declined),
         )
         .await?
         {
@@ -351,6 +351,44 @@ impl Jobs {
         Ok(to)
     }
 
+    /// The actor's crew gives its accepted job back before surveying (assigned → scheduled);
+    /// it goes to the next crew not yet asked.
+    pub async fn hand_back(&self, actor: &Actor, id: OrderId) -> Result<(), JobsError> {
+        let (crew, _) = self.crew_of(actor).await?;
+        let order = self
+            .store
+            .orders()
+            .by_id(id)
+            .await?
+            .filter(|order| order.booked_crew == Some(crew))
+            .filter(|order| order.state.taken_by_crew())
+            .ok_or(JobsError::NotFound)?;
+        let to =
+            next(order.state, OrderEvent::Unassign, Party::Crew).map_err(JobsError::Refused)?;
+        let moved = OrderEventRecord {
+            id: random_bytes(),
+            at: self.clock.next_ordered(),
+            event: Some(OrderEvent::Unassign),
+            from: Some(order.state),
+            to,
+            actor: Some(actor.account),
+            party: Party::Crew,
+        };
+        tracing::info!(target: "helio::security", event = "job_handed_back", order = %id, %crew, "crew gave the job back");
+        match dispatch::pass_on(
+            &self.store,
+            &self.keys,
+            self.clock.as_ref(),
+            id,
+            Leaving::Taken(moved),
+        )
+        .await?
+        {
+            PassedOn::NotOpen => Err(JobsError::Gone),
+            PassedOn::Offered(_) | PassedOn::Unbooked => Ok(()),
+        }
+    }
+
     /// Passes every lapsed offer on to the next crew; how many were passed on.
     pub async fn sweep(&self) -> Result<usize, StoreError> {
         let lapsed = self
@@ -364,8 +402,8 @@ impl Jobs {
                 &self.store,
                 &self.keys,
                 self.clock.as_ref(),
-                offer,
-                OfferState::Lapsed,
+                offer.order,
+                Leaving::Offer(offer, OfferState::Lapsed),
             )
             .await?
                 != PassedOn::NotOpen

@@ -478,6 +478,110 @@ async fn sys_1_racing_acceptances_make_one_assignment(store: Store) {
     );
 }
 
+/// A crew gives a taken job back, or support take it away for a reason: it goes to the next
+/// crew not yet asked, and with none left the order gives its day up.
+async fn sys_1_jobs_handed_back_or_reassigned_go_to_the_next_crew(store: Store) {
+    let app = test_app(store).await;
+    let near = app
+        .app_token_as("cerca@crew.example", Role::Installer)
+        .await;
+    let far = app
+        .app_token_as("lejos@crew.example", Role::Installer)
+        .await;
+    let day = in_days(&app, 5);
+    publish(&app, "cerca@crew.example", "28", &day, 1).await;
+    publish(&app, "lejos@crew.example", "08, 28", &day, 1).await;
+    let (customer, order) = ordered(&app, "eva.gris@example.com", "28013").await;
+    book(&app, &customer, &order, &day).await;
+    let accept = |token: &str, offer: &str| {
+        api(
+            "POST",
+            &format!("/api/v1/offers/{offer}/accept"),
+            token,
+            None,
+            None,
+        )
+    };
+    let hand_back = |token: &str| {
+        api(
+            "POST",
+            &format!("/api/v1/jobs/{order}/hand-back"),
+            token,
+            None,
+            None,
+        )
+    };
+    let first = offer_for(&app, &near, &order).await.unwrap();
+    assert_eq!(json_of(&app, accept(&near, &first)).await.0, 200);
+    assert_eq!(
+        json_of(&app, hand_back(&far)).await.0,
+        404,
+        "not the far crew's job"
+    );
+    assert_eq!(json_of(&app, hand_back(&near)).await.0, 204);
+    assert_eq!(
+        json_of(&app, hand_back(&near)).await.0,
+        404,
+        "no longer theirs"
+    );
+    let second = offer_for(&app, &far, &order)
+        .await
+        .expect("offered to the far crew");
+    assert_eq!(
+        booked_total(&app).await,
+        "1",
+        "the capacity moved with the job"
+    );
+    assert_eq!(json_of(&app, accept(&far, &second)).await.0, 200);
+
+    let support = app
+        .signed_in_as("rita.sanz@helio.example", Role::Support)
+        .await;
+    let reassign = |reason: &str| {
+        post_with_session(
+            &format!("/staff/orders/{order}/reassign"),
+            &support,
+            &[("reason", reason)],
+        )
+    };
+    assert_eq!(
+        send(&app.router, reassign("")).await.status,
+        422,
+        "a reason is needed"
+    );
+    assert_eq!(
+        send(&app.router, reassign("ticket 510: crew van broke down"))
+            .await
+            .status,
+        303
+    );
+    let (_, now) = json_of(
+        &app,
+        api(
+            "GET",
+            &format!("/api/v1/orders/{order}"),
+            &customer,
+            None,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(
+        now["state"], "ordered",
+        "both crews were asked: the day is given up"
+    );
+    assert_eq!(booked_total(&app).await, "0");
+    let trail = dump(&app.store, "SELECT action, reason FROM audit_trail").await;
+    let trail = String::from_utf8_lossy(&trail);
+    assert!(trail.contains("order_reassigned") && trail.contains("ticket 510"));
+    assert_eq!(
+        send(&app.router, reassign("ticket 511: again"))
+            .await
+            .status,
+        409
+    );
+}
+
 /// DS-2: a customer cancels at most five orders an hour.
 async fn ds_2_cancellations_are_capped_per_customer(store: Store) {
     let app = test_app(store).await;
@@ -520,4 +624,5 @@ helio_store::dual_backend_tests!(
     sys_1_the_crew_sees_the_address_from_acceptance_to_completion,
     sys_1_racing_acceptances_make_one_assignment,
     ds_2_cancellations_are_capped_per_customer,
+    sys_1_jobs_handed_back_or_reassigned_go_to_the_next_crew,
 );

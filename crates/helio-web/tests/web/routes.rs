@@ -188,6 +188,21 @@ const REVIEWED_RULES: &[(&str, &str, Access)] = {
         ),
         (
             "POST",
+            "/staff/orders/{id}/reassign",
+            Access::Capability(ChangeOrders),
+        ),
+        (
+            "POST",
+            "/jobs/work/{order}/hand-back",
+            Access::Capability(WorkJobs),
+        ),
+        (
+            "POST",
+            "/api/v1/jobs/{order}/hand-back",
+            Access::Capability(WorkJobs),
+        ),
+        (
+            "POST",
             "/admin/refunds/{refund}/approve",
             Access::Capability(ApproveRefunds),
         ),

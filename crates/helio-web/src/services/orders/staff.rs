@@ -9,10 +9,11 @@ use helio_core::audit::{AuditAction, Reason};
 use helio_core::crypto::random_bytes;
 use helio_core::order::{OrderEvent, OrderId, OrderState, Party, next};
 use helio_core::values::FieldError;
-use helio_store::{OrderEventRecord, OrderRecord};
+use helio_store::{OrderEventRecord, OrderRecord, PassedOn};
 
 use super::{OrderError, Orders};
 use crate::services::audit_log::{Actor, AuditLog, Audited};
+use crate::services::dispatch::{self, Leaving};
 use crate::services::notify::{Notice, Notifier};
 
 /// An order as the back office lists it.
@@ -146,6 +147,54 @@ impl Orders {
             .record(
                 actor,
                 Audited::on(AuditAction::OrderRescheduled, record.customer, Some(&why)),
+            )
+            .await?;
+        Ok(record.customer)
+    }
+
+    /// Support take an accepted job from its crew for `why` (the crew cannot make it), so it
+    /// is offered to the next crew not yet asked; the order's customer.
+    pub async fn reassign_by_support(
+        &self,
+        actor: &Actor,
+        id: OrderId,
+        why: &str,
+    ) -> Result<AccountId, OrderError> {
+        require(actor, Capability::ChangeOrders)?;
+        let why = reason(why)?;
+        let record = self
+            .store
+            .orders()
+            .by_id(id)
+            .await?
+            .ok_or(OrderError::NotFound)?;
+        let to = next(record.state, OrderEvent::Unassign, Party::Support)
+            .map_err(OrderError::Refused)?;
+        let moved = OrderEventRecord {
+            id: random_bytes(),
+            at: self.clock.next_ordered(),
+            event: Some(OrderEvent::Unassign),
+            from: Some(record.state),
+            to,
+            actor: Some(actor.account),
+            party: Party::Support,
+        };
+        if dispatch::pass_on(
+            &self.store,
+            &self.keys,
+            self.clock.as_ref(),
+            id,
+            Leaving::Taken(moved),
+        )
+        .await?
+            == PassedOn::NotOpen
+        {
+            return Err(OrderError::Conflict);
+        }
+        self.audit_log()
+            .record(
+                actor,
+                Audited::on(AuditAction::OrderReassigned, record.customer, Some(&why)),
             )
             .await?;
         Ok(record.customer)
