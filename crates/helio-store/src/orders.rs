@@ -95,6 +95,30 @@ pub struct OrderEventRecord {
     pub party: Party,
 }
 
+impl OrderEventRecord {
+    /// A move of an order from `from` on `event` to `to`, at `at`, by `actor` as `party`,
+    /// under a fresh random ID.
+    #[must_use]
+    pub fn moving(
+        at: Timestamp,
+        event: OrderEvent,
+        from: OrderState,
+        to: OrderState,
+        actor: Option<AccountId>,
+        party: Party,
+    ) -> Self {
+        Self {
+            id: helio_core::crypto::random_bytes(),
+            at,
+            event: Some(event),
+            from: Some(from),
+            to,
+            actor,
+            party,
+        }
+    }
+}
+
 /// Reads and writes orders.
 #[derive(Debug, Clone, Copy)]
 pub struct Orders<'a> {

@@ -2,7 +2,6 @@
 //! and passes a declined or lapsed offer on to the next crew not yet asked. Used by booking
 //! (the first offer), by the job board (a decline) and by the sweeper (lapses).
 
-use helio_core::crypto::random_bytes;
 use helio_core::dispatch::{Candidate, OFFER_LAPSE_MINUTES, OfferId, OfferState, rank};
 use helio_core::order::{OrderEvent, OrderId, OrderState, Party, next};
 use helio_core::partner::CrewId;
@@ -92,15 +91,14 @@ pub(crate) async fn pass_on(
     let ranked = ranked_crews(store, province, day, &asked).await?;
     let to = next(OrderState::Scheduled, OrderEvent::Unbook, Party::System)
         .map_err(|_| StoreError::Corrupt("the state machine refuses the system's unbooking"))?;
-    let fallback = OrderEventRecord {
-        id: random_bytes(),
-        at: clock.next_ordered(),
-        event: Some(OrderEvent::Unbook),
-        from: Some(OrderState::Scheduled),
+    let fallback = OrderEventRecord::moving(
+        clock.next_ordered(),
+        OrderEvent::Unbook,
+        OrderState::Scheduled,
         to,
-        actor: None,
-        party: Party::System,
-    };
+        None,
+        Party::System,
+    );
     let offer = new_offer(clock);
     let (passed, why) = match leaving {
         Leaving::Offer(open, outcome) => (

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use helio_core::access::{Capability, permits};
 use helio_core::audit::AuditAction;
 use helio_core::crypto::field::FieldContext;
-use helio_core::crypto::random_bytes;
 use helio_core::dispatch::{OfferId, OfferState};
 use helio_core::order::{OrderEvent, OrderId, OrderState, Party, TransitionRefused, next};
 use helio_core::partner::CrewId;
@@ -18,7 +17,9 @@ use helio_core::quote::province_name;
 use helio_core::schedule::{Day, HORIZON_DAYS, MAX_DAILY_JOBS};
 use helio_core::time::{Clock, Timestamp};
 use helio_core::values::FieldError;
-use helio_store::{CrewDay, OfferRecord, OrderEventRecord, PassedOn, Store, StoreError};
+use helio_store::{
+    CrewDay, OfferRecord, OrderEventRecord, OrderRecord, PassedOn, Store, StoreError,
+};
 
 use super::audit_log::{Actor, AuditError, AuditLog, Audited};
 use super::dispatch::{self, Leaving};
@@ -208,9 +209,13 @@ impl Jobs {
         })
     }
 
-    /// One job of the actor's crew, with its full address while the crew may see it (that
-    /// showing is audited, with the customer as its subject).
-    pub async fn job(&self, actor: &Actor, id: OrderId) -> Result<JobView, JobsError> {
+    /// The actor's crew's job `id`: the one object-level check for crews (a job of another
+    /// crew, or not yet accepted, is [`JobsError::NotFound`]).
+    async fn own_job(
+        &self,
+        actor: &Actor,
+        id: OrderId,
+    ) -> Result<(CrewId, OrderRecord), JobsError> {
         let (crew, _) = self.crew_of(actor).await?;
         let order = self
             .store
@@ -220,6 +225,13 @@ impl Jobs {
             .filter(|order| order.booked_crew == Some(crew))
             .filter(|order| order.state.taken_by_crew())
             .ok_or(JobsError::NotFound)?;
+        Ok((crew, order))
+    }
+
+    /// One job of the actor's crew, with its full address while the crew may see it (that
+    /// showing is audited, with the customer as its subject).
+    pub async fn job(&self, actor: &Actor, id: OrderId) -> Result<JobView, JobsError> {
+        let (_, order) = self.own_job(actor, id).await?;
         let site = if order.state.crew_sees_address() {
             AuditLog::new(self.store.clone(), Arc::clone(&self.clock))
                 .record(
@@ -263,15 +275,14 @@ impl Jobs {
         let offer = self.own_open_offer(crew, id).await?;
         let to = next(OrderState::Scheduled, OrderEvent::Assign, Party::Crew)
             .map_err(JobsError::Refused)?;
-        let moved = OrderEventRecord {
-            id: random_bytes(),
-            at: self.clock.next_ordered(),
-            event: Some(OrderEvent::Assign),
-            from: Some(OrderState::Scheduled),
+        let moved = OrderEventRecord::moving(
+            self.clock.next_ordered(),
+            OrderEvent::Assign,
+            OrderState::Scheduled,
             to,
-            actor: Some(actor.account),
-            party: Party::Crew,
-        };
+            Some(actor.account),
+            Party::Crew,
+        );
         if !self
             .store
             .dispatch()
@@ -314,28 +325,19 @@ impl Jobs {
         id: OrderId,
         event: OrderEvent,
     ) -> Result<OrderState, JobsError> {
-        let (crew, _) = self.crew_of(actor).await?;
-        let order = self
-            .store
-            .orders()
-            .by_id(id)
-            .await?
-            .filter(|order| order.booked_crew == Some(crew))
-            .filter(|order| order.state.taken_by_crew())
-            .ok_or(JobsError::NotFound)?;
+        let (crew, order) = self.own_job(actor, id).await?;
         if !matches!(event, OrderEvent::Survey | OrderEvent::Install) {
             return Err(JobsError::Refused(TransitionRefused::NotYours));
         }
         let to = next(order.state, event, Party::Crew).map_err(JobsError::Refused)?;
-        let moved = OrderEventRecord {
-            id: random_bytes(),
-            at: self.clock.next_ordered(),
-            event: Some(event),
-            from: Some(order.state),
+        let moved = OrderEventRecord::moving(
+            self.clock.next_ordered(),
+            event,
+            order.state,
             to,
-            actor: Some(actor.account),
-            party: Party::Crew,
-        };
+            Some(actor.account),
+            Party::Crew,
+        );
         if !self
             .store
             .orders()
@@ -354,26 +356,17 @@ impl Jobs {
     /// The actor's crew gives its accepted job back before surveying (assigned → scheduled);
     /// it goes to the next crew not yet asked.
     pub async fn hand_back(&self, actor: &Actor, id: OrderId) -> Result<(), JobsError> {
-        let (crew, _) = self.crew_of(actor).await?;
-        let order = self
-            .store
-            .orders()
-            .by_id(id)
-            .await?
-            .filter(|order| order.booked_crew == Some(crew))
-            .filter(|order| order.state.taken_by_crew())
-            .ok_or(JobsError::NotFound)?;
+        let (crew, order) = self.own_job(actor, id).await?;
         let to =
             next(order.state, OrderEvent::Unassign, Party::Crew).map_err(JobsError::Refused)?;
-        let moved = OrderEventRecord {
-            id: random_bytes(),
-            at: self.clock.next_ordered(),
-            event: Some(OrderEvent::Unassign),
-            from: Some(order.state),
+        let moved = OrderEventRecord::moving(
+            self.clock.next_ordered(),
+            OrderEvent::Unassign,
+            order.state,
             to,
-            actor: Some(actor.account),
-            party: Party::Crew,
-        };
+            Some(actor.account),
+            Party::Crew,
+        );
         tracing::info!(target: "helio::security", event = "job_handed_back", order = %id, %crew, "crew gave the job back");
         match dispatch::pass_on(
             &self.store,

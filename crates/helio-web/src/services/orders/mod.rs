@@ -242,15 +242,14 @@ impl Orders {
                 message: "No crew serves this address yet; support will contact you.",
             }])
         })?;
-        let moved = OrderEventRecord {
-            id: random_bytes(),
-            at: self.clock.next_ordered(),
-            event: Some(OrderEvent::Book),
-            from: Some(record.state),
+        let moved = OrderEventRecord::moving(
+            self.clock.next_ordered(),
+            OrderEvent::Book,
+            record.state,
             to,
-            actor: Some(customer),
-            party: Party::Customer,
-        };
+            Some(customer),
+            Party::Customer,
+        );
         let ranked = dispatch::ranked_crews(&self.store, &province, day, &[]).await?;
         match self
             .store
@@ -289,15 +288,14 @@ impl Orders {
         party: Party,
     ) -> Result<OrderState, OrderError> {
         let to = next(record.state, event, party).map_err(OrderError::Refused)?;
-        let moved = OrderEventRecord {
-            id: random_bytes(),
-            at: self.clock.next_ordered(),
-            event: Some(event),
-            from: Some(record.state),
+        let moved = OrderEventRecord::moving(
+            self.clock.next_ordered(),
+            event,
+            record.state,
             to,
-            actor: Some(actor),
+            Some(actor),
             party,
-        };
+        );
         if self
             .store
             .crew_schedule()
@@ -422,15 +420,14 @@ impl Orders {
             idempotency_hash: key.hash(),
             created_at: now,
         };
-        let moved = OrderEventRecord {
-            id: random_bytes(),
-            at: now,
-            event: Some(event),
-            from: Some(record.state),
+        let moved = OrderEventRecord::moving(
+            now,
+            event,
+            record.state,
             to,
-            actor: Some(customer),
-            party: Party::Customer,
-        };
+            Some(customer),
+            Party::Customer,
+        );
         match payments.record_with_move(&payment, &moved).await {
             Ok(true) => {
                 tracing::info!(target: "helio::security", event = "payment_captured", kind = kind.as_str(), order = %id, account = %customer, amount_cents = amount, to = to.as_str(), "payment captured; order moved");

@@ -95,12 +95,7 @@ impl Orders {
     ) -> Result<(AccountId, RefundOutcome), OrderError> {
         require(actor, Capability::Refund)?;
         let why = reason(why)?;
-        let record = self
-            .store
-            .orders()
-            .by_id(id)
-            .await?
-            .ok_or(OrderError::NotFound)?;
+        let record = self.any_order(id).await?;
         next(record.state, OrderEvent::Refund, Party::Support).map_err(OrderError::Refused)?;
         let paid = self.paid_cents(id).await?;
         if amount_cents == 0 || amount_cents > paid {
@@ -169,13 +164,7 @@ impl Orders {
             .by_id(id)
             .await?
             .ok_or(OrderError::NotFound)?;
-        let customer = self
-            .store
-            .orders()
-            .by_id(refund.order)
-            .await?
-            .ok_or(OrderError::NotFound)?
-            .customer;
+        let customer = self.any_order(refund.order).await?.customer;
         Ok((refund, customer))
     }
 
@@ -244,12 +233,7 @@ impl Orders {
     /// Pays an approved request out through the provider and records it with the order's
     /// move to refunded.
     async fn pay_out(&self, actor: &Actor, refund: &RefundRecord) -> Result<(), OrderError> {
-        let record = self
-            .store
-            .orders()
-            .by_id(refund.order)
-            .await?
-            .ok_or(OrderError::NotFound)?;
+        let record = self.any_order(refund.order).await?;
         let to =
             next(record.state, OrderEvent::Refund, Party::Support).map_err(OrderError::Refused)?;
         let charges = self.store.payments().of_order(refund.order).await?;
@@ -284,15 +268,14 @@ impl Orders {
                 created_at: now,
             });
         }
-        let moved = OrderEventRecord {
-            id: random_bytes(),
-            at: now,
-            event: Some(OrderEvent::Refund),
-            from: Some(record.state),
+        let moved = OrderEventRecord::moving(
+            now,
+            OrderEvent::Refund,
+            record.state,
             to,
-            actor: Some(refund.requested_by),
-            party: Party::Support,
-        };
+            Some(refund.requested_by),
+            Party::Support,
+        );
         if !self
             .store
             .refunds()

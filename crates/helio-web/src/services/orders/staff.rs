@@ -6,7 +6,6 @@
 use helio_core::access::{Capability, permits};
 use helio_core::account::AccountId;
 use helio_core::audit::{AuditAction, Reason};
-use helio_core::crypto::random_bytes;
 use helio_core::order::{OrderEvent, OrderId, OrderState, Party, next};
 use helio_core::values::FieldError;
 use helio_store::{OrderEventRecord, OrderRecord, PassedOn};
@@ -49,6 +48,15 @@ pub(super) fn require(actor: &Actor, capability: Capability) -> Result<(), Order
 }
 
 impl Orders {
+    /// Any customer's order, for staff tools (the caller has checked the capability).
+    pub(super) async fn any_order(&self, id: OrderId) -> Result<OrderRecord, OrderError> {
+        self.store
+            .orders()
+            .by_id(id)
+            .await?
+            .ok_or(OrderError::NotFound)
+    }
+
     pub(super) fn audit_log(&self) -> AuditLog {
         AuditLog::new(self.store.clone(), std::sync::Arc::clone(&self.clock))
     }
@@ -108,12 +116,7 @@ impl Orders {
     ) -> Result<AccountId, OrderError> {
         require(actor, Capability::ChangeOrders)?;
         let why = reason(why)?;
-        let record = self
-            .store
-            .orders()
-            .by_id(id)
-            .await?
-            .ok_or(OrderError::NotFound)?;
+        let record = self.any_order(id).await?;
         self.let_go(&record, OrderEvent::Cancel, actor.account, Party::Support)
             .await?;
         self.audit_log()
@@ -135,12 +138,7 @@ impl Orders {
     ) -> Result<AccountId, OrderError> {
         require(actor, Capability::ChangeOrders)?;
         let why = reason(why)?;
-        let record = self
-            .store
-            .orders()
-            .by_id(id)
-            .await?
-            .ok_or(OrderError::NotFound)?;
+        let record = self.any_order(id).await?;
         self.let_go(&record, OrderEvent::Unbook, actor.account, Party::Support)
             .await?;
         self.audit_log()
@@ -162,23 +160,17 @@ impl Orders {
     ) -> Result<AccountId, OrderError> {
         require(actor, Capability::ChangeOrders)?;
         let why = reason(why)?;
-        let record = self
-            .store
-            .orders()
-            .by_id(id)
-            .await?
-            .ok_or(OrderError::NotFound)?;
+        let record = self.any_order(id).await?;
         let to = next(record.state, OrderEvent::Unassign, Party::Support)
             .map_err(OrderError::Refused)?;
-        let moved = OrderEventRecord {
-            id: random_bytes(),
-            at: self.clock.next_ordered(),
-            event: Some(OrderEvent::Unassign),
-            from: Some(record.state),
+        let moved = OrderEventRecord::moving(
+            self.clock.next_ordered(),
+            OrderEvent::Unassign,
+            record.state,
             to,
-            actor: Some(actor.account),
-            party: Party::Support,
-        };
+            Some(actor.account),
+            Party::Support,
+        );
         if dispatch::pass_on(
             &self.store,
             &self.keys,
@@ -210,23 +202,17 @@ impl Orders {
     ) -> Result<AccountId, OrderError> {
         require(actor, Capability::ChangeOrders)?;
         let why = reason(why)?;
-        let record = self
-            .store
-            .orders()
-            .by_id(id)
-            .await?
-            .ok_or(OrderError::NotFound)?;
+        let record = self.any_order(id).await?;
         let to =
             next(record.state, OrderEvent::Inspect, Party::Support).map_err(OrderError::Refused)?;
-        let moved = OrderEventRecord {
-            id: random_bytes(),
-            at: self.clock.next_ordered(),
-            event: Some(OrderEvent::Inspect),
-            from: Some(record.state),
+        let moved = OrderEventRecord::moving(
+            self.clock.next_ordered(),
+            OrderEvent::Inspect,
+            record.state,
             to,
-            actor: Some(actor.account),
-            party: Party::Support,
-        };
+            Some(actor.account),
+            Party::Support,
+        );
         if !self.store.orders().advance(id, &moved).await? {
             return Err(OrderError::Conflict);
         }
@@ -269,12 +255,7 @@ impl Orders {
         let (Some(why), true) = (why, errors.is_empty()) else {
             return Err(OrderError::Invalid(errors));
         };
-        let record = self
-            .store
-            .orders()
-            .by_id(id)
-            .await?
-            .ok_or(OrderError::NotFound)?;
+        let record = self.any_order(id).await?;
         let price = record.price_cents - record.price_cents * u64::from(percent) / 100;
         if record.state != OrderState::Quote
             || !self
