@@ -62,22 +62,22 @@ pub(crate) fn routes() -> RouteTable {
         .post(
             "/staff/orders/{id}/cancel",
             Access::Capability(Capability::ChangeOrders),
-            order_cancel_post,
+            order_tool_post(OrderTool::Cancel),
         )
         .post(
             "/staff/orders/{id}/reschedule",
             Access::Capability(Capability::ChangeOrders),
-            order_reschedule_post,
+            order_tool_post(OrderTool::Reschedule),
         )
         .post(
             "/staff/orders/{id}/reassign",
             Access::Capability(Capability::ChangeOrders),
-            order_reassign_post,
+            order_tool_post(OrderTool::Reassign),
         )
         .post(
             "/staff/orders/{id}/inspect",
             Access::Capability(Capability::ChangeOrders),
-            order_inspect_post,
+            order_tool_post(OrderTool::Inspect),
         )
         .post(
             "/staff/orders/{id}/discount",
@@ -95,64 +95,38 @@ fn to_customer(customer: AccountId) -> Response {
     Redirect::to(&format!("/staff/customers/{customer}")).into_response()
 }
 
-async fn order_cancel_post(
-    State(state): State<AppState>,
-    Acting(actor): Acting,
-    Path(id): Path<String>,
-    Form(input): Form<ReasonInput>,
-) -> Result<Response, WebError> {
-    let id = staff_order_id(&id)?;
-    let customer = state
-        .orders()
-        .cancel_by_support(&actor, id, &input.reason)
-        .await
-        .map_err(crate::orders::failure)?;
-    Ok(to_customer(customer))
+/// A support tool on one order, used for a reason.
+#[derive(Debug, Clone, Copy)]
+enum OrderTool {
+    Cancel,
+    Reschedule,
+    Reassign,
+    Inspect,
 }
 
-async fn order_reschedule_post(
-    State(state): State<AppState>,
-    Acting(actor): Acting,
-    Path(id): Path<String>,
-    Form(input): Form<ReasonInput>,
-) -> Result<Response, WebError> {
-    let id = staff_order_id(&id)?;
-    let customer = state
-        .orders()
-        .reschedule_by_support(&actor, id, &input.reason)
-        .await
-        .map_err(crate::orders::failure)?;
-    Ok(to_customer(customer))
-}
-
-async fn order_reassign_post(
-    State(state): State<AppState>,
-    Acting(actor): Acting,
-    Path(id): Path<String>,
-    Form(input): Form<ReasonInput>,
-) -> Result<Response, WebError> {
-    let id = staff_order_id(&id)?;
-    let customer = state
-        .orders()
-        .reassign_by_support(&actor, id, &input.reason)
-        .await
-        .map_err(crate::orders::failure)?;
-    Ok(to_customer(customer))
-}
-
-async fn order_inspect_post(
-    State(state): State<AppState>,
-    Acting(actor): Acting,
-    Path(id): Path<String>,
-    Form(input): Form<ReasonInput>,
-) -> Result<Response, WebError> {
-    let id = staff_order_id(&id)?;
-    let customer = state
-        .orders()
-        .inspect_by_support(&actor, id, &input.reason)
-        .await
-        .map_err(crate::orders::failure)?;
-    Ok(to_customer(customer))
+/// The handler of one order tool: runs it and goes back to the order's customer.
+fn order_tool_post(
+    tool: OrderTool,
+) -> impl Fn(State<AppState>, Acting, Path<String>, Form<ReasonInput>) -> Changed
++ Clone
++ Send
++ Sync
++ 'static {
+    move |State(state), Acting(actor), Path(id), Form(input)| {
+        Box::pin(async move {
+            let id = staff_order_id(&id)?;
+            let orders = state.orders();
+            let why = input.reason.as_str();
+            let customer = match tool {
+                OrderTool::Cancel => orders.cancel_by_support(&actor, id, why).await,
+                OrderTool::Reschedule => orders.reschedule_by_support(&actor, id, why).await,
+                OrderTool::Reassign => orders.reassign_by_support(&actor, id, why).await,
+                OrderTool::Inspect => orders.inspect_by_support(&actor, id, why).await,
+            }
+            .map_err(crate::orders::failure)?;
+            Ok(to_customer(customer))
+        })
+    }
 }
 
 #[derive(Deserialize)]
