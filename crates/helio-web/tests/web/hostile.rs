@@ -1,7 +1,8 @@
-//! IN-2, DS-1: hostile input to the endpoints of the fourth session (orders, payments,
-//! bookings, the crew calendar, the order tools, the staff tools): malformed IDs, oversized
-//! bodies, the wrong content type, duplicate and extra fields, control characters. Each gets
-//! a clear 4xx without internals, and nothing already stored changes.
+//! IN-2, DS-1: hostile input to the endpoints of the fourth and fifth sessions (orders,
+//! payments, bookings, the crew calendar and job board, the order tools, refunds, ratings,
+//! the staff tools): malformed IDs, oversized bodies, the wrong content type, duplicate and
+//! extra fields, control characters. Each gets a clear 4xx without internals, and nothing
+//! already stored changes.
 
 use axum::body::Body;
 use axum::http::Request;
@@ -203,6 +204,119 @@ async fn in_2_hostile_input_to_orders_bookings_and_staff_tools_changes_nothing(s
             ),
             422,
         ),
+        // The job board, refunds, inspection, reassignment and ratings.
+        (form("/jobs/offers/not-an-id/accept", &crew, ""), 404),
+        (
+            form(
+                "/jobs/offers/00000000-0000-4000-8000-000000000000/decline",
+                &crew,
+                "",
+            ),
+            404,
+        ),
+        (
+            form(
+                "/jobs/offers/00000000-0000-4000-8000-000000000000/accept",
+                &crew,
+                "offer=1",
+            ),
+            422,
+        ),
+        (form("/jobs/work/%00/survey", &crew, ""), 404),
+        (form(&format!("/jobs/work/{order}/install"), &crew, ""), 404),
+        (
+            form(&format!("/jobs/work/{order}/hand-back"), &crew, ""),
+            404,
+        ),
+        (
+            form(&format!("/orders/{order}/rating"), &customer, "stars=5"),
+            404,
+        ),
+        (
+            bearer(
+                &format!("/api/v1/orders/{order}/rating"),
+                &token,
+                "application/json",
+                json!({"stars": "5"}).to_string(),
+            ),
+            422,
+        ),
+        (
+            bearer(
+                &format!("/api/v1/orders/{order}/rating"),
+                &token,
+                "application/json",
+                json!({"stars": 300}).to_string(),
+            ),
+            422,
+        ),
+        (
+            bearer(
+                &format!("/api/v1/orders/{order}/rating"),
+                &token,
+                "application/json",
+                json!({"stars": 5, "crew": "mine"}).to_string(),
+            ),
+            422,
+        ),
+        (
+            bearer(
+                &format!("/api/v1/orders/{order}/balance"),
+                &token,
+                "application/json",
+                "\"tok_visa_test\"".to_owned(),
+            ),
+            422,
+        ),
+        (
+            form(
+                &format!("/staff/orders/{order}/refund"),
+                &support,
+                "amount=1e9&reason=ticket+1",
+            ),
+            422,
+        ),
+        (
+            form(
+                &format!("/staff/orders/{order}/refund"),
+                &support,
+                "amount=10&reason=two%0Alines",
+            ),
+            422,
+        ),
+        (
+            form(
+                &format!("/staff/orders/{order}/refund"),
+                &support,
+                "amount=10&reason=ticket+1&amount=20",
+            ),
+            422,
+        ),
+        (
+            form(
+                &format!("/staff/orders/{order}/inspect"),
+                &support,
+                "reason=ticket%091",
+            ),
+            422,
+        ),
+        (
+            form(
+                &format!("/staff/orders/{order}/reassign"),
+                &support,
+                "reason=ticket+1",
+            ),
+            409,
+        ),
+        (form("/admin/refunds/not-an-id/approve", &admin, ""), 404),
+        (
+            form(
+                "/admin/refunds/00000000-0000-4000-8000-000000000000/refuse",
+                &admin,
+                "reason=ticket+1",
+            ),
+            404,
+        ),
         (
             bearer(
                 "/api/v1/quotes",
@@ -247,6 +361,14 @@ async fn in_2_hostile_input_to_orders_bookings_and_staff_tools_changes_nothing(s
         String::from_utf8_lossy(&roles).matches("support").count(),
         1
     );
+    for table in [
+        "SELECT id FROM refunds",
+        "SELECT id FROM job_offers",
+        "SELECT order_id FROM crew_ratings",
+        "SELECT id FROM payments",
+    ] {
+        assert!(dump(&app.store, table).await.is_empty(), "{table}");
+    }
     let trail = dump(&app.store, "SELECT action FROM audit_trail").await;
     let trail = String::from_utf8_lossy(&trail);
     for changed in [
@@ -255,6 +377,9 @@ async fn in_2_hostile_input_to_orders_bookings_and_staff_tools_changes_nothing(s
         "discount_given",
         "staff_invited",
         "staff_role_changed",
+        "refund_requested",
+        "order_inspected",
+        "order_reassigned",
     ] {
         assert!(!trail.contains(changed), "{changed} in {trail}");
     }
