@@ -64,12 +64,12 @@ test('sys_1, sys_2: quote, order once, pay, book; the crew accepts and installs;
 
   const context = await browser.newContext();
   const page = await context.newPage();
+  // The landing page's calculator.
   await page.goto(helio.url);
-  await page.click('a[href="/quote"]');
-  await page.fill('#quote-postal', '28013');
-  await page.fill('#quote-kwh', '350');
-  await page.fill('#quote-roof', '40');
-  await page.click('form[action="/quote"] button');
+  await page.fill('#landing-postal', '28013');
+  await page.fill('#landing-kwh', '350');
+  await page.fill('#landing-roof', '40');
+  await page.click('[data-landing-quote] button');
   assert.equal((await page.textContent('[data-quote-panels]')).trim(), '7 panels, 3.01 kWp');
   assert.equal((await page.textContent('[data-quote-price]')).trim(), '€3,612');
 

@@ -116,6 +116,25 @@ impl ThrottlePolicy {
         window: Duration::from_secs(60 * 60),
     };
 
+    /// Orders created from one source address, whatever the accounts: 30 an hour (DS-2), so
+    /// many accounts behind one address cannot flood crews' calendars either.
+    pub const ORDERS_PER_SOURCE: Self = Self {
+        free_failures: u32::MAX,
+        max_delay: Duration::ZERO,
+        lock_after: 30,
+        lock_for: Duration::from_secs(60 * 60),
+        window: Duration::from_secs(60 * 60),
+    };
+
+    /// Orders cancelled from one source address, whatever the accounts: 15 an hour (DS-2).
+    pub const CANCELLATIONS_PER_SOURCE: Self = Self {
+        free_failures: u32::MAX,
+        max_delay: Duration::ZERO,
+        lock_after: 15,
+        lock_for: Duration::from_secs(60 * 60),
+        window: Duration::from_secs(60 * 60),
+    };
+
     /// Orders one customer cancels: 5 an hour (DS-2). Each cancellation frees a booked day and
     /// withdraws a crew's offer, so an unbounded loop of book-and-cancel would churn crews.
     pub const CANCELLATIONS: Self = Self {

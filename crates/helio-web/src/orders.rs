@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::{Form, Json};
+use axum::{Extension, Form, Json};
 use helio_core::access::{Access, Capability};
 use helio_core::crypto::token::SecretToken;
 use helio_core::dispatch::Stars;
@@ -26,7 +26,7 @@ use crate::openapi::ApiOperation;
 use crate::render::{html, rendered};
 use crate::services::audit_log::Actor;
 use crate::services::orders::{OrderError, OrderInput, OrderView};
-use crate::{AppState, RouteTable, WebError};
+use crate::{AppState, ClientInfo, RouteTable, WebError};
 
 pub(crate) fn routes() -> RouteTable {
     let own = Access::Capability(Capability::OwnOrders);
@@ -232,6 +232,7 @@ fn number(text: &str) -> Option<f64> {
 
 async fn view_order_post(
     State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
     who: SignedIn,
     layout: SignedInLayout,
     Form(form): Form<OrderForm>,
@@ -245,6 +246,7 @@ async fn view_order_post(
         tariff_cents_per_kwh: None,
         roof_m2: number(&form.roof_m2),
         idempotency_key: &form.idempotency_key,
+        source: client.ip,
     };
     match state.orders().place(who.account, &input).await {
         Ok((id, _)) => Ok(Redirect::to(&format!("/orders/{id}")).into_response()),
@@ -357,6 +359,7 @@ async fn view_order_get(
 
 async fn view_cancel_post(
     State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
     who: SignedIn,
     Path(id): Path<String>,
     Form(NoFields {}): Form<NoFields>,
@@ -364,7 +367,7 @@ async fn view_cancel_post(
     let id = order_id(&id)?;
     state
         .orders()
-        .cancel_as_customer(who.account, id)
+        .cancel_as_customer(who.account, id, client.ip)
         .await
         .map_err(failure)?;
     Ok(Redirect::to(&format!("/orders/{id}")).into_response())
@@ -720,6 +723,7 @@ pub(crate) struct ApiOrderInput {
 
 async fn api_order_post(
     State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
     who: SignedIn,
     headers: HeaderMap,
     JsonObject(input): JsonObject<ApiOrderInput>,
@@ -738,6 +742,7 @@ async fn api_order_post(
                 tariff_cents_per_kwh: input.tariff_cents_per_kwh,
                 roof_m2: input.roof_m2,
                 idempotency_key: key,
+                source: client.ip,
             },
         )
         .await
@@ -765,13 +770,14 @@ async fn api_order_get(
 
 async fn api_cancel_post(
     State(state): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
     who: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Json<ApiOrder>, WebError> {
     let id = order_id(&id)?;
     state
         .orders()
-        .cancel_as_customer(who.account, id)
+        .cancel_as_customer(who.account, id, client.ip)
         .await
         .map_err(failure)?;
     api_view(&state, &who, id).await

@@ -65,6 +65,9 @@ pub enum DemoError {
     Step(&'static str),
 }
 
+/// Where the seeder's requests come from, for the per-source budgets.
+const DEMO_SOURCE: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
 /// The address every demo account shares, so they are easy to recognise.
 pub const DEMO_DOMAIN: &str = "demo.helio.example";
 
@@ -299,6 +302,7 @@ impl Demo {
                     tariff_cents_per_kwh: None,
                     roof_m2: Some(60.0),
                     idempotency_key: &key,
+                    source: DEMO_SOURCE,
                 },
             )
             .await?;
@@ -311,7 +315,9 @@ impl Demo {
         match goal {
             OrderState::Ordered => return Ok(id),
             OrderState::Cancelled | OrderState::Refunded => {
-                self.orders.cancel_as_customer(customer.account, id).await?;
+                self.orders
+                    .cancel_as_customer(customer.account, id, DEMO_SOURCE)
+                    .await?;
                 if goal == OrderState::Refunded {
                     self.orders
                         .request_refund(

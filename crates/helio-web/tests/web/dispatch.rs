@@ -619,7 +619,70 @@ async fn ds_2_cancellations_are_capped_per_customer(store: Store) {
     assert_eq!(statuses, [200, 200, 200, 200, 200, 429]);
 }
 
+/// DS-2: many accounts behind one address share its budgets: 30 orders and 15
+/// cancellations an hour.
+async fn ds_2_orders_and_cancellations_are_capped_per_source(store: Store) {
+    let app = test_app(store).await;
+    let mut tokens = Vec::new();
+    for n in 0..4 {
+        tokens.push(
+            app.app_token_as(&format!("vecino{n}@example.com"), Role::Customer)
+                .await,
+        );
+    }
+    let mut created = Vec::new();
+    let mut refused = 0;
+    for round in 0..8 {
+        for (n, token) in tokens.iter().enumerate() {
+            let (status, order) = json_of(
+                &app,
+                api(
+                    "POST",
+                    "/api/v1/orders",
+                    token,
+                    Some(&format!("source-cap-{n}-{round:02}")),
+                    Some(&json!({"street": "Calle 4", "postal_code": "28013", "city": "Madrid", "monthly_kwh": 300, "roof_m2": 30})),
+                ),
+            )
+            .await;
+            match status {
+                201 => created.push((n, order["id"].as_str().unwrap().to_owned())),
+                429 => refused += 1,
+                other => panic!("{other}: {order}"),
+            }
+        }
+    }
+    assert_eq!(
+        (created.len(), refused),
+        (30, 2),
+        "30 orders an hour per source"
+    );
+    let mut cancelled = 0;
+    for (n, token) in tokens.iter().enumerate() {
+        for (_, order) in created.iter().filter(|(owner, _)| *owner == n).take(5) {
+            let (status, _) = json_of(
+                &app,
+                api(
+                    "POST",
+                    &format!("/api/v1/orders/{order}/cancel"),
+                    token,
+                    None,
+                    None,
+                ),
+            )
+            .await;
+            if status == 200 {
+                cancelled += 1;
+            } else {
+                assert_eq!(status, 429);
+            }
+        }
+    }
+    assert_eq!(cancelled, 15, "15 cancellations an hour per source");
+}
+
 helio_store::dual_backend_tests!(
+    ds_2_orders_and_cancellations_are_capped_per_source,
     sys_1_a_job_goes_to_the_best_crew_then_on_when_declined_or_lapsed,
     sys_1_the_crew_sees_the_address_from_acceptance_to_completion,
     sys_1_racing_acceptances_make_one_assignment,

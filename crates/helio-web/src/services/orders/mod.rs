@@ -50,6 +50,8 @@ pub struct OrderInput<'a> {
     pub roof_m2: Option<f64>,
     /// The client's name for this attempt.
     pub idempotency_key: &'a str,
+    /// The address the request came from (orders are budgeted per source too).
+    pub source: std::net::IpAddr,
 }
 
 /// Why an order action is refused.
@@ -530,6 +532,19 @@ impl Orders {
             tracing::warn!(target: "helio::security", event = "order_budget_spent", account = %customer, "order refused: the customer's hourly budget is spent");
             return Err(OrderError::TooMany);
         }
+        if !counters::spend_source_budget(
+            &self.store,
+            &self.indexer,
+            "orders",
+            input.source,
+            ThrottlePolicy::ORDERS_PER_SOURCE,
+            self.clock.now(),
+        )
+        .await?
+        {
+            tracing::warn!(target: "helio::security", event = "order_source_budget_spent", account = %customer, "order refused: the source's hourly budget is spent");
+            return Err(OrderError::TooMany);
+        }
         let id = OrderId::random();
         let cipher = self.keys.current();
         let now = self.clock.next_ordered();
@@ -672,12 +687,13 @@ impl Orders {
         }
     }
 
-    /// The customer cancels their order `id` (within the hourly cancellation budget, DS-2),
-    /// freeing its booked day.
+    /// The customer cancels their order `id` from `source` (within the customer's and the
+    /// source's hourly cancellation budgets, DS-2), freeing its booked day.
     pub async fn cancel_as_customer(
         &self,
         customer: AccountId,
         id: OrderId,
+        source: std::net::IpAddr,
     ) -> Result<OrderState, OrderError> {
         let record = self.own(customer, id).await?;
         next(record.state, OrderEvent::Cancel, Party::Customer).map_err(OrderError::Refused)?;
@@ -694,6 +710,19 @@ impl Orders {
         .await?
         {
             tracing::warn!(target: "helio::security", event = "cancellation_budget_spent", account = %customer, "cancellation refused: the customer's hourly budget is spent");
+            return Err(OrderError::TooMany);
+        }
+        if !counters::spend_source_budget(
+            &self.store,
+            &self.indexer,
+            "cancellations",
+            source,
+            ThrottlePolicy::CANCELLATIONS_PER_SOURCE,
+            self.clock.now(),
+        )
+        .await?
+        {
+            tracing::warn!(target: "helio::security", event = "cancellation_source_budget_spent", account = %customer, "cancellation refused: the source's hourly budget is spent");
             return Err(OrderError::TooMany);
         }
         self.let_go(&record, OrderEvent::Cancel, customer, Party::Customer)
