@@ -8,6 +8,7 @@ pub mod access;
 pub mod account;
 pub mod activity;
 pub mod audit;
+pub mod audit_chain;
 pub mod break_glass;
 pub mod crypto;
 pub mod dispatch;

@@ -1,8 +1,10 @@
-//! The audit trail (AC-3, AC-4, LM-1): appended to, read, never changed. This repository has
-//! no way to update or delete an entry, and a test keeps it so.
+//! The audit trail (AC-3, AC-4, LM-1, IG-2): appended to, read, never changed. This
+//! repository has no way to update or delete an entry, and a test keeps it so. Every entry is
+//! a link of a hash chain (`helio_core::audit_chain`), appended under the chain's head row.
 
 use helio_core::account::AccountId;
 use helio_core::audit::AuditAction;
+use helio_core::audit_chain::{ChainBreak, ChainedFields, GENESIS, StoredLink, entry_hash, verify};
 use helio_core::break_glass::GrantId;
 use helio_core::role::Role;
 use helio_core::time::Timestamp;
@@ -35,6 +37,82 @@ pub struct AuditEntry {
     pub request_id: Option<String>,
     /// The break-glass grant the action was done under, if any.
     pub grant: Option<GrantId>,
+}
+
+/// What verifying the chain found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verified {
+    /// Every entry is in place, up to the recorded head.
+    Intact {
+        /// How many entries.
+        entries: u64,
+        /// The newest entry's hash (what a checkpoint signs).
+        head: [u8; 32],
+    },
+    /// The chain stops holding here.
+    Broken(ChainBreak),
+    /// The chain holds, but this many entries have no place in it.
+    Outside(u64),
+}
+
+/// One entry's stored chain columns, owned.
+struct OwnedLink {
+    id: Vec<u8>,
+    at: i64,
+    actor: Vec<u8>,
+    actor_role: String,
+    action: String,
+    subject: Option<Vec<u8>>,
+    reason: Option<String>,
+    seen_from: Option<String>,
+    request_id: Option<String>,
+    grant: Option<Vec<u8>>,
+    seq: u64,
+    previous: [u8; 32],
+    hash: [u8; 32],
+}
+
+impl OwnedLink {
+    fn fields(&self) -> ChainedFields<'_> {
+        ChainedFields {
+            seq: self.seq,
+            id: &self.id,
+            at: self.at,
+            actor: &self.actor,
+            actor_role: &self.actor_role,
+            action: &self.action,
+            subject: self.subject.as_deref(),
+            reason: self.reason.as_deref(),
+            seen_from: self.seen_from.as_deref(),
+            request_id: self.request_id.as_deref(),
+            grant: self.grant.as_deref(),
+        }
+    }
+}
+
+fn hash32(bytes: Vec<u8>) -> Result<[u8; 32], StoreError> {
+    bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("audit hash is not 32 bytes"))
+}
+
+fn stored_link(row: &AnyRow) -> Result<OwnedLink, StoreError> {
+    Ok(OwnedLink {
+        id: row.try_get(0)?,
+        at: row.try_get(1)?,
+        actor: row.try_get(2)?,
+        actor_role: row.try_get(3)?,
+        action: row.try_get(4)?,
+        subject: row.try_get(5)?,
+        reason: row.try_get(6)?,
+        seen_from: row.try_get(7)?,
+        request_id: row.try_get(8)?,
+        grant: row.try_get(9)?,
+        seq: u64::try_from(row.try_get::<i64, _>(10)?)
+            .map_err(|_| StoreError::Corrupt("audit seq"))?,
+        previous: hash32(row.try_get(11)?)?,
+        hash: hash32(row.try_get(12)?)?,
+    })
 }
 
 /// Appends to and reads the audit trail.
@@ -76,25 +154,124 @@ impl<'a> AuditTrail<'a> {
         Self { pool }
     }
 
-    /// Appends one entry.
+    /// Appends one entry as the next link of the chain. The head row is taken first (an
+    /// UPDATE: a row lock on MySQL, the write lock on SQLite), so appends from every replica
+    /// queue there and each gets the next number and the hash before it.
     pub async fn append(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE audit_chain_head SET seq = seq + 1 WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        let head = sqlx::query("SELECT seq, head_hash FROM audit_chain_head WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await?;
+        let seq = u64::try_from(head.try_get::<i64, _>(0)?)
+            .map_err(|_| StoreError::Corrupt("audit chain head"))?;
+        let previous = hash32(head.try_get(1)?)?;
+        let role = entry.actor_role.as_str();
+        let action = entry.action.as_str();
+        let grant = entry.grant.map(|g| *g.as_bytes());
+        let hash = entry_hash(
+            &previous,
+            &ChainedFields {
+                seq,
+                id: &entry.id,
+                at: entry.at.unix_micros(),
+                actor: entry.actor.as_bytes(),
+                actor_role: role,
+                action,
+                subject: entry.subject.as_ref().map(|s| s.as_bytes().as_slice()),
+                reason: entry.reason.as_deref(),
+                seen_from: entry.seen_from.as_deref(),
+                request_id: entry.request_id.as_deref(),
+                grant: grant.as_ref().map(<[u8; 16]>::as_slice),
+            },
+        );
         sqlx::query(
             "INSERT INTO audit_trail (id, at, actor_id, actor_role, action, subject_id, reason, \
-             seen_from, request_id, grant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             seen_from, request_id, grant_id, seq, prev_hash, entry_hash) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(entry.id.to_vec())
         .bind(entry.at.unix_micros())
         .bind(entry.actor.as_bytes().to_vec())
-        .bind(entry.actor_role.as_str())
-        .bind(entry.action.as_str())
+        .bind(role)
+        .bind(action)
         .bind(entry.subject.map(|s| s.as_bytes().to_vec()))
         .bind(entry.reason.clone())
         .bind(entry.seen_from.clone())
         .bind(entry.request_id.clone())
         .bind(entry.grant.map(|g| g.as_bytes().to_vec()))
-        .execute(self.pool)
+        .bind(i64::try_from(seq).map_err(|_| StoreError::Corrupt("audit chain head"))?)
+        .bind(previous.to_vec())
+        .bind(hash.to_vec())
+        .execute(&mut *tx)
         .await?;
+        sqlx::query("UPDATE audit_chain_head SET head_hash = ? WHERE id = 1")
+            .bind(hash.to_vec())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
+    }
+
+    /// Checks the whole chain from its first entry to its recorded head, a batch at a time:
+    /// how many entries it holds, or the first place it stops holding. Entries outside the
+    /// chain (written before it existed, or slipped in without a place) are a failure too.
+    pub async fn verify(&self) -> Result<Verified, StoreError> {
+        let outside = sqlx::query("SELECT COUNT(*) FROM audit_trail WHERE seq IS NULL")
+            .fetch_one(self.pool)
+            .await?
+            .try_get::<i64, _>(0)?;
+        let head = sqlx::query("SELECT seq FROM audit_chain_head WHERE id = 1")
+            .fetch_one(self.pool)
+            .await?;
+        let head = u64::try_from(head.try_get::<i64, _>(0)?)
+            .map_err(|_| StoreError::Corrupt("audit chain head"))?;
+        let mut reached = (0, GENESIS);
+        loop {
+            let rows = sqlx::query(
+                "SELECT id, at, actor_id, actor_role, action, subject_id, reason, seen_from, \
+                 request_id, grant_id, seq, prev_hash, entry_hash FROM audit_trail \
+                 WHERE seq > ? ORDER BY seq LIMIT 500",
+            )
+            .bind(i64::try_from(reached.0).map_err(|_| StoreError::Corrupt("audit seq"))?)
+            .fetch_all(self.pool)
+            .await?;
+            if rows.is_empty() {
+                break;
+            }
+            let links = rows
+                .iter()
+                .map(stored_link)
+                .collect::<Result<Vec<_>, _>>()?;
+            match verify(
+                reached,
+                links.iter().map(|link| StoredLink {
+                    fields: link.fields(),
+                    previous: link.previous,
+                    hash: link.hash,
+                }),
+            ) {
+                Ok(next) => reached = next,
+                Err(broken) => return Ok(Verified::Broken(broken)),
+            }
+        }
+        if reached.0 < head {
+            return Ok(Verified::Broken(ChainBreak::Truncated {
+                last: reached.0,
+                head,
+            }));
+        }
+        if outside > 0 {
+            return Ok(Verified::Outside(
+                u64::try_from(outside).map_err(|_| StoreError::Corrupt("count"))?,
+            ));
+        }
+        Ok(Verified::Intact {
+            entries: reached.0,
+            head: reached.1,
+        })
     }
 
     /// The latest `limit` entries about one account, newest first.

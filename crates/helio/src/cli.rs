@@ -52,6 +52,16 @@ pub(crate) enum Command {
     /// Manage data keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Check the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuditCommand {
+    /// Check the whole hash chain of the audit trail; exit 1 and name the first bad entry if
+    /// it was edited, reordered or cut, or if entries have no place in it.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]

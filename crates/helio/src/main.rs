@@ -1,6 +1,7 @@
 //! `helio`: the Helio service and its operator commands.
 #![forbid(unsafe_code)]
 
+mod audit;
 mod cli;
 mod config;
 mod keys;
@@ -16,7 +17,9 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
-use crate::cli::{Cli, Command, ConfigCommand, KeysCommand, SessionsCommand, StaffCommand};
+use crate::cli::{
+    AuditCommand, Cli, Command, ConfigCommand, KeysCommand, SessionsCommand, StaffCommand,
+};
 use crate::config::{Problem, Report, Settings};
 
 /// Exit code for a configuration Helio refuses to run with.
@@ -33,7 +36,8 @@ fn main() -> ExitCode {
         | Command::Staff(_)
         | Command::Sessions(_)
         | Command::Partners(_)
-        | Command::Keys(_) => config::Scope::Everything,
+        | Command::Keys(_)
+        | Command::Audit(_) => config::Scope::Everything,
     };
     let settings = match read_settings(&cli, scope) {
         Ok(settings) => settings,
@@ -62,6 +66,7 @@ fn main() -> ExitCode {
         Command::Partners(command) => {
             run(settings, move |settings| partners::run(settings, command))
         }
+        Command::Audit(AuditCommand::Verify) => run(settings, audit::verify),
         Command::Config(ConfigCommand::Check) => {
             output::out(&Report::new(&settings).to_string());
             output::err("configuration is valid");

@@ -5,9 +5,11 @@ use std::path::Path;
 
 use helio_core::account::AccountId;
 use helio_core::audit::AuditAction;
+use helio_core::audit_chain::ChainBreak;
 use helio_core::break_glass::GrantId;
 use helio_core::role::Role;
-use helio_store::{AuditEntry, Store};
+use helio_store::testing::execute_raw;
+use helio_store::{AuditEntry, Store, Verified};
 
 use crate::accounts::T0;
 
@@ -107,4 +109,139 @@ async fn ac_3_entries_are_appended_and_read_back_as_written(store: Store) {
     );
 }
 
-helio_store::dual_backend_tests!(ac_3_entries_are_appended_and_read_back_as_written);
+fn numbered(n: u64) -> AuditEntry {
+    let mut id = [0; 16];
+    id[..8].copy_from_slice(&n.to_be_bytes());
+    id[8] = 0xa5;
+    AuditEntry {
+        id,
+        at: T0.saturating_add(std::time::Duration::from_secs(n)),
+        actor: AccountId::from_bytes([4; 16]),
+        actor_role: Role::Support,
+        action: AuditAction::CustomerViewed,
+        subject: Some(AccountId::from_bytes([5; 16])),
+        reason: Some(format!("ticket {n}")),
+        seen_from: None,
+        request_id: None,
+        grant: None,
+    }
+}
+
+async fn check(store: &Store) -> Verified {
+    store.audit_trail().verify().await.unwrap()
+}
+
+/// IG-2: edits, reorderings, insertions outside the chain and deletions, made directly in
+/// the database, are each caught and the first bad entry named.
+async fn ig_2_tampering_with_the_trail_is_caught(store: Store) {
+    let trail = store.audit_trail();
+    assert!(matches!(
+        check(&store).await,
+        Verified::Intact { entries: 0, .. }
+    ));
+    for n in 1..=5 {
+        trail.append(&numbered(n)).await.unwrap();
+    }
+    let Verified::Intact { entries: 5, head } = check(&store).await else {
+        panic!("an untouched chain verifies")
+    };
+    assert_ne!(head, [0; 32]);
+
+    execute_raw(
+        &store,
+        "UPDATE audit_trail SET reason = 'ticket 33' WHERE seq = 3",
+    )
+    .await;
+    assert_eq!(
+        check(&store).await,
+        Verified::Broken(ChainBreak::Edited { seq: 3 })
+    );
+    execute_raw(
+        &store,
+        "UPDATE audit_trail SET reason = 'ticket 3' WHERE seq = 3",
+    )
+    .await;
+    assert!(matches!(
+        check(&store).await,
+        Verified::Intact { entries: 5, .. }
+    ));
+
+    let swap = [
+        "UPDATE audit_trail SET seq = 100 WHERE seq = 2",
+        "UPDATE audit_trail SET seq = 2 WHERE seq = 4",
+        "UPDATE audit_trail SET seq = 4 WHERE seq = 100",
+    ];
+    for sql in swap {
+        execute_raw(&store, sql).await;
+    }
+    assert_eq!(
+        check(&store).await,
+        Verified::Broken(ChainBreak::BrokenLink { seq: 2 })
+    );
+    for sql in swap {
+        execute_raw(&store, sql).await;
+    }
+    assert!(matches!(
+        check(&store).await,
+        Verified::Intact { entries: 5, .. }
+    ));
+
+    execute_raw(
+        &store,
+        "INSERT INTO audit_trail (id, at, actor_id, actor_role, action) \
+         SELECT subject_id, at, actor_id, actor_role, action FROM audit_trail WHERE seq = 1",
+    )
+    .await;
+    assert_eq!(
+        check(&store).await,
+        Verified::Outside(1),
+        "a row slipped in without a place"
+    );
+    execute_raw(&store, "DELETE FROM audit_trail WHERE seq IS NULL").await;
+
+    execute_raw(&store, "DELETE FROM audit_trail WHERE seq = 4").await;
+    assert_eq!(
+        check(&store).await,
+        Verified::Broken(ChainBreak::Gap {
+            expected: 4,
+            found: 5
+        })
+    );
+    execute_raw(&store, "DELETE FROM audit_trail WHERE seq = 5").await;
+    assert_eq!(
+        check(&store).await,
+        Verified::Broken(ChainBreak::Truncated { last: 3, head: 5 })
+    );
+}
+
+/// IG-2: writers appending at once, through separate connections, still make one chain.
+async fn ig_2_parallel_writers_keep_one_valid_chain(store: Store) {
+    let writers: Vec<_> = (0..8_u64)
+        .map(|writer| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for n in 0..25_u64 {
+                    store
+                        .audit_trail()
+                        .append(&numbered(1_000 * (writer + 1) + n))
+                        .await
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    assert!(
+        matches!(check(&store).await, Verified::Intact { entries: 200, .. }),
+        "{:?}",
+        check(&store).await
+    );
+}
+
+helio_store::dual_backend_tests!(
+    ac_3_entries_are_appended_and_read_back_as_written,
+    ig_2_tampering_with_the_trail_is_caught,
+    ig_2_parallel_writers_keep_one_valid_chain,
+);

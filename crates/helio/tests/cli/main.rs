@@ -1,6 +1,7 @@
 //! The `helio` binary as an operator runs it.
 #![expect(clippy::unwrap_used, reason = "a test fails by panicking")]
 
+mod audit;
 mod config_check;
 mod serve;
 

@@ -1,0 +1,268 @@
+//! The audit trail's hash chain (IG-2, [Audit]): every entry carries its sequence number, the
+//! previous entry's hash and the SHA-256 of its own canonical encoding, which covers the
+//! previous hash too. Editing an entry changes its hash; deleting or reordering entries breaks
+//! a link or leaves a gap in the numbers; verification names the first entry where the chain
+//! stops holding. (Cutting the newest entries off and rewriting the head is what signed
+//! checkpoints, kept outside the database, are for.)
+
+use sha2::{Digest as _, Sha256};
+
+/// The hash before the first entry.
+pub const GENESIS: [u8; 32] = [0; 32];
+
+/// What a hash covers: every stored field of an entry, as the store keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChainedFields<'a> {
+    /// The entry's place in the chain, from 1.
+    pub seq: u64,
+    /// Its ID.
+    pub id: &'a [u8],
+    /// When, microseconds since the epoch.
+    pub at: i64,
+    /// The acting account.
+    pub actor: &'a [u8],
+    /// Its role's stored name.
+    pub actor_role: &'a str,
+    /// The action's stored name.
+    pub action: &'a str,
+    /// The account acted on.
+    pub subject: Option<&'a [u8]>,
+    /// The reason.
+    pub reason: Option<&'a str>,
+    /// The coarse network.
+    pub seen_from: Option<&'a str>,
+    /// The request's ID.
+    pub request_id: Option<&'a str>,
+    /// The break-glass grant.
+    pub grant: Option<&'a [u8]>,
+}
+
+/// The domain tag that starts every encoding, so a hash of another kind of data can never
+/// pass for an entry's.
+const DOMAIN: &[u8] = b"helio-audit-entry-v1";
+
+fn field(hash: &mut Sha256, value: Option<&[u8]>) {
+    match value {
+        Some(bytes) => {
+            hash.update([1]);
+            hash.update(u64::try_from(bytes.len()).unwrap_or(u64::MAX).to_be_bytes());
+            hash.update(bytes);
+        }
+        None => hash.update([0]),
+    }
+}
+
+/// The hash of an entry following `previous`: SHA-256 over a domain tag, the previous hash
+/// and each field length-prefixed (absent fields marked as such), so no two different
+/// entries encode the same.
+#[must_use]
+pub fn entry_hash(previous: &[u8; 32], entry: &ChainedFields<'_>) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    hash.update(DOMAIN);
+    hash.update(previous);
+    hash.update(entry.seq.to_be_bytes());
+    hash.update(entry.at.to_be_bytes());
+    field(&mut hash, Some(entry.id));
+    field(&mut hash, Some(entry.actor));
+    field(&mut hash, Some(entry.actor_role.as_bytes()));
+    field(&mut hash, Some(entry.action.as_bytes()));
+    field(&mut hash, entry.subject);
+    field(&mut hash, entry.reason.map(str::as_bytes));
+    field(&mut hash, entry.seen_from.map(str::as_bytes));
+    field(&mut hash, entry.request_id.map(str::as_bytes));
+    field(&mut hash, entry.grant);
+    hash.finalize().into()
+}
+
+/// Where the chain stops holding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChainBreak {
+    /// The entry's content is not what its hash covers: it was edited.
+    Edited {
+        /// The entry.
+        seq: u64,
+    },
+    /// The entry does not follow the one before it: entries were removed or reordered.
+    BrokenLink {
+        /// The entry.
+        seq: u64,
+    },
+    /// Numbers are missing before this entry: entries were removed.
+    Gap {
+        /// The number expected.
+        expected: u64,
+        /// The number found.
+        found: u64,
+    },
+    /// The chain ends before its recorded head: the newest entries were removed.
+    Truncated {
+        /// The last entry found.
+        last: u64,
+        /// The head recorded.
+        head: u64,
+    },
+}
+
+impl std::fmt::Display for ChainBreak {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Edited { seq } => write!(f, "entry {seq} was changed after it was written"),
+            Self::BrokenLink { seq } => write!(
+                f,
+                "entry {seq} does not follow the entry before it (entries removed or reordered)"
+            ),
+            Self::Gap { expected, found } => write!(
+                f,
+                "entries {expected} to {} are missing",
+                found.saturating_sub(1)
+            ),
+            Self::Truncated { last, head } => write!(
+                f,
+                "the chain ends at entry {last} but its head records {head} (the newest entries were removed)"
+            ),
+        }
+    }
+}
+
+/// One stored entry as verification reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct StoredLink<'a> {
+    /// Its fields.
+    pub fields: ChainedFields<'a>,
+    /// The previous hash it stored.
+    pub previous: [u8; 32],
+    /// The hash it stored.
+    pub hash: [u8; 32],
+}
+
+/// Walks entries in sequence order, from `resume` (the last verified number and hash, or
+/// `(0, GENESIS)`), and answers where verification got to.
+///
+/// # Errors
+/// The first place the chain stops holding.
+pub fn verify<'a>(
+    resume: (u64, [u8; 32]),
+    entries: impl IntoIterator<Item = StoredLink<'a>>,
+) -> Result<(u64, [u8; 32]), ChainBreak> {
+    let (mut last, mut running) = resume;
+    for link in entries {
+        let seq = link.fields.seq;
+        if seq != last + 1 {
+            return Err(if seq > last + 1 {
+                ChainBreak::Gap {
+                    expected: last + 1,
+                    found: seq,
+                }
+            } else {
+                ChainBreak::BrokenLink { seq }
+            });
+        }
+        if link.previous != running {
+            return Err(ChainBreak::BrokenLink { seq });
+        }
+        if entry_hash(&running, &link.fields) != link.hash {
+            return Err(ChainBreak::Edited { seq });
+        }
+        last = seq;
+        running = link.hash;
+    }
+    Ok((last, running))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(seq: u64, reason: Option<&str>) -> ChainedFields<'_> {
+        ChainedFields {
+            seq,
+            id: &[7; 16],
+            at: 1_700_000_000_000_000,
+            actor: &[9; 16],
+            actor_role: "support",
+            action: "customer_viewed",
+            subject: Some(&[3; 16]),
+            reason,
+            seen_from: Some("203.0.113.0/24"),
+            request_id: None,
+            grant: None,
+        }
+    }
+
+    fn chain(reasons: &[Option<&'static str>]) -> Vec<StoredLink<'static>> {
+        let mut previous = GENESIS;
+        let mut links = Vec::new();
+        for (n, reason) in reasons.iter().enumerate() {
+            let f = fields(u64::try_from(n).unwrap() + 1, *reason);
+            let hash = entry_hash(&previous, &f);
+            links.push(StoredLink {
+                fields: f,
+                previous,
+                hash,
+            });
+            previous = hash;
+        }
+        links
+    }
+
+    #[test]
+    fn ig_2_an_untouched_chain_verifies_and_can_be_resumed() {
+        let links = chain(&[Some("ticket 1"), None, Some("ticket 3")]);
+        let (last, head) = verify((0, GENESIS), links.clone()).unwrap();
+        assert_eq!((last, head), (3, links[2].hash));
+        assert_eq!(
+            verify((2, links[1].hash), links[2..].to_vec()),
+            Ok((3, links[2].hash))
+        );
+    }
+
+    #[test]
+    fn ig_2_edits_deletions_and_reorderings_are_named() {
+        let links = chain(&[Some("a1"), Some("a2"), Some("a3"), Some("a4")]);
+        let mut edited = links.clone();
+        edited[1].fields.reason = Some("a2, edited");
+        assert_eq!(
+            verify((0, GENESIS), edited),
+            Err(ChainBreak::Edited { seq: 2 })
+        );
+        let mut deleted = links.clone();
+        deleted.remove(1);
+        assert_eq!(
+            verify((0, GENESIS), deleted),
+            Err(ChainBreak::Gap {
+                expected: 2,
+                found: 3
+            })
+        );
+        let mut renumbered = links.clone();
+        renumbered.remove(1);
+        for (n, link) in renumbered.iter_mut().enumerate() {
+            link.fields.seq = u64::try_from(n).unwrap() + 1;
+        }
+        assert_eq!(
+            verify((0, GENESIS), renumbered),
+            Err(ChainBreak::BrokenLink { seq: 2 })
+        );
+        let mut swapped = links;
+        swapped.swap(1, 2);
+        let (a, b) = (swapped[1].fields.seq, swapped[2].fields.seq);
+        swapped[1].fields.seq = b;
+        swapped[2].fields.seq = a;
+        assert_eq!(
+            verify((0, GENESIS), swapped),
+            Err(ChainBreak::BrokenLink { seq: 2 })
+        );
+    }
+
+    #[test]
+    fn ig_2_absent_and_empty_fields_hash_differently() {
+        assert_ne!(
+            entry_hash(&GENESIS, &fields(1, None)),
+            entry_hash(&GENESIS, &fields(1, Some("")))
+        );
+        assert_ne!(
+            entry_hash(&GENESIS, &fields(1, Some("ab"))),
+            entry_hash(&[1; 32], &fields(1, Some("ab")))
+        );
+    }
+}

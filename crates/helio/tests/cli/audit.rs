@@ -1,0 +1,71 @@
+//! IG-2: `helio audit verify` checks the trail's hash chain: intact, it says how many entries
+//! and exits 0; after an edit made directly in the database, it names the entry and exits 1.
+
+use helio_core::account::AccountId;
+use helio_core::audit::AuditAction;
+use helio_core::role::Role;
+use helio_core::time::Timestamp;
+use helio_store::{AuditEntry, PoolSettings, Store};
+
+use crate::{run, text};
+
+fn entry(n: u8) -> AuditEntry {
+    AuditEntry {
+        id: [n; 16],
+        at: Timestamp::from_unix_micros(1_700_000_000_000_000 + i64::from(n)),
+        actor: AccountId::from_bytes([1; 16]),
+        actor_role: Role::Support,
+        action: AuditAction::CustomerViewed,
+        subject: None,
+        reason: None,
+        seen_from: None,
+        request_id: None,
+        grant: None,
+    }
+}
+
+#[test]
+fn ig_2_audit_verify_names_the_first_edited_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = run(dir.path(), &["audit", "verify"], &[]);
+    assert!(fresh.status.success(), "{}", text(&fresh.stderr));
+    assert!(text(&fresh.stdout).contains("audit trail intact: 0 entries"));
+
+    let url = secrecy::SecretString::from(format!(
+        "sqlite://{}",
+        dir.path().join("data/helio.db").display()
+    ));
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = Store::connect(&url, &PoolSettings::default())
+            .await
+            .unwrap();
+        for n in 1..=3 {
+            store.audit_trail().append(&entry(n)).await.unwrap();
+        }
+        store.close().await;
+    });
+    let intact = run(dir.path(), &["audit", "verify"], &[]);
+    assert!(intact.status.success(), "{}", text(&intact.stderr));
+    assert!(text(&intact.stdout).contains("audit trail intact: 3 entries, head "));
+
+    runtime.block_on(async {
+        let store = Store::connect(&url, &PoolSettings::default())
+            .await
+            .unwrap();
+        helio_store::testing::execute_raw(
+            &store,
+            "UPDATE audit_trail SET action = 'account_unlocked' WHERE seq = 2",
+        )
+        .await;
+        store.close().await;
+    });
+    let broken = run(dir.path(), &["audit", "verify"], &[]);
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(
+        text(&broken.stderr)
+            .contains("audit trail broken: entry 2 was changed after it was written"),
+        "{}",
+        text(&broken.stderr)
+    );
+}
