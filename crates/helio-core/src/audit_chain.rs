@@ -2,8 +2,9 @@
 //! previous entry's hash and the SHA-256 of its own canonical encoding, which covers the
 //! previous hash too. Editing an entry changes its hash; deleting or reordering entries breaks
 //! a link or leaves a gap in the numbers; verification names the first entry where the chain
-//! stops holding. (Cutting the newest entries off and rewriting the head is what signed
-//! checkpoints, kept outside the database, are for.)
+//! stops holding. Cutting the newest entries off and rewriting the head is what checkpoints
+//! catch: at intervals the newest entry's number and hash are signed with an Ed25519 key kept
+//! outside the database, and verification checks every checkpoint against the chain.
 
 use sha2::{Digest as _, Sha256};
 
@@ -74,6 +75,66 @@ pub fn entry_hash(previous: &[u8; 32], entry: &ChainedFields<'_>) -> [u8; 32] {
     hash.finalize().into()
 }
 
+const CHECKPOINT_DOMAIN: &[u8] = b"helio-audit-checkpoint-v1";
+
+fn checkpoint_message(seq: u64, head: &[u8; 32]) -> Vec<u8> {
+    let mut message = CHECKPOINT_DOMAIN.to_vec();
+    message.extend_from_slice(&seq.to_be_bytes());
+    message.extend_from_slice(head);
+    message
+}
+
+/// Signs checkpoints with the audit-signing master key (an Ed25519 seed kept outside the
+/// database). Its `Debug` shows only the public key.
+pub struct CheckpointSigner(ed25519_dalek::SigningKey);
+
+impl CheckpointSigner {
+    /// The signer of a 32-byte seed.
+    #[must_use]
+    pub fn from_seed(seed: &[u8; 32]) -> Self {
+        Self(ed25519_dalek::SigningKey::from_bytes(seed))
+    }
+
+    /// The signature over entry `seq` having hash `head`.
+    #[must_use]
+    pub fn sign(&self, seq: u64, head: &[u8; 32]) -> [u8; 64] {
+        use ed25519_dalek::Signer as _;
+        self.0.sign(&checkpoint_message(seq, head)).to_bytes()
+    }
+
+    /// The public key that verifies its signatures.
+    #[must_use]
+    pub fn public_key(&self) -> [u8; 32] {
+        self.0.verifying_key().to_bytes()
+    }
+}
+
+impl std::fmt::Debug for CheckpointSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("CheckpointSigner")
+            .field(&self.public_key())
+            .finish()
+    }
+}
+
+/// Whether `signature` is `public`'s signature of entry `seq` having hash `head`.
+#[must_use]
+pub fn checkpoint_is_valid(
+    public: &[u8; 32],
+    seq: u64,
+    head: &[u8; 32],
+    signature: &[u8; 64],
+) -> bool {
+    let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(public) else {
+        return false;
+    };
+    key.verify_strict(
+        &checkpoint_message(seq, head),
+        &ed25519_dalek::Signature::from_bytes(signature),
+    )
+    .is_ok()
+}
+
 /// Where the chain stops holding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChainBreak {
@@ -93,6 +154,17 @@ pub enum ChainBreak {
         expected: u64,
         /// The number found.
         found: u64,
+    },
+    /// A signed checkpoint does not match the chain at its entry: the chain was rewritten
+    /// from there on.
+    CheckpointMismatch {
+        /// The entry the checkpoint names.
+        seq: u64,
+    },
+    /// A checkpoint's signature is not the audit key's: it was forged or altered.
+    ForgedCheckpoint {
+        /// The entry it names.
+        seq: u64,
     },
     /// The chain ends before its recorded head: the newest entries were removed.
     Truncated {
@@ -115,6 +187,14 @@ impl std::fmt::Display for ChainBreak {
                 f,
                 "entries {expected} to {} are missing",
                 found.saturating_sub(1)
+            ),
+            Self::CheckpointMismatch { seq } => write!(
+                f,
+                "the signed checkpoint of entry {seq} does not match the chain (rewritten from there)"
+            ),
+            Self::ForgedCheckpoint { seq } => write!(
+                f,
+                "the checkpoint of entry {seq} is not signed by the audit key"
             ),
             Self::Truncated { last, head } => write!(
                 f,
@@ -252,6 +332,24 @@ mod tests {
             verify((0, GENESIS), swapped),
             Err(ChainBreak::BrokenLink { seq: 2 })
         );
+    }
+
+    #[test]
+    fn ig_2_checkpoints_verify_with_the_public_key_only() {
+        let signer = CheckpointSigner::from_seed(&[42; 32]);
+        let public = signer.public_key();
+        let signature = signer.sign(7, &[9; 32]);
+        assert!(checkpoint_is_valid(&public, 7, &[9; 32], &signature));
+        assert!(!checkpoint_is_valid(&public, 8, &[9; 32], &signature));
+        assert!(!checkpoint_is_valid(&public, 7, &[8; 32], &signature));
+        let other = CheckpointSigner::from_seed(&[43; 32]);
+        assert!(!checkpoint_is_valid(
+            &other.public_key(),
+            7,
+            &[9; 32],
+            &signature
+        ));
+        assert!(!format!("{signer:?}").contains("42, 42"));
     }
 
     #[test]

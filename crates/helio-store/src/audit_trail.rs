@@ -4,7 +4,9 @@
 
 use helio_core::account::AccountId;
 use helio_core::audit::AuditAction;
-use helio_core::audit_chain::{ChainBreak, ChainedFields, GENESIS, StoredLink, entry_hash, verify};
+use helio_core::audit_chain::{
+    ChainBreak, ChainedFields, GENESIS, StoredLink, checkpoint_is_valid, entry_hash, verify,
+};
 use helio_core::break_glass::GrantId;
 use helio_core::role::Role;
 use helio_core::time::Timestamp;
@@ -48,11 +50,26 @@ pub enum Verified {
         entries: u64,
         /// The newest entry's hash (what a checkpoint signs).
         head: [u8; 32],
+        /// How many signed checkpoints matched.
+        checkpoints: usize,
     },
     /// The chain stops holding here.
     Broken(ChainBreak),
     /// The chain holds, but this many entries have no place in it.
     Outside(u64),
+}
+
+/// A signed checkpoint: entry `seq` had hash `head`, as the audit key signed at `signed_at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The entry.
+    pub seq: u64,
+    /// Its hash.
+    pub head: [u8; 32],
+    /// The Ed25519 signature (`helio_core::audit_chain::CheckpointSigner`).
+    pub signature: [u8; 64],
+    /// When it was signed.
+    pub signed_at: Timestamp,
 }
 
 /// One entry's stored chain columns, owned.
@@ -218,7 +235,9 @@ impl<'a> AuditTrail<'a> {
     /// Checks the whole chain from its first entry to its recorded head, a batch at a time:
     /// how many entries it holds, or the first place it stops holding. Entries outside the
     /// chain (written before it existed, or slipped in without a place) are a failure too.
-    pub async fn verify(&self) -> Result<Verified, StoreError> {
+    pub async fn verify(&self, public: &[u8; 32]) -> Result<Verified, StoreError> {
+        let checkpoints = self.checkpoints().await?;
+        let mut at_checkpoints: Vec<(u64, [u8; 32])> = Vec::new();
         let outside = sqlx::query("SELECT COUNT(*) FROM audit_trail WHERE seq IS NULL")
             .fetch_one(self.pool)
             .await?
@@ -245,6 +264,12 @@ impl<'a> AuditTrail<'a> {
                 .iter()
                 .map(stored_link)
                 .collect::<Result<Vec<_>, _>>()?;
+            at_checkpoints.extend(
+                links
+                    .iter()
+                    .filter(|link| checkpoints.iter().any(|c| c.seq == link.seq))
+                    .map(|link| (link.seq, link.hash)),
+            );
             match verify(
                 reached,
                 links.iter().map(|link| StoredLink {
@@ -255,6 +280,29 @@ impl<'a> AuditTrail<'a> {
             ) {
                 Ok(next) => reached = next,
                 Err(broken) => return Ok(Verified::Broken(broken)),
+            }
+        }
+        for checkpoint in &checkpoints {
+            if !checkpoint_is_valid(
+                public,
+                checkpoint.seq,
+                &checkpoint.head,
+                &checkpoint.signature,
+            ) {
+                return Ok(Verified::Broken(ChainBreak::ForgedCheckpoint {
+                    seq: checkpoint.seq,
+                }));
+            }
+            if checkpoint.seq > reached.0 {
+                return Ok(Verified::Broken(ChainBreak::Truncated {
+                    last: reached.0,
+                    head: checkpoint.seq,
+                }));
+            }
+            if !at_checkpoints.contains(&(checkpoint.seq, checkpoint.head)) {
+                return Ok(Verified::Broken(ChainBreak::CheckpointMismatch {
+                    seq: checkpoint.seq,
+                }));
             }
         }
         if reached.0 < head {
@@ -271,7 +319,67 @@ impl<'a> AuditTrail<'a> {
         Ok(Verified::Intact {
             entries: reached.0,
             head: reached.1,
+            checkpoints: checkpoints.len(),
         })
+    }
+
+    /// The newest entry's number and hash, if there is one (what a checkpoint signs: the
+    /// entries themselves, never the head row).
+    pub async fn newest(&self) -> Result<Option<(u64, [u8; 32])>, StoreError> {
+        let row = sqlx::query(
+            "SELECT seq, entry_hash FROM audit_trail WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1",
+        )
+        .fetch_optional(self.pool)
+        .await?;
+        row.map(|row| {
+            Ok((
+                u64::try_from(row.try_get::<i64, _>(0)?)
+                    .map_err(|_| StoreError::Corrupt("audit seq"))?,
+                hash32(row.try_get(1)?)?,
+            ))
+        })
+        .transpose()
+    }
+
+    /// Records a signed checkpoint; `false` when entry `seq` has one already.
+    pub async fn record_checkpoint(&self, checkpoint: &Checkpoint) -> Result<bool, StoreError> {
+        let inserted = sqlx::query(
+            "INSERT INTO audit_checkpoints (seq, head_hash, signature, signed_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(i64::try_from(checkpoint.seq).map_err(|_| StoreError::Corrupt("audit seq"))?)
+        .bind(checkpoint.head.to_vec())
+        .bind(checkpoint.signature.to_vec())
+        .bind(checkpoint.signed_at.unix_micros())
+        .execute(self.pool)
+        .await;
+        match inserted {
+            Ok(_) => Ok(true),
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Ok(false),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Every checkpoint, oldest first.
+    pub async fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, head_hash, signature, signed_at FROM audit_checkpoints ORDER BY seq",
+        )
+        .fetch_all(self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let signature: Vec<u8> = row.try_get(2)?;
+                Ok(Checkpoint {
+                    seq: u64::try_from(row.try_get::<i64, _>(0)?)
+                        .map_err(|_| StoreError::Corrupt("audit seq"))?,
+                    head: hash32(row.try_get(1)?)?,
+                    signature: signature
+                        .try_into()
+                        .map_err(|_| StoreError::Corrupt("checkpoint signature size"))?,
+                    signed_at: Timestamp::from_unix_micros(row.try_get(3)?),
+                })
+            })
+            .collect()
     }
 
     /// The latest `limit` entries about one account, newest first.

@@ -1,32 +1,73 @@
 //! `helio audit verify`: checks the audit trail's hash chain from its first entry to its
-//! recorded head. Intact, it prints how many entries and the head hash and exits 0; otherwise
-//! it names the first bad entry and fails. The result is a security log event either way.
+//! recorded head, and every signed checkpoint against it with the audit key's public half.
+//! Intact, it prints how many entries and checkpoints and the head hash and exits 0;
+//! otherwise it names the first bad entry and fails. The result is a security log event
+//! either way. `helio audit checkpoint` signs the newest entry now.
 
 use anyhow::Context as _;
+use helio_core::audit_chain::CheckpointSigner;
+use helio_core::time::SystemClock;
 use helio_store::{Store, Verified};
 
-use crate::config::Settings;
+use crate::config::{Mode, Settings};
 
-pub(crate) async fn verify(settings: Settings) -> anyhow::Result<()> {
-    crate::serve::prepare_sqlite_dir(&settings)?;
+/// The store (migrated first where the configuration says so) and the audit signer.
+async fn open(settings: &Settings) -> anyhow::Result<(Store, CheckpointSigner)> {
+    let keys_dir = settings
+        .keys_dir
+        .as_deref()
+        .context("keys.dir is not set")?;
+    if settings.mode == Mode::Dev {
+        crate::serve::prepare_dev(settings, keys_dir)?;
+    }
+    let keys = crate::keys::load(keys_dir).map_err(|problems| {
+        let text: Vec<_> = problems.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("master keys unusable: {}", text.join("; "))
+    })?;
     if settings.migrate_on_start {
-        crate::serve::migrate_at_start(&settings).await?;
+        crate::serve::migrate_at_start(settings).await?;
     }
     let store = Store::connect(&settings.database_url, &settings.pool)
         .await
         .context("cannot connect to the database")?;
+    Ok((
+        store,
+        CheckpointSigner::from_seed(keys.audit_signing.expose()),
+    ))
+}
+
+pub(crate) async fn checkpoint(settings: Settings) -> anyhow::Result<()> {
+    let (store, signer) = open(&settings).await?;
+    let signed =
+        helio_web::services::audit_checkpoints::checkpoint_now(&store, &signer, &SystemClock)
+            .await
+            .context("cannot sign a checkpoint")?;
+    store.close().await;
+    crate::output::out(&match signed {
+        Some(seq) => format!("checkpoint signed at entry {seq}"),
+        None => "nothing new to sign".to_owned(),
+    });
+    Ok(())
+}
+
+pub(crate) async fn verify(settings: Settings) -> anyhow::Result<()> {
+    let (store, signer) = open(&settings).await?;
     let verified = store
         .audit_trail()
-        .verify()
+        .verify(&signer.public_key())
         .await
         .context("cannot read the audit trail")?;
     store.close().await;
     match verified {
-        Verified::Intact { entries, head } => {
+        Verified::Intact {
+            entries,
+            head,
+            checkpoints,
+        } => {
             let head: String = head.iter().map(|b| format!("{b:02x}")).collect();
-            tracing::info!(target: "helio::security", event = "audit_verified", entries, head = %head, "audit trail intact");
+            tracing::info!(target: "helio::security", event = "audit_verified", entries, checkpoints, head = %head, "audit trail intact");
             crate::output::out(&format!(
-                "audit trail intact: {entries} entries, head {head}"
+                "audit trail intact: {entries} entries, {checkpoints} signed checkpoints, head {head}"
             ));
             Ok(())
         }

@@ -59,9 +59,12 @@ pub(crate) enum Command {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum AuditCommand {
-    /// Check the whole hash chain of the audit trail; exit 1 and name the first bad entry if
-    /// it was edited, reordered or cut, or if entries have no place in it.
+    /// Check the whole hash chain of the audit trail and its signed checkpoints; exit 1 and
+    /// name the first bad entry if it was edited, reordered or cut, or if entries have no
+    /// place in it.
     Verify,
+    /// Sign a checkpoint of the newest entry now (the server also does every 10 minutes).
+    Checkpoint,
 }
 
 #[derive(Debug, Subcommand)]

@@ -67,6 +67,7 @@ fn main() -> ExitCode {
             run(settings, move |settings| partners::run(settings, command))
         }
         Command::Audit(AuditCommand::Verify) => run(settings, audit::verify),
+        Command::Audit(AuditCommand::Checkpoint) => run(settings, audit::checkpoint),
         Command::Config(ConfigCommand::Check) => {
             output::out(&Report::new(&settings).to_string());
             output::err("configuration is valid");

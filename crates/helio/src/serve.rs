@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use helio_core::audit_chain::CheckpointSigner;
 use helio_core::crypto::blind_index::BlindIndexer;
 use helio_core::crypto::csrf::CsrfTokens;
 use helio_core::crypto::device::DeviceCookies;
@@ -173,6 +174,7 @@ pub(crate) struct Services {
     pub(crate) partners: PartnerService,
     pub(crate) keys: Arc<Keyring>,
     pub(crate) indexer: Arc<BlindIndexer>,
+    pub(crate) audit_signer: Arc<CheckpointSigner>,
 }
 
 /// Loads the data keys and builds the services: blind indexer, device cookies, password
@@ -187,8 +189,9 @@ pub(crate) async fn services(
         kek,
         blind_index,
         mac,
-        audit_signing: _,
+        audit_signing,
     } = master_keys;
+    let audit_signer = Arc::new(CheckpointSigner::from_seed(audit_signing.expose()));
     let keys = Keyring::load(store.clone(), kek)
         .await
         .context("cannot load the data keys")?;
@@ -244,6 +247,7 @@ pub(crate) async fn services(
         back_office,
         keys,
         indexer,
+        audit_signer,
     })
 }
 
@@ -291,6 +295,12 @@ async fn application(
         None => Arc::new(mail::LogDelivery),
     };
     tokio::spawn(keyring::run_refresher(Arc::clone(&services.keys)));
+    tokio::spawn(helio_web::services::audit_checkpoints::run_checkpointer(
+        store.clone(),
+        Arc::clone(&services.audit_signer),
+        Arc::new(SystemClock),
+        Duration::from_secs(10 * 60),
+    ));
     tokio::spawn(sessions::run_sweeper(
         services.sessions.clone(),
         Duration::from_secs(60),

@@ -5,11 +5,11 @@ use std::path::Path;
 
 use helio_core::account::AccountId;
 use helio_core::audit::AuditAction;
-use helio_core::audit_chain::ChainBreak;
+use helio_core::audit_chain::{ChainBreak, CheckpointSigner};
 use helio_core::break_glass::GrantId;
 use helio_core::role::Role;
 use helio_store::testing::execute_raw;
-use helio_store::{AuditEntry, Store, Verified};
+use helio_store::{AuditEntry, Checkpoint, Store, Verified};
 
 use crate::accounts::T0;
 
@@ -127,8 +127,82 @@ fn numbered(n: u64) -> AuditEntry {
     }
 }
 
+fn signer() -> CheckpointSigner {
+    CheckpointSigner::from_seed(&[11; 32])
+}
+
 async fn check(store: &Store) -> Verified {
-    store.audit_trail().verify().await.unwrap()
+    store
+        .audit_trail()
+        .verify(&signer().public_key())
+        .await
+        .unwrap()
+}
+
+async fn sign(store: &Store, seq: u64, head: [u8; 32], by: &CheckpointSigner) {
+    assert!(
+        store
+            .audit_trail()
+            .record_checkpoint(&Checkpoint {
+                seq,
+                head,
+                signature: by.sign(seq, &head),
+                signed_at: T0,
+            })
+            .await
+            .unwrap()
+    );
+}
+
+/// IG-2: cutting the newest entries and rewriting the head to match is caught by a signed
+/// checkpoint; a checkpoint not signed by the audit key, or not matching the chain, is too.
+async fn ig_2_signed_checkpoints_catch_a_cut_and_rewritten_tail(store: Store) {
+    let trail = store.audit_trail();
+    for n in 1..=5 {
+        trail.append(&numbered(n)).await.unwrap();
+    }
+    let (seq, head) = trail.newest().await.unwrap().unwrap();
+    assert_eq!(seq, 5);
+    sign(&store, seq, head, &signer()).await;
+    assert!(matches!(
+        check(&store).await,
+        Verified::Intact {
+            entries: 5,
+            checkpoints: 1,
+            ..
+        }
+    ));
+
+    execute_raw(&store, "DELETE FROM audit_trail WHERE seq = 5").await;
+    execute_raw(
+        &store,
+        "UPDATE audit_chain_head SET seq = 4, head_hash = \
+         (SELECT entry_hash FROM audit_trail WHERE seq = 4) WHERE id = 1",
+    )
+    .await;
+    assert_eq!(
+        check(&store).await,
+        Verified::Broken(ChainBreak::Truncated { last: 4, head: 5 }),
+        "the head was rewritten, but the checkpoint remembers entry 5"
+    );
+    execute_raw(&store, "DELETE FROM audit_checkpoints").await;
+    assert!(
+        matches!(check(&store).await, Verified::Intact { entries: 4, .. }),
+        "without the checkpoint the cut would pass: checkpoints are what catch it"
+    );
+
+    sign(&store, 2, [7; 32], &signer()).await;
+    assert_eq!(
+        check(&store).await,
+        Verified::Broken(ChainBreak::CheckpointMismatch { seq: 2 })
+    );
+    execute_raw(&store, "DELETE FROM audit_checkpoints").await;
+    let (_, newest) = trail.newest().await.unwrap().unwrap();
+    sign(&store, 4, newest, &CheckpointSigner::from_seed(&[12; 32])).await;
+    assert_eq!(
+        check(&store).await,
+        Verified::Broken(ChainBreak::ForgedCheckpoint { seq: 4 })
+    );
 }
 
 /// IG-2: edits, reorderings, insertions outside the chain and deletions, made directly in
@@ -142,7 +216,10 @@ async fn ig_2_tampering_with_the_trail_is_caught(store: Store) {
     for n in 1..=5 {
         trail.append(&numbered(n)).await.unwrap();
     }
-    let Verified::Intact { entries: 5, head } = check(&store).await else {
+    let Verified::Intact {
+        entries: 5, head, ..
+    } = check(&store).await
+    else {
         panic!("an untouched chain verifies")
     };
     assert_ne!(head, [0; 32]);
@@ -244,4 +321,5 @@ helio_store::dual_backend_tests!(
     ac_3_entries_are_appended_and_read_back_as_written,
     ig_2_tampering_with_the_trail_is_caught,
     ig_2_parallel_writers_keep_one_valid_chain,
+    ig_2_signed_checkpoints_catch_a_cut_and_rewritten_tail,
 );

@@ -1,5 +1,6 @@
-//! IG-2: `helio audit verify` checks the trail's hash chain: intact, it says how many entries
-//! and exits 0; after an edit made directly in the database, it names the entry and exits 1.
+//! IG-2: `helio audit checkpoint` signs the newest entry; `helio audit verify` checks the
+//! trail's hash chain and its checkpoints: intact, it says how many and exits 0; after an
+//! edit made directly in the database, it names the entry and exits 1.
 
 use helio_core::account::AccountId;
 use helio_core::audit::AuditAction;
@@ -45,9 +46,18 @@ fn ig_2_audit_verify_names_the_first_edited_entry() {
         }
         store.close().await;
     });
+    let signed = run(dir.path(), &["audit", "checkpoint"], &[]);
+    assert!(signed.status.success(), "{}", text(&signed.stderr));
+    assert!(text(&signed.stdout).contains("checkpoint signed at entry 3"));
+    let again = run(dir.path(), &["audit", "checkpoint"], &[]);
+    assert!(text(&again.stdout).contains("nothing new to sign"));
     let intact = run(dir.path(), &["audit", "verify"], &[]);
     assert!(intact.status.success(), "{}", text(&intact.stderr));
-    assert!(text(&intact.stdout).contains("audit trail intact: 3 entries, head "));
+    assert!(
+        text(&intact.stdout).contains("audit trail intact: 3 entries, 1 signed checkpoints, head "),
+        "{}",
+        text(&intact.stdout)
+    );
 
     runtime.block_on(async {
         let store = Store::connect(&url, &PoolSettings::default())
