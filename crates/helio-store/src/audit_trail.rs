@@ -72,6 +72,21 @@ pub struct Checkpoint {
     pub signed_at: Timestamp,
 }
 
+/// One verification of the chain and what it found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerificationRecord {
+    /// When it ran.
+    pub at: Timestamp,
+    /// Whether the chain and its checkpoints held.
+    pub intact: bool,
+    /// Entries verified.
+    pub entries: u64,
+    /// Checkpoints that matched.
+    pub checkpoints: u64,
+    /// What broke, if anything (no personal data: entry numbers only).
+    pub finding: Option<String>,
+}
+
 /// One entry's stored chain columns, owned.
 struct OwnedLink {
     id: Vec<u8>,
@@ -357,6 +372,49 @@ impl<'a> AuditTrail<'a> {
             Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Ok(false),
             Err(other) => Err(other.into()),
         }
+    }
+
+    /// Records what a verification found.
+    pub async fn record_verification(
+        &self,
+        verification: &VerificationRecord,
+    ) -> Result<(), StoreError> {
+        let id: [u8; 16] = helio_core::crypto::random_bytes();
+        sqlx::query(
+            "INSERT INTO audit_verifications (id, at, intact, entries, checkpoints, finding) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id.to_vec())
+        .bind(verification.at.unix_micros())
+        .bind(i64::from(verification.intact))
+        .bind(i64::try_from(verification.entries).map_err(|_| StoreError::Corrupt("count"))?)
+        .bind(i64::try_from(verification.checkpoints).map_err(|_| StoreError::Corrupt("count"))?)
+        .bind(verification.finding.clone())
+        .execute(self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The newest verification, if any ran.
+    pub async fn last_verification(&self) -> Result<Option<VerificationRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT at, intact, entries, checkpoints, finding FROM audit_verifications \
+             ORDER BY at DESC, id LIMIT 1",
+        )
+        .fetch_optional(self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(VerificationRecord {
+                at: Timestamp::from_unix_micros(row.try_get(0)?),
+                intact: row.try_get::<i64, _>(1)? == 1,
+                entries: u64::try_from(row.try_get::<i64, _>(2)?)
+                    .map_err(|_| StoreError::Corrupt("count"))?,
+                checkpoints: u64::try_from(row.try_get::<i64, _>(3)?)
+                    .map_err(|_| StoreError::Corrupt("count"))?,
+                finding: row.try_get(4)?,
+            })
+        })
+        .transpose()
     }
 
     /// Every checkpoint, oldest first.

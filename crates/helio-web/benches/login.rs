@@ -139,7 +139,12 @@ async fn main() {
                 Arc::clone(&keys),
                 Arc::clone(&clock),
             ),
-            operations: Operations::new(store.clone(), "mode = \"dev\"\n", Arc::clone(&clock)),
+            operations: Operations::new(
+                store.clone(),
+                "mode = \"dev\"\n",
+                helio_core::audit_chain::CheckpointSigner::from_seed(&[7; 32]).public_key(),
+                Arc::clone(&clock),
+            ),
         },
     ));
 

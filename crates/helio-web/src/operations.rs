@@ -1,12 +1,15 @@
-//! The engineer's operations page (AC-4): version, database state and the configuration with
-//! secrets redacted. It carries `OperateSystem`, which only engineers and admins hold; it
+//! The engineer's operations page (AC-4): version, database state, the configuration with
+//! secrets redacted, and the last verification of the audit chain (with "verify now"). It carries `OperateSystem`, which only engineers and admins hold; it
 //! shows nothing of any customer.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::State;
-use axum::response::Html;
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use helio_core::access::{Access, Capability};
 
+use crate::dates::utc_minute;
+use crate::forms::NoFields;
 use crate::layout::SignedInLayout;
 use crate::render::html;
 use helio_store::OperationsCounts;
@@ -15,11 +18,19 @@ use crate::services::operations::DatabaseState;
 use crate::{AppState, RouteTable, WebError};
 
 pub(crate) fn routes() -> RouteTable {
-    RouteTable::new().get(
-        "/ops",
-        Access::Capability(Capability::OperateSystem),
-        view_operations_get,
-    )
+    let operate = Access::Capability(Capability::OperateSystem);
+    RouteTable::new()
+        .get("/ops", operate, view_operations_get)
+        .post("/ops/audit/verify", operate, verify_post)
+}
+
+/// The last verification as the page shows it.
+struct VerificationRow {
+    when: String,
+    intact: bool,
+    entries: u64,
+    checkpoints: u64,
+    finding: String,
 }
 
 #[derive(Template)]
@@ -30,6 +41,7 @@ struct OperationsPage<'a> {
     database: String,
     configuration: &'a str,
     counts: OperationsCounts,
+    verification: Option<VerificationRow>,
     layout: SignedInLayout,
 }
 
@@ -48,12 +60,36 @@ async fn view_operations_get(
         DatabaseState::Unreachable => "not answering".to_owned(),
     };
     let counts = operations.counts().await.map_err(WebError::internal)?;
+    let verification = operations
+        .last_verification()
+        .await
+        .map_err(WebError::internal)?
+        .map(|found| VerificationRow {
+            when: utc_minute(found.at),
+            intact: found.intact,
+            entries: found.entries,
+            checkpoints: found.checkpoints,
+            finding: found.finding.unwrap_or_default(),
+        });
     html(&OperationsPage {
         counts,
+        verification,
         version: env!("CARGO_PKG_VERSION"),
         backend: operations.backend(),
         database,
         configuration: operations.configuration(),
         layout,
     })
+}
+
+async fn verify_post(
+    State(state): State<AppState>,
+    Form(NoFields {}): Form<NoFields>,
+) -> Result<Response, WebError> {
+    state
+        .operations()
+        .verify_audit_trail()
+        .await
+        .map_err(WebError::internal)?;
+    Ok(Redirect::to("/ops").into_response())
 }

@@ -1,13 +1,13 @@
 //! `helio audit verify`: checks the audit trail's hash chain from its first entry to its
 //! recorded head, and every signed checkpoint against it with the audit key's public half.
-//! Intact, it prints how many entries and checkpoints and the head hash and exits 0;
-//! otherwise it names the first bad entry and fails. The result is a security log event
-//! either way. `helio audit checkpoint` signs the newest entry now.
+//! Intact, it prints how many entries and checkpoints and exits 0; otherwise it names the
+//! first bad entry and fails. The result is recorded for the operations page and is a
+//! security log event either way. `helio audit checkpoint` signs the newest entry now.
 
 use anyhow::Context as _;
 use helio_core::audit_chain::CheckpointSigner;
 use helio_core::time::SystemClock;
-use helio_store::{Store, Verified};
+use helio_store::Store;
 
 use crate::config::{Mode, Settings};
 
@@ -39,7 +39,7 @@ async fn open(settings: &Settings) -> anyhow::Result<(Store, CheckpointSigner)> 
 pub(crate) async fn checkpoint(settings: Settings) -> anyhow::Result<()> {
     let (store, signer) = open(&settings).await?;
     let signed =
-        helio_web::services::audit_checkpoints::checkpoint_now(&store, &signer, &SystemClock)
+        helio_web::services::audit_integrity::checkpoint_now(&store, &signer, &SystemClock)
             .await
             .context("cannot sign a checkpoint")?;
     store.close().await;
@@ -52,32 +52,22 @@ pub(crate) async fn checkpoint(settings: Settings) -> anyhow::Result<()> {
 
 pub(crate) async fn verify(settings: Settings) -> anyhow::Result<()> {
     let (store, signer) = open(&settings).await?;
-    let verified = store
-        .audit_trail()
-        .verify(&signer.public_key())
-        .await
-        .context("cannot read the audit trail")?;
+    let found = helio_web::services::audit_integrity::verify_and_record(
+        &store,
+        &signer.public_key(),
+        &SystemClock,
+    )
+    .await
+    .context("cannot read the audit trail")?;
     store.close().await;
-    match verified {
-        Verified::Intact {
-            entries,
-            head,
-            checkpoints,
-        } => {
-            let head: String = head.iter().map(|b| format!("{b:02x}")).collect();
-            tracing::info!(target: "helio::security", event = "audit_verified", entries, checkpoints, head = %head, "audit trail intact");
+    match found.finding {
+        None => {
             crate::output::out(&format!(
-                "audit trail intact: {entries} entries, {checkpoints} signed checkpoints, head {head}"
+                "audit trail intact: {} entries, {} signed checkpoints",
+                found.entries, found.checkpoints
             ));
             Ok(())
         }
-        Verified::Broken(broken) => {
-            tracing::error!(target: "helio::security", event = "audit_verification_failed", finding = %broken, "audit trail broken");
-            anyhow::bail!("audit trail broken: {broken}")
-        }
-        Verified::Outside(count) => {
-            tracing::error!(target: "helio::security", event = "audit_verification_failed", outside = count, "audit entries outside the chain");
-            anyhow::bail!("audit trail broken: {count} entries have no place in the chain")
-        }
+        Some(finding) => anyhow::bail!("audit trail broken: {finding}"),
     }
 }

@@ -295,7 +295,13 @@ async fn application(
         None => Arc::new(mail::LogDelivery),
     };
     tokio::spawn(keyring::run_refresher(Arc::clone(&services.keys)));
-    tokio::spawn(helio_web::services::audit_checkpoints::run_checkpointer(
+    tokio::spawn(helio_web::services::audit_integrity::run_verifier(
+        store.clone(),
+        services.audit_signer.public_key(),
+        Arc::new(SystemClock),
+        Duration::from_secs(60 * 60),
+    ));
+    tokio::spawn(helio_web::services::audit_integrity::run_checkpointer(
         store.clone(),
         Arc::clone(&services.audit_signer),
         Arc::new(SystemClock),
@@ -376,6 +382,7 @@ async fn application(
             operations: Operations::new(
                 store.clone(),
                 &crate::config::Report::new(settings).to_string(),
+                services.audit_signer.public_key(),
                 Arc::new(SystemClock),
             ),
         },

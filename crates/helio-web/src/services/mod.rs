@@ -5,7 +5,7 @@
 pub mod accounts;
 pub mod activity;
 pub mod app_sessions;
-pub mod audit_checkpoints;
+pub mod audit_integrity;
 pub mod audit_log;
 pub mod back_office;
 mod counters;

@@ -1,13 +1,14 @@
 //! What the engineer's operations page shows (AC-4): the service's own state, never customer
 //! data: its version and database backend, whether the database is ready, and the effective
-//! configuration with every secret redacted (the same report as `helio config check`).
+//! configuration with every secret redacted (the same report as `helio config check`), and
+//! the last verification of the audit chain.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use helio_core::break_glass::PENDING_LAPSE;
 use helio_core::time::{Clock, Timestamp};
-use helio_store::{OperationsCounts, Readiness, Store, StoreError};
+use helio_store::{OperationsCounts, Readiness, Store, StoreError, VerificationRecord};
 
 /// The window the summary counts logins, failures and lockouts over.
 pub const SUMMARY_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
@@ -30,19 +31,41 @@ pub enum DatabaseState {
 pub struct Operations {
     store: Store,
     configuration: Arc<str>,
+    audit_public_key: [u8; 32],
     clock: Arc<dyn Clock>,
 }
 
 impl Operations {
     /// `configuration` is the redacted report of the settings the process runs with, made
-    /// once at start.
+    /// once at start; `audit_public_key` verifies the audit chain's checkpoints.
     #[must_use]
-    pub fn new(store: Store, configuration: &str, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        store: Store,
+        configuration: &str,
+        audit_public_key: [u8; 32],
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             store,
             configuration: configuration.into(),
+            audit_public_key,
             clock,
         }
+    }
+
+    /// The last verification of the audit chain, if one ran.
+    pub async fn last_verification(&self) -> Result<Option<VerificationRecord>, StoreError> {
+        self.store.audit_trail().last_verification().await
+    }
+
+    /// Verifies the audit chain now and records the result.
+    pub async fn verify_audit_trail(&self) -> Result<VerificationRecord, StoreError> {
+        super::audit_integrity::verify_and_record(
+            &self.store,
+            &self.audit_public_key,
+            self.clock.as_ref(),
+        )
+        .await
     }
 
     /// The operations counts now: live sessions, the last [`SUMMARY_WINDOW`]'s logins,

@@ -10,6 +10,7 @@
 mod accounts;
 mod activity;
 mod api_sessions;
+mod audit_chain;
 mod back_office;
 mod break_glass;
 mod checklist;

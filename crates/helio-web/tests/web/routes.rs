@@ -294,6 +294,11 @@ const REVIEWED_RULES: &[(&str, &str, Access)] = {
         ),
         ("GET", "/ops", Access::Capability(OperateSystem)),
         (
+            "POST",
+            "/ops/audit/verify",
+            Access::Capability(OperateSystem),
+        ),
+        (
             "GET",
             "/staff/customers",
             Access::Capability(SearchCustomers),

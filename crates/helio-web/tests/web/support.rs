@@ -190,6 +190,7 @@ async fn build(
             operations: Operations::new(
                 store.clone(),
                 TEST_CONFIGURATION_REPORT,
+                test_audit_signer().public_key(),
                 Arc::clone(&clock) as Arc<dyn Clock>,
             ),
             staff_admin: StaffAdmin::new(
@@ -228,6 +229,11 @@ async fn build(
         clock,
         master,
     }
+}
+
+/// The audit key of test deployments.
+pub(crate) fn test_audit_signer() -> helio_core::audit_chain::CheckpointSigner {
+    helio_core::audit_chain::CheckpointSigner::from_seed(&[21; 32])
 }
 
 /// A login source: an address in the documentation range, no device cookie.
