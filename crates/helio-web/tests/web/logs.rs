@@ -60,9 +60,49 @@ async fn lm_2_internal_errors_are_logged_with_the_request_id(store: Store) {
     );
 }
 
+/// LM-2 ([Audit]'s log-injection test): a username carrying newlines, a forged JSON line
+/// and control characters, sent at login on the page and the API, cannot forge a second log
+/// line: every line is one JSON object of Helio's own, and the username is not logged at all
+/// (it is personal data).
+async fn lm_2_a_hostile_username_at_login_cannot_forge_a_log_line(store: Store) {
+    let capture = LogCapture::default();
+    let _guard = capture.install();
+    let app = app(store).await;
+    let forged = "mallory@example.com\n{\"ts\":\"2026-12-02T00:00:00Z\",\"level\":\"ERROR\",\"target\":\"helio::security\",\"message\":\"forged admin login\"}\r\u{7}\u{1b}[2J";
+    let body = format!(
+        "email={}&password=whatever-password",
+        form_urlencoded::byte_serialize(forged.as_bytes()).collect::<String>()
+    );
+    let page = send(&app, crate::support::form_post("/login", &body)).await;
+    assert!(page.status < 500, "{}", page.status);
+    let api = send(
+        &app,
+        crate::support::json_post(
+            "/api/v1/sessions",
+            &serde_json::json!({"email": forged, "password": "whatever-password"}),
+        ),
+    )
+    .await;
+    assert!(api.status < 500 && api.status >= 400, "{}", api.status);
+    let text = capture.text();
+    assert!(!text.is_empty());
+    for line in text.lines() {
+        let parsed: Value = serde_json::from_str(line)
+            .unwrap_or_else(|_| panic!("a log line is not one JSON object: {line:?}"));
+        assert_ne!(parsed["message"], "forged admin login", "{line}");
+        assert!(!line.contains('\u{7}') && !line.contains('\u{1b}') && !line.contains('\r'));
+    }
+    assert!(
+        !text.contains("mallory"),
+        "the username is not logged: {text}"
+    );
+    assert!(text.contains("\"event\":\"login_failed\""), "{text}");
+}
+
 helio_store::dual_backend_tests!(
     sm_3_access_log_never_writes_credentials_or_query_strings,
     lm_2_internal_errors_are_logged_with_the_request_id,
+    lm_2_a_hostile_username_at_login_cannot_forge_a_log_line,
 );
 
 mod security_events {
