@@ -109,6 +109,48 @@ impl CheckpointSigner {
     }
 }
 
+const EXPORT_DOMAIN: &[u8] = b"helio-audit-export-v1";
+
+/// What an export's signature covers: the SHA-256 of its entry lines and the range they hold.
+fn export_message(digest: &[u8; 32], first: u64, last: u64, entries: u64) -> Vec<u8> {
+    let mut message = EXPORT_DOMAIN.to_vec();
+    message.extend_from_slice(digest);
+    for number in [first, last, entries] {
+        message.extend_from_slice(&number.to_be_bytes());
+    }
+    message
+}
+
+impl CheckpointSigner {
+    /// The signature of an export whose entry lines hash to `digest` and hold entries
+    /// `first` to `last`, `entries` of them.
+    #[must_use]
+    pub fn sign_export(&self, digest: &[u8; 32], first: u64, last: u64, entries: u64) -> [u8; 64] {
+        use ed25519_dalek::Signer as _;
+        self.0
+            .sign(&export_message(digest, first, last, entries))
+            .to_bytes()
+    }
+}
+
+/// Whether `signature` is `public`'s signature of such an export.
+#[must_use]
+pub fn export_is_valid(
+    public: &[u8; 32],
+    digest: &[u8; 32],
+    (first, last, entries): (u64, u64, u64),
+    signature: &[u8; 64],
+) -> bool {
+    let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(public) else {
+        return false;
+    };
+    key.verify_strict(
+        &export_message(digest, first, last, entries),
+        &ed25519_dalek::Signature::from_bytes(signature),
+    )
+    .is_ok()
+}
+
 impl std::fmt::Debug for CheckpointSigner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_tuple("CheckpointSigner")

@@ -87,25 +87,41 @@ pub struct VerificationRecord {
     pub finding: Option<String>,
 }
 
-/// One entry's stored chain columns, owned.
-struct OwnedLink {
-    id: Vec<u8>,
-    at: i64,
-    actor: Vec<u8>,
-    actor_role: String,
-    action: String,
-    subject: Option<Vec<u8>>,
-    reason: Option<String>,
-    seen_from: Option<String>,
-    request_id: Option<String>,
-    grant: Option<Vec<u8>>,
-    seq: u64,
-    previous: [u8; 32],
-    hash: [u8; 32],
+/// One entry with its chain columns, as stored (verification and export read these).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainedEntry {
+    /// Its ID.
+    pub id: Vec<u8>,
+    /// When, microseconds since the epoch.
+    pub at: i64,
+    /// The acting account.
+    pub actor: Vec<u8>,
+    /// Its role's stored name.
+    pub actor_role: String,
+    /// The action's stored name.
+    pub action: String,
+    /// The account acted on.
+    pub subject: Option<Vec<u8>>,
+    /// The reason.
+    pub reason: Option<String>,
+    /// The coarse network.
+    pub seen_from: Option<String>,
+    /// The request's ID.
+    pub request_id: Option<String>,
+    /// The break-glass grant.
+    pub grant: Option<Vec<u8>>,
+    /// Its place in the chain.
+    pub seq: u64,
+    /// The hash before it.
+    pub previous: [u8; 32],
+    /// Its hash.
+    pub hash: [u8; 32],
 }
 
-impl OwnedLink {
-    fn fields(&self) -> ChainedFields<'_> {
+impl ChainedEntry {
+    /// The fields its hash covers.
+    #[must_use]
+    pub fn fields(&self) -> ChainedFields<'_> {
         ChainedFields {
             seq: self.seq,
             id: &self.id,
@@ -128,8 +144,8 @@ fn hash32(bytes: Vec<u8>) -> Result<[u8; 32], StoreError> {
         .map_err(|_| StoreError::Corrupt("audit hash is not 32 bytes"))
 }
 
-fn stored_link(row: &AnyRow) -> Result<OwnedLink, StoreError> {
-    Ok(OwnedLink {
+fn stored_link(row: &AnyRow) -> Result<ChainedEntry, StoreError> {
+    Ok(ChainedEntry {
         id: row.try_get(0)?,
         at: row.try_get(1)?,
         actor: row.try_get(2)?,
@@ -372,6 +388,27 @@ impl<'a> AuditTrail<'a> {
             Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Ok(false),
             Err(other) => Err(other.into()),
         }
+    }
+
+    /// Up to `limit` chained entries after entry `after` written at or after `since`, in
+    /// chain order (an export reads the trail this way, a batch at a time).
+    pub async fn chained_since(
+        &self,
+        since: Timestamp,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<ChainedEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, at, actor_id, actor_role, action, subject_id, reason, seen_from, \
+             request_id, grant_id, seq, prev_hash, entry_hash FROM audit_trail \
+             WHERE seq > ? AND at >= ? ORDER BY seq LIMIT ?",
+        )
+        .bind(i64::try_from(after).map_err(|_| StoreError::Corrupt("audit seq"))?)
+        .bind(since.unix_micros())
+        .bind(i64::from(limit))
+        .fetch_all(self.pool)
+        .await?;
+        rows.iter().map(stored_link).collect()
     }
 
     /// Records what a verification found.

@@ -36,7 +36,9 @@ pub use account_tokens::AccountTokens;
 pub use accounts::{AccountRecord, Accounts, StaffReviewRow};
 pub use activity::{AccountActivity, ActivityOrigin, ActivityRecord};
 pub use api_tokens::{ApiTokens, NewToken, Refreshed, TokenKind};
-pub use audit_trail::{AuditEntry, AuditTrail, Checkpoint, VerificationRecord, Verified};
+pub use audit_trail::{
+    AuditEntry, AuditTrail, ChainedEntry, Checkpoint, VerificationRecord, Verified,
+};
 pub use backend::Backend;
 pub use break_glass::{BreakGlassGrants, GrantRecord};
 pub use crew_schedule::{Booked, CrewDay, CrewSchedule};

@@ -12,7 +12,7 @@ use helio_store::Store;
 use crate::config::{Mode, Settings};
 
 /// The store (migrated first where the configuration says so) and the audit signer.
-async fn open(settings: &Settings) -> anyhow::Result<(Store, CheckpointSigner)> {
+pub(crate) async fn open(settings: &Settings) -> anyhow::Result<(Store, CheckpointSigner)> {
     let keys_dir = settings
         .keys_dir
         .as_deref()
@@ -70,4 +70,14 @@ pub(crate) async fn verify(settings: Settings) -> anyhow::Result<()> {
         }
         Some(finding) => anyhow::bail!("audit trail broken: {finding}"),
     }
+}
+
+pub(crate) async fn public_key(settings: Settings) -> anyhow::Result<()> {
+    let (store, signer) = open(&settings).await?;
+    store.close().await;
+    crate::output::out(&base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        signer.public_key(),
+    ));
+    Ok(())
 }

@@ -65,6 +65,26 @@ pub(crate) enum AuditCommand {
     Verify,
     /// Sign a checkpoint of the newest entry now (the server also does every 10 minutes).
     Checkpoint,
+    /// Write the entries since a day as JSON lines closed by a signed manifest.
+    Export {
+        /// The first day to include (YYYY-MM-DD, UTC).
+        #[arg(long)]
+        since: String,
+        /// The file to write; it must not exist (it is created readable by you only).
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Check an export offline, with only the audit key's public half.
+    VerifyExport {
+        /// The public key, as `helio audit public-key` prints it.
+        #[arg(long)]
+        public_key: String,
+        /// The export file.
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Print the audit key's public half (base64), for checking exports elsewhere.
+    PublicKey,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod audit;
+mod audit_export;
 mod cli;
 mod config;
 mod keys;
@@ -68,6 +69,22 @@ fn main() -> ExitCode {
         }
         Command::Audit(AuditCommand::Verify) => run(settings, audit::verify),
         Command::Audit(AuditCommand::Checkpoint) => run(settings, audit::checkpoint),
+        Command::Audit(AuditCommand::PublicKey) => run(settings, audit::public_key),
+        Command::Audit(AuditCommand::Export { since, output }) => run(settings, move |settings| {
+            audit_export::export(settings, since, output)
+        }),
+        Command::Audit(AuditCommand::VerifyExport { public_key, file }) => {
+            match audit_export::verify_export(&public_key, &file) {
+                Ok(verified) => {
+                    output::out(&verified);
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    output::err(&format!("helio: export refused: {error}"));
+                    ExitCode::from(EXIT_RUNTIME)
+                }
+            }
+        }
         Command::Config(ConfigCommand::Check) => {
             output::out(&Report::new(&settings).to_string());
             output::err("configuration is valid");
