@@ -124,6 +124,15 @@ impl<'a> Outbox<'a> {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Deletes mail sent before `cutoff`; how many. Mail not yet sent is kept.
+    pub async fn delete_sent_before(&self, cutoff: Timestamp) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?")
+            .bind(cutoff.unix_micros())
+            .execute(self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Records a delivery.
     pub async fn mark_sent(&self, id: &[u8; 16], at: Timestamp) -> Result<(), StoreError> {
         sqlx::query("UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?")

@@ -262,10 +262,34 @@ pub async fn run_sender(
     delivery: Arc<dyn Deliver>,
     interval: Duration,
 ) {
+    let mut pruned_at: Option<std::time::Instant> = None;
     loop {
         if let Err(error) = deliver_due(&store, &keys, delivery.as_ref()).await {
             tracing::warn!(%error, "outbox sender could not read the outbox");
         }
+        if pruned_at.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+            match prune_sent(&store, Timestamp::now()).await {
+                Ok(_) => pruned_at = Some(std::time::Instant::now()),
+                Err(error) => tracing::warn!(%error, "sent mail could not be pruned"),
+            }
+        }
         tokio::time::sleep(interval).await;
     }
+}
+
+/// How long sent mail is kept (encrypted) before it is deleted: long enough to answer "did
+/// you send me …?" questions, short enough that a stolen outbox holds little. Single-use
+/// links in it have expired long before.
+pub const SENT_RETENTION: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
+/// How often the sender prunes.
+const PRUNE_EVERY: Duration = Duration::from_secs(60 * 60);
+
+/// Deletes mail sent more than [`SENT_RETENTION`] before `now`; how many.
+pub async fn prune_sent(store: &Store, now: Timestamp) -> Result<u64, StoreError> {
+    let cutoff = Timestamp::from_unix_micros(
+        now.unix_micros()
+            .saturating_sub(i64::try_from(SENT_RETENTION.as_micros()).unwrap_or(i64::MAX)),
+    );
+    store.outbox().delete_sent_before(cutoff).await
 }

@@ -33,6 +33,7 @@ mod probes;
 mod quotes;
 mod refunds;
 mod reset;
+mod retention;
 mod role_change;
 mod rotation;
 mod routes;
