@@ -338,11 +338,24 @@ async fn view_book_post(
     Form(form): Form<BookForm>,
 ) -> Result<Response, WebError> {
     let id = order_id(&id)?;
-    match state.orders().book(who.account, id, &form.day).await {
+    let booked = state.orders().book(who.account, id, &form.day).await;
+    back_to_order(&state, &who, id, layout, booked, "Choose a day.").await
+}
+
+/// After an order form: back to the order, or its page again (422) saying what to fix.
+async fn back_to_order<T>(
+    state: &AppState,
+    who: &SignedIn,
+    id: OrderId,
+    layout: SignedInLayout,
+    done: Result<T, OrderError>,
+    fix: &'static str,
+) -> Result<Response, WebError> {
+    match done {
         Ok(_) => Ok(Redirect::to(&format!("/orders/{id}")).into_response()),
         Err(OrderError::Invalid(fields)) => {
-            let message = fields.first().map_or("Choose a day.", |f| f.message);
-            order_page_with(&state, &who, id, message, layout).await
+            let message = fields.first().map_or(fix, |f| f.message);
+            order_page_with(state, who, id, message, layout).await
         }
         Err(other) => Err(failure(other)),
     }
@@ -477,13 +490,8 @@ async fn view_rating_post(
 ) -> Result<Response, WebError> {
     let id = order_id(&id)?;
     match state.orders().rate(who.account, id, &form.stars).await {
-        Ok(_) => Ok(Redirect::to(&format!("/orders/{id}")).into_response()),
-        Err(OrderError::Invalid(fields)) => {
-            let message = fields.first().map_or("Rate 1 to 5 stars.", |f| f.message);
-            order_page_with(&state, &who, id, message, layout).await
-        }
         Err(OrderError::Conflict) => Err(WebError::Conflict("This job is rated already.")),
-        Err(other) => Err(failure(other)),
+        rated => back_to_order(&state, &who, id, layout, rated, "Rate 1 to 5 stars.").await,
     }
 }
 

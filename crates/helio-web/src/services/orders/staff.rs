@@ -114,18 +114,14 @@ impl Orders {
         id: OrderId,
         why: &str,
     ) -> Result<AccountId, OrderError> {
-        require(actor, Capability::ChangeOrders)?;
-        let why = reason(why)?;
-        let record = self.any_order(id).await?;
-        self.let_go(&record, OrderEvent::Cancel, actor.account, Party::Support)
-            .await?;
-        self.audit_log()
-            .record(
-                actor,
-                Audited::on(AuditAction::OrderCancelled, record.customer, Some(&why)),
-            )
-            .await?;
-        Ok(record.customer)
+        self.let_go_by_support(
+            actor,
+            id,
+            why,
+            OrderEvent::Cancel,
+            AuditAction::OrderCancelled,
+        )
+        .await
     }
 
     /// Support free an order's booked day for `why` (the customer asked to move it; the crew
@@ -136,16 +132,33 @@ impl Orders {
         id: OrderId,
         why: &str,
     ) -> Result<AccountId, OrderError> {
+        self.let_go_by_support(
+            actor,
+            id,
+            why,
+            OrderEvent::Unbook,
+            AuditAction::OrderRescheduled,
+        )
+        .await
+    }
+
+    /// A support move that lets go of the order's day (cancel, free the day), for a reason,
+    /// audited as `action`.
+    async fn let_go_by_support(
+        &self,
+        actor: &Actor,
+        id: OrderId,
+        why: &str,
+        event: OrderEvent,
+        action: AuditAction,
+    ) -> Result<AccountId, OrderError> {
         require(actor, Capability::ChangeOrders)?;
         let why = reason(why)?;
         let record = self.any_order(id).await?;
-        self.let_go(&record, OrderEvent::Unbook, actor.account, Party::Support)
+        self.let_go(&record, event, actor.account, Party::Support)
             .await?;
         self.audit_log()
-            .record(
-                actor,
-                Audited::on(AuditAction::OrderRescheduled, record.customer, Some(&why)),
-            )
+            .record(actor, Audited::on(action, record.customer, Some(&why)))
             .await?;
         Ok(record.customer)
     }
