@@ -77,6 +77,9 @@ async fn in_2_hostile_input_to_orders_bookings_and_staff_tools_changes_nothing(s
         .signed_in_as("hostil.admin@helio.example", Role::Admin)
         .await;
     let support_id = app.account_id("hostil.support@helio.example").await;
+    let crew_token = app
+        .app_token_as("hostil.crew.app@crew.example", Role::Installer)
+        .await;
     let area = send(&app.router, form("/jobs/area", &crew, "provinces=28")).await;
     assert_eq!(area.status, 303);
 
@@ -309,6 +312,42 @@ async fn in_2_hostile_input_to_orders_bookings_and_staff_tools_changes_nothing(s
             409,
         ),
         (form("/admin/refunds/not-an-id/approve", &admin, ""), 404),
+        (
+            bearer(
+                "/api/v1/offers/not-an-id/accept",
+                &crew_token,
+                "application/json",
+                String::new(),
+            ),
+            404,
+        ),
+        (
+            bearer(
+                &format!("/api/v1/jobs/{order}/survey"),
+                &crew_token,
+                "application/json",
+                String::new(),
+            ),
+            404,
+        ),
+        (
+            bearer(
+                &format!("/api/v1/jobs/{order}/hand-back"),
+                &crew_token,
+                "application/json",
+                String::new(),
+            ),
+            404,
+        ),
+        (
+            bearer(
+                &format!("/api/v1/orders/{order}/book"),
+                &crew_token,
+                "application/json",
+                json!({"day": "2030-01-01"}).to_string(),
+            ),
+            403,
+        ),
         (
             form(
                 "/admin/refunds/00000000-0000-4000-8000-000000000000/refuse",
