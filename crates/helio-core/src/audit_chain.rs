@@ -20,10 +20,10 @@ pub struct ChainedFields<'a> {
     pub id: &'a [u8],
     /// When, microseconds since the epoch.
     pub at: i64,
-    /// The acting account.
-    pub actor: &'a [u8],
+    /// The acting account (none for a security event nobody in particular did).
+    pub actor: Option<&'a [u8]>,
     /// Its role's stored name.
-    pub actor_role: &'a str,
+    pub actor_role: Option<&'a str>,
     /// The action's stored name.
     pub action: &'a str,
     /// The account acted on.
@@ -36,6 +36,10 @@ pub struct ChainedFields<'a> {
     pub request_id: Option<&'a str>,
     /// The break-glass grant.
     pub grant: Option<&'a [u8]>,
+    /// A security event's severity (none for a staff action).
+    pub severity: Option<&'a str>,
+    /// A security event's typed fields as JSON (none for a staff action).
+    pub details: Option<&'a str>,
 }
 
 /// The domain tag that starts every encoding, so a hash of another kind of data can never
@@ -55,7 +59,10 @@ fn field(hash: &mut Sha256, value: Option<&[u8]>) {
 
 /// The hash of an entry following `previous`: SHA-256 over a domain tag, the previous hash
 /// and each field length-prefixed (absent fields marked as such), so no two different
-/// entries encode the same.
+/// entries encode the same. A security event's two columns come last, and only when either
+/// is set: staff actions written before those columns existed keep their hash, and setting,
+/// clearing or changing either column still changes it (every earlier field delimits
+/// itself, so a longer encoding is never a shorter one's).
 #[must_use]
 pub fn entry_hash(previous: &[u8; 32], entry: &ChainedFields<'_>) -> [u8; 32] {
     let mut hash = Sha256::new();
@@ -64,14 +71,18 @@ pub fn entry_hash(previous: &[u8; 32], entry: &ChainedFields<'_>) -> [u8; 32] {
     hash.update(entry.seq.to_be_bytes());
     hash.update(entry.at.to_be_bytes());
     field(&mut hash, Some(entry.id));
-    field(&mut hash, Some(entry.actor));
-    field(&mut hash, Some(entry.actor_role.as_bytes()));
+    field(&mut hash, entry.actor);
+    field(&mut hash, entry.actor_role.map(str::as_bytes));
     field(&mut hash, Some(entry.action.as_bytes()));
     field(&mut hash, entry.subject);
     field(&mut hash, entry.reason.map(str::as_bytes));
     field(&mut hash, entry.seen_from.map(str::as_bytes));
     field(&mut hash, entry.request_id.map(str::as_bytes));
     field(&mut hash, entry.grant);
+    if entry.severity.is_some() || entry.details.is_some() {
+        field(&mut hash, entry.severity.map(str::as_bytes));
+        field(&mut hash, entry.details.map(str::as_bytes));
+    }
     hash.finalize().into()
 }
 
@@ -217,6 +228,34 @@ pub enum ChainBreak {
     },
 }
 
+impl ChainBreak {
+    /// The kind of break, as a stable name (security events carry it, not the sentence).
+    #[must_use]
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Self::Edited { .. } => "edited",
+            Self::BrokenLink { .. } => "broken_link",
+            Self::Gap { .. } => "gap",
+            Self::CheckpointMismatch { .. } => "checkpoint_mismatch",
+            Self::ForgedCheckpoint { .. } => "forged_checkpoint",
+            Self::Truncated { .. } => "truncated",
+        }
+    }
+
+    /// The entry where the chain stops holding.
+    #[must_use]
+    pub const fn seq(&self) -> u64 {
+        match self {
+            Self::Edited { seq }
+            | Self::BrokenLink { seq }
+            | Self::CheckpointMismatch { seq }
+            | Self::ForgedCheckpoint { seq } => *seq,
+            Self::Gap { expected, .. } => *expected,
+            Self::Truncated { last, .. } => *last,
+        }
+    }
+}
+
 impl std::fmt::Display for ChainBreak {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -300,14 +339,16 @@ mod tests {
             seq,
             id: &[7; 16],
             at: 1_700_000_000_000_000,
-            actor: &[9; 16],
-            actor_role: "support",
+            actor: Some(&[9; 16]),
+            actor_role: Some("support"),
             action: "customer_viewed",
             subject: Some(&[3; 16]),
             reason,
             seen_from: Some("203.0.113.0/24"),
             request_id: None,
             grant: None,
+            severity: None,
+            details: None,
         }
     }
 
@@ -392,6 +433,54 @@ mod tests {
             &signature
         ));
         assert!(!format!("{signer:?}").contains("42, 42"));
+    }
+
+    #[test]
+    fn ig_2_a_security_events_columns_are_covered_and_staff_hashes_are_unchanged() {
+        let staff = fields(1, Some("ticket 1"));
+        let known = entry_hash(&GENESIS, &staff);
+        let event = ChainedFields {
+            severity: Some("warning"),
+            details: Some(r#"{"count":3}"#),
+            ..staff
+        };
+        let hashed = entry_hash(&GENESIS, &event);
+        assert_ne!(hashed, known);
+        for tampered in [
+            ChainedFields {
+                severity: Some("info"),
+                ..event
+            },
+            ChainedFields {
+                details: Some(r#"{"count":4}"#),
+                ..event
+            },
+            ChainedFields {
+                severity: None,
+                ..event
+            },
+            ChainedFields {
+                details: None,
+                ..event
+            },
+            ChainedFields {
+                actor: None,
+                ..event
+            },
+        ] {
+            assert_ne!(entry_hash(&GENESIS, &tampered), hashed);
+        }
+        assert_ne!(
+            entry_hash(
+                &GENESIS,
+                &ChainedFields {
+                    severity: Some("info"),
+                    ..staff
+                }
+            ),
+            known,
+            "a severity added to a staff action is an edit"
+        );
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub mod quote;
 pub mod refund;
 pub mod role;
 pub mod schedule;
+pub mod security_event;
 pub mod session;
 pub mod throttle;
 pub mod time;

@@ -9,6 +9,7 @@ use helio_core::audit_chain::{
 };
 use helio_core::break_glass::GrantId;
 use helio_core::role::Role;
+use helio_core::security_event::SecurityEvent;
 use helio_core::time::Timestamp;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
@@ -39,6 +40,39 @@ pub struct AuditEntry {
     pub request_id: Option<String>,
     /// The break-glass grant the action was done under, if any.
     pub grant: Option<GrantId>,
+}
+
+/// One security event to record, with where it came from.
+#[derive(Debug, Clone, Copy)]
+pub struct EventEntry<'a> {
+    /// A random ID.
+    pub id: [u8; 16],
+    /// When.
+    pub at: Timestamp,
+    /// The event.
+    pub event: &'a SecurityEvent,
+    /// The reason an operator gave, if the event takes one.
+    pub reason: Option<&'a str>,
+    /// The coarse network of the request, if it came from one.
+    pub seen_from: Option<&'a str>,
+    /// The request's ID, if it came from one.
+    pub request_id: Option<&'a str>,
+}
+
+/// The columns of a link to append: a staff action's or a security event's.
+struct NewLink<'a> {
+    id: &'a [u8; 16],
+    at: Timestamp,
+    actor: Option<&'a [u8]>,
+    actor_role: Option<&'a str>,
+    action: &'a str,
+    subject: Option<&'a [u8]>,
+    reason: Option<&'a str>,
+    seen_from: Option<&'a str>,
+    request_id: Option<&'a str>,
+    grant: Option<&'a [u8]>,
+    severity: Option<&'a str>,
+    details: Option<&'a str>,
 }
 
 /// What verifying the chain found.
@@ -94,10 +128,10 @@ pub struct ChainedEntry {
     pub id: Vec<u8>,
     /// When, microseconds since the epoch.
     pub at: i64,
-    /// The acting account.
-    pub actor: Vec<u8>,
+    /// The acting account (none for most security events).
+    pub actor: Option<Vec<u8>>,
     /// Its role's stored name.
-    pub actor_role: String,
+    pub actor_role: Option<String>,
     /// The action's stored name.
     pub action: String,
     /// The account acted on.
@@ -110,6 +144,10 @@ pub struct ChainedEntry {
     pub request_id: Option<String>,
     /// The break-glass grant.
     pub grant: Option<Vec<u8>>,
+    /// A security event's severity.
+    pub severity: Option<String>,
+    /// A security event's fields, as JSON.
+    pub details: Option<String>,
     /// Its place in the chain.
     pub seq: u64,
     /// The hash before it.
@@ -126,14 +164,16 @@ impl ChainedEntry {
             seq: self.seq,
             id: &self.id,
             at: self.at,
-            actor: &self.actor,
-            actor_role: &self.actor_role,
+            actor: self.actor.as_deref(),
+            actor_role: self.actor_role.as_deref(),
             action: &self.action,
             subject: self.subject.as_deref(),
             reason: self.reason.as_deref(),
             seen_from: self.seen_from.as_deref(),
             request_id: self.request_id.as_deref(),
             grant: self.grant.as_deref(),
+            severity: self.severity.as_deref(),
+            details: self.details.as_deref(),
         }
     }
 }
@@ -160,6 +200,8 @@ fn stored_link(row: &AnyRow) -> Result<ChainedEntry, StoreError> {
             .map_err(|_| StoreError::Corrupt("audit seq"))?,
         previous: hash32(row.try_get(11)?)?,
         hash: hash32(row.try_get(12)?)?,
+        severity: row.try_get(13)?,
+        details: row.try_get(14)?,
     })
 }
 
@@ -202,10 +244,56 @@ impl<'a> AuditTrail<'a> {
         Self { pool }
     }
 
-    /// Appends one entry as the next link of the chain. The head row is taken first (an
-    /// UPDATE: a row lock on MySQL, the write lock on SQLite), so appends from every replica
-    /// queue there and each gets the next number and the hash before it.
+    /// Appends one staff action as the next link of the chain.
     pub async fn append(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        let grant = entry.grant.map(|g| *g.as_bytes());
+        self.append_link(&NewLink {
+            id: &entry.id,
+            at: entry.at,
+            actor: Some(entry.actor.as_bytes()),
+            actor_role: Some(entry.actor_role.as_str()),
+            action: entry.action.as_str(),
+            subject: entry.subject.as_ref().map(|s| s.as_bytes().as_slice()),
+            reason: entry.reason.as_deref(),
+            seen_from: entry.seen_from.as_deref(),
+            request_id: entry.request_id.as_deref(),
+            grant: grant.as_ref().map(<[u8; 16]>::as_slice),
+            severity: None,
+            details: None,
+        })
+        .await
+    }
+
+    /// Appends one security event as the next link of the chain: its account as the
+    /// subject, the staff member who did it (if any) as the actor, its severity and its
+    /// fields as JSON.
+    pub async fn record_event(&self, entry: &EventEntry<'_>) -> Result<(), StoreError> {
+        let fields = entry.event.fields();
+        let details = serde_json::to_string(fields)
+            .map_err(|_| StoreError::Corrupt("security event fields"))?;
+        let subject = fields.account.map(|a| *a.as_bytes());
+        let actor = fields.by.map(|a| *a.as_bytes());
+        self.append_link(&NewLink {
+            id: &entry.id,
+            at: entry.at,
+            actor: actor.as_ref().map(<[u8; 16]>::as_slice),
+            actor_role: None,
+            action: entry.event.name().as_str(),
+            subject: subject.as_ref().map(<[u8; 16]>::as_slice),
+            reason: entry.reason,
+            seen_from: entry.seen_from,
+            request_id: entry.request_id,
+            grant: None,
+            severity: Some(entry.event.severity().as_str()),
+            details: Some(&details),
+        })
+        .await
+    }
+
+    /// The head row is taken first (an UPDATE: a row lock on MySQL, the write lock on
+    /// SQLite), so appends from every replica queue there and each gets the next number and
+    /// the hash before it.
+    async fn append_link(&self, link: &NewLink<'_>) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE audit_chain_head SET seq = seq + 1 WHERE id = 1")
             .execute(&mut *tx)
@@ -216,43 +304,44 @@ impl<'a> AuditTrail<'a> {
         let seq = u64::try_from(head.try_get::<i64, _>(0)?)
             .map_err(|_| StoreError::Corrupt("audit chain head"))?;
         let previous = hash32(head.try_get(1)?)?;
-        let role = entry.actor_role.as_str();
-        let action = entry.action.as_str();
-        let grant = entry.grant.map(|g| *g.as_bytes());
         let hash = entry_hash(
             &previous,
             &ChainedFields {
                 seq,
-                id: &entry.id,
-                at: entry.at.unix_micros(),
-                actor: entry.actor.as_bytes(),
-                actor_role: role,
-                action,
-                subject: entry.subject.as_ref().map(|s| s.as_bytes().as_slice()),
-                reason: entry.reason.as_deref(),
-                seen_from: entry.seen_from.as_deref(),
-                request_id: entry.request_id.as_deref(),
-                grant: grant.as_ref().map(<[u8; 16]>::as_slice),
+                id: link.id,
+                at: link.at.unix_micros(),
+                actor: link.actor,
+                actor_role: link.actor_role,
+                action: link.action,
+                subject: link.subject,
+                reason: link.reason,
+                seen_from: link.seen_from,
+                request_id: link.request_id,
+                grant: link.grant,
+                severity: link.severity,
+                details: link.details,
             },
         );
         sqlx::query(
             "INSERT INTO audit_trail (id, at, actor_id, actor_role, action, subject_id, reason, \
-             seen_from, request_id, grant_id, seq, prev_hash, entry_hash) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             seen_from, request_id, grant_id, seq, prev_hash, entry_hash, severity, details) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
-        .bind(entry.id.to_vec())
-        .bind(entry.at.unix_micros())
-        .bind(entry.actor.as_bytes().to_vec())
-        .bind(role)
-        .bind(action)
-        .bind(entry.subject.map(|s| s.as_bytes().to_vec()))
-        .bind(entry.reason.clone())
-        .bind(entry.seen_from.clone())
-        .bind(entry.request_id.clone())
-        .bind(entry.grant.map(|g| g.as_bytes().to_vec()))
+        .bind(link.id.to_vec())
+        .bind(link.at.unix_micros())
+        .bind(link.actor.map(<[u8]>::to_vec))
+        .bind(link.actor_role)
+        .bind(link.action)
+        .bind(link.subject.map(<[u8]>::to_vec))
+        .bind(link.reason)
+        .bind(link.seen_from)
+        .bind(link.request_id)
+        .bind(link.grant.map(<[u8]>::to_vec))
         .bind(i64::try_from(seq).map_err(|_| StoreError::Corrupt("audit chain head"))?)
         .bind(previous.to_vec())
         .bind(hash.to_vec())
+        .bind(link.severity)
+        .bind(link.details)
         .execute(&mut *tx)
         .await?;
         sqlx::query("UPDATE audit_chain_head SET head_hash = ? WHERE id = 1")
@@ -282,7 +371,7 @@ impl<'a> AuditTrail<'a> {
         loop {
             let rows = sqlx::query(
                 "SELECT id, at, actor_id, actor_role, action, subject_id, reason, seen_from, \
-                 request_id, grant_id, seq, prev_hash, entry_hash FROM audit_trail \
+                 request_id, grant_id, seq, prev_hash, entry_hash, severity, details FROM audit_trail \
                  WHERE seq > ? ORDER BY seq LIMIT 500",
             )
             .bind(i64::try_from(reached.0).map_err(|_| StoreError::Corrupt("audit seq"))?)
@@ -400,7 +489,7 @@ impl<'a> AuditTrail<'a> {
     ) -> Result<Vec<ChainedEntry>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, at, actor_id, actor_role, action, subject_id, reason, seen_from, \
-             request_id, grant_id, seq, prev_hash, entry_hash FROM audit_trail \
+             request_id, grant_id, seq, prev_hash, entry_hash, severity, details FROM audit_trail \
              WHERE seq > ? AND at >= ? ORDER BY seq LIMIT ?",
         )
         .bind(i64::try_from(after).map_err(|_| StoreError::Corrupt("audit seq"))?)
@@ -485,7 +574,8 @@ impl<'a> AuditTrail<'a> {
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, at, actor_id, actor_role, action, subject_id, reason, seen_from, \
-             request_id, grant_id FROM audit_trail WHERE subject_id = ? ORDER BY at DESC LIMIT ?",
+             request_id, grant_id FROM audit_trail WHERE subject_id = ? AND details IS NULL \
+             ORDER BY at DESC LIMIT ?",
         )
         .bind(subject.as_bytes().to_vec())
         .bind(i64::from(limit))
@@ -498,7 +588,7 @@ impl<'a> AuditTrail<'a> {
     pub async fn under_grant(&self, grant: GrantId) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, at, actor_id, actor_role, action, subject_id, reason, seen_from, \
-             request_id, grant_id FROM audit_trail WHERE grant_id = ? ORDER BY at",
+             request_id, grant_id FROM audit_trail WHERE grant_id = ? AND details IS NULL ORDER BY at",
         )
         .bind(grant.as_bytes().to_vec())
         .fetch_all(self.pool)
@@ -510,7 +600,7 @@ impl<'a> AuditTrail<'a> {
     pub async fn recent(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, at, actor_id, actor_role, action, subject_id, reason, seen_from, \
-             request_id, grant_id FROM audit_trail ORDER BY at DESC LIMIT ?",
+             request_id, grant_id FROM audit_trail WHERE details IS NULL ORDER BY at DESC LIMIT ?",
         )
         .bind(i64::from(limit))
         .fetch_all(self.pool)

@@ -37,7 +37,7 @@ pub use accounts::{AccountRecord, Accounts, StaffReviewRow};
 pub use activity::{AccountActivity, ActivityOrigin, ActivityRecord};
 pub use api_tokens::{ApiTokens, NewToken, Refreshed, TokenKind};
 pub use audit_trail::{
-    AuditEntry, AuditTrail, ChainedEntry, Checkpoint, VerificationRecord, Verified,
+    AuditEntry, AuditTrail, ChainedEntry, Checkpoint, EventEntry, VerificationRecord, Verified,
 };
 pub use backend::Backend;
 pub use break_glass::{BreakGlassGrants, GrantRecord};

@@ -25,7 +25,9 @@ pub enum SessionStage {
 }
 
 impl SessionStage {
-    pub(crate) const fn as_str(self) -> &'static str {
+    /// The stored and logged name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
         match self {
             Self::Full => "full",
             Self::MfaPending => "mfa",

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use helio_core::access::{self, Capability};
 use helio_core::account::AccountId;
 use helio_core::role::Role;
+use helio_core::security_event::SecurityEvent;
 use helio_core::time::Timestamp;
 use helio_store::{ActiveSession, SeenFrom, SessionStage};
 
@@ -112,17 +113,22 @@ struct Required(Capability);
 
 const NO_ACCESS: &str = "Your account does not have access to this.";
 
-/// Whether the session may go on to the route: its role holds what the route demands. A
-/// refusal is logged with who asked for what.
-fn permitted(request: &Request, active: &ActiveSession) -> bool {
-    let Some(Required(capability)) = request.extensions().get::<Required>().copied() else {
-        return true;
-    };
-    if access::permits(active.role, capability) {
-        return true;
+/// What the route demands that the session's role does not hold, if anything.
+fn refused(request: &Request, active: &ActiveSession) -> Option<Capability> {
+    request
+        .extensions()
+        .get::<Required>()
+        .map(|Required(capability)| *capability)
+        .filter(|capability| !access::permits(active.role, *capability))
+}
+
+/// The 403 for a refusal, recorded as a security event with who asked for what.
+async fn forbid(state: &AppState, active: &ActiveSession, capability: Capability) -> Response {
+    let event = SecurityEvent::access_denied(active.account, active.role, capability.as_str());
+    match state.sessions().record_refusal(event).await {
+        Ok(()) => WebError::Forbidden(NO_ACCESS).into_response(),
+        Err(error) => WebError::internal(error).into_response(),
     }
-    tracing::warn!(target: "helio::security", event = "access_denied", account = %active.account, role = %active.role, capability = capability.as_str(), path = request.uri().path(), "a signed-in account asked for what its role does not hold");
-    false
 }
 
 /// Sessions waiting for their second factor only.
@@ -196,12 +202,10 @@ async fn guard(mut request: Request, next: Next, allowed: &[SessionStage]) -> Re
             None => Ok(None),
         };
         return match session {
-            Ok(Some((_, active)))
-                if allowed.contains(&active.stage) && !permitted(&request, &active) =>
-            {
-                WebError::Forbidden(NO_ACCESS).into_response()
-            }
             Ok(Some((handle, active))) if allowed.contains(&active.stage) => {
+                if let Some(capability) = refused(&request, &active) {
+                    return forbid(&state, &active, capability).await;
+                }
                 request.extensions_mut().insert(SignedIn::of(&active));
                 request.extensions_mut().insert(handle);
                 next.run(request).await
@@ -216,10 +220,10 @@ async fn guard(mut request: Request, next: Next, allowed: &[SessionStage]) -> Re
         None => Ok(None),
     };
     match session {
-        Ok(Some(active)) if allowed.contains(&active.stage) && !permitted(&request, &active) => {
-            WebError::Forbidden(NO_ACCESS).into_response()
-        }
         Ok(Some(active)) if allowed.contains(&active.stage) => {
+            if let Some(capability) = refused(&request, &active) {
+                return forbid(&state, &active, capability).await;
+            }
             let session = presented.as_deref().unwrap_or_default();
             request = match crate::csrf::check(&state, session, request).await {
                 Ok(request) => request,

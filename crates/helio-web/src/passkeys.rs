@@ -376,10 +376,13 @@ async fn passwordless(
         .await
         .map_err(WebError::internal)?
     else {
-        tracing::info!(target: "helio::security", event = "login_failed", method = "passkey", reason = "inactive", %account, "login failed");
+        state
+            .accounts()
+            .passkey_login_refused(account)
+            .await
+            .map_err(WebError::internal)?;
         return Err(failure(PasskeyError::Refused));
     };
-    tracing::info!(target: "helio::security", event = "login_succeeded", method = "passkey", %account, %role, "login succeeded");
     let new_device = state
         .accounts()
         .passkey_login_succeeded(account, source)

@@ -44,7 +44,6 @@ async fn keep_alive_post(
     {
         return Err(WebError::Unauthorized);
     }
-    tracing::info!(target: "helio::security", event = "session_kept_alive", account = %who.account, "session kept alive from its page");
     Ok(Json(Remaining {
         idle_secs: u64::from(who.idle_timeout_secs),
         absolute_secs: state.sessions().seconds_until(who.expires_at),

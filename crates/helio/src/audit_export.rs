@@ -14,6 +14,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use helio_core::audit_chain::{StoredLink, export_is_valid, verify};
 use helio_core::schedule::Day;
+use helio_core::security_event::{EventName, SecurityEvent};
 use helio_core::time::Timestamp;
 use helio_store::ChainedEntry;
 use serde::{Deserialize, Serialize};
@@ -28,14 +29,16 @@ struct EntryLine {
     seq: u64,
     id: String,
     at: i64,
-    actor: String,
-    actor_role: String,
+    actor: Option<String>,
+    actor_role: Option<String>,
     action: String,
     subject: Option<String>,
     reason: Option<String>,
     seen_from: Option<String>,
     request_id: Option<String>,
     grant: Option<String>,
+    severity: Option<String>,
+    details: Option<String>,
     prev_hash: String,
     entry_hash: String,
 }
@@ -63,7 +66,7 @@ fn line_of(entry: &ChainedEntry) -> EntryLine {
         seq: entry.seq,
         id: b64(&entry.id),
         at: entry.at,
-        actor: b64(&entry.actor),
+        actor: entry.actor.as_deref().map(b64),
         actor_role: entry.actor_role.clone(),
         action: entry.action.clone(),
         subject: entry.subject.as_deref().map(b64),
@@ -71,6 +74,8 @@ fn line_of(entry: &ChainedEntry) -> EntryLine {
         seen_from: entry.seen_from.clone(),
         request_id: entry.request_id.clone(),
         grant: entry.grant.as_deref().map(b64),
+        severity: entry.severity.clone(),
+        details: entry.details.clone(),
         prev_hash: b64(&entry.previous),
         entry_hash: b64(&entry.hash),
     }
@@ -121,7 +126,6 @@ pub(crate) async fn export(
             entries += 1;
         }
     }
-    store.close().await;
     let digest: [u8; 32] = digest.finalize().into();
     let first = first.unwrap_or(0);
     let signature = signer.sign_export(&digest, first, last, entries);
@@ -136,7 +140,14 @@ pub(crate) async fn export(
     };
     writeln!(file, "{}", serde_json::to_string(&manifest)?)?;
     file.sync_all()?;
-    tracing::info!(target: "helio::security", event = "audit_exported", entries, first, last, "audit trail exported");
+    helio_web::services::security_log::record(
+        &store,
+        Timestamp::now(),
+        SecurityEvent::bare(EventName::AuditExported).counting(entries),
+    )
+    .await
+    .context("cannot record the export in the audit trail")?;
+    store.close().await;
     crate::output::out(&format!(
         "exported {entries} entries ({first} to {last}) to {}",
         output.display()
@@ -174,7 +185,7 @@ pub(crate) fn verify_export(public_key: &str, file: &Path) -> anyhow::Result<Str
         parsed.push(ChainedEntry {
             id: decoded(&entry.id)?,
             at: entry.at,
-            actor: decoded(&entry.actor)?,
+            actor: entry.actor.as_deref().map(decoded).transpose()?,
             actor_role: entry.actor_role,
             action: entry.action,
             subject: entry.subject.as_deref().map(decoded).transpose()?,
@@ -182,6 +193,8 @@ pub(crate) fn verify_export(public_key: &str, file: &Path) -> anyhow::Result<Str
             seen_from: entry.seen_from,
             request_id: entry.request_id,
             grant: entry.grant.as_deref().map(decoded).transpose()?,
+            severity: entry.severity,
+            details: entry.details,
             seq: entry.seq,
             previous: fixed(&entry.prev_hash)?,
             hash: fixed(&entry.entry_hash)?,

@@ -16,6 +16,8 @@ mod telemetry;
 
 use std::process::ExitCode;
 
+use helio_core::security_event::{EventName, SecurityEvent};
+
 use clap::Parser as _;
 
 use crate::cli::{
@@ -105,12 +107,31 @@ fn read_settings(cli: &Cli, scope: config::Scope) -> Result<Settings, ExitCode> 
         output::err(
             "helio: refusing to start: --demo is for dev mode only (it creates accounts whose passwords it prints)",
         );
+        log_refusal("demo_in_production", 1);
         return Err(ExitCode::from(EXIT_CONFIG));
     }
     config::validate(raw, scope).map_err(|problems| {
         report_problems(&problems);
+        log_refusal(
+            "invalid_settings",
+            u64::try_from(problems.len()).unwrap_or(u64::MAX),
+        );
         ExitCode::from(EXIT_CONFIG)
     })
+}
+
+/// The refusal as a security event on the JSON log, for the cluster's alerting: a pod that
+/// will not start on its configuration is someone's change to look at. There is no store yet
+/// (the database settings may be what was refused), so it is logged only; the problems
+/// themselves go to stderr, for the operator.
+fn log_refusal(reason: &'static str, problems: u64) {
+    if telemetry::init("info").is_ok() {
+        helio_web::services::security_log::log_only(
+            &SecurityEvent::bare(EventName::ConfigurationRefused)
+                .because(reason)
+                .counting(problems),
+        );
+    }
 }
 
 fn report_problems(problems: &[Problem]) {

@@ -8,8 +8,9 @@ use helio_core::audit::AuditAction;
 use helio_core::audit_chain::{ChainBreak, CheckpointSigner};
 use helio_core::break_glass::GrantId;
 use helio_core::role::Role;
-use helio_store::testing::execute_raw;
-use helio_store::{AuditEntry, Checkpoint, Store, Verified};
+use helio_core::security_event::{EventName, LoginMethod, SecurityEvent};
+use helio_store::testing::{dump, execute_raw};
+use helio_store::{AuditEntry, Checkpoint, EventEntry, Store, Verified};
 
 use crate::accounts::T0;
 
@@ -291,6 +292,106 @@ async fn ig_2_tampering_with_the_trail_is_caught(store: Store) {
     );
 }
 
+/// LM-1, IG-2: security events are links of the same chain as staff actions: stored with
+/// their severity, typed fields as JSON and context, left out of the readers of staff
+/// actions, and an edit to any of their columns (the severity, a field, the account) is
+/// caught like any other.
+async fn lm_1_security_events_are_chained_and_their_columns_are_covered(store: Store) {
+    let trail = store.audit_trail();
+    let account = AccountId::random();
+    trail.append(&numbered(1)).await.unwrap();
+    let failed =
+        SecurityEvent::login_failed(LoginMethod::Password, "wrong_password", Some(account));
+    trail
+        .record_event(&EventEntry {
+            id: [2; 16],
+            at: T0,
+            event: &failed,
+            reason: None,
+            seen_from: Some("203.0.113.0/24"),
+            request_id: Some("r-2"),
+        })
+        .await
+        .unwrap();
+    let reason = "ticket 9: lost phone";
+    trail
+        .record_event(&EventEntry {
+            id: [3; 16],
+            at: T0,
+            event: &SecurityEvent::about(EventName::SessionsEndedByStaff, account).counting(2),
+            reason: Some(reason),
+            seen_from: None,
+            request_id: None,
+        })
+        .await
+        .unwrap();
+    assert!(matches!(
+        check(&store).await,
+        Verified::Intact { entries: 3, .. }
+    ));
+    let stored = String::from_utf8_lossy(
+        &dump(
+            &store,
+            "SELECT action, severity, details, seen_from, request_id, reason FROM audit_trail \
+             WHERE seq = 2 OR seq = 3 ORDER BY seq",
+        )
+        .await,
+    )
+    .into_owned();
+    let details =
+        format!(r#"{{"account":"{account}","method":"password","reason":"wrong_password"}}"#);
+    for expected in [
+        "login_failed",
+        "notice",
+        details.as_str(),
+        "203.0.113.0/24",
+        "r-2",
+        "sessions_ended_by_staff",
+        "warning",
+        r#""count":2"#,
+        reason,
+    ] {
+        assert!(
+            stored.contains(expected),
+            "{expected} missing from {stored}"
+        );
+    }
+    assert!(
+        trail.about(account, 10).await.unwrap().is_empty(),
+        "staff actions only"
+    );
+    assert_eq!(trail.recent(10).await.unwrap().len(), 1);
+
+    for (tamper, undo) in [
+        (
+            "UPDATE audit_trail SET severity = 'info' WHERE seq = 2",
+            "UPDATE audit_trail SET severity = 'notice' WHERE seq = 2",
+        ),
+        (
+            "UPDATE audit_trail SET details = REPLACE(details, 'wrong_password', 'malformed') WHERE seq = 2",
+            "UPDATE audit_trail SET details = REPLACE(details, 'malformed', 'wrong_password') WHERE seq = 2",
+        ),
+        (
+            "UPDATE audit_trail SET details = NULL, severity = NULL WHERE seq = 3",
+            "",
+        ),
+    ] {
+        execute_raw(&store, tamper).await;
+        let found = check(&store).await;
+        assert!(
+            matches!(found, Verified::Broken(ChainBreak::Edited { seq: 2 | 3 })),
+            "{tamper}: {found:?}"
+        );
+        if !undo.is_empty() {
+            execute_raw(&store, undo).await;
+            assert!(matches!(
+                check(&store).await,
+                Verified::Intact { entries: 3, .. }
+            ));
+        }
+    }
+}
+
 /// IG-2: writers appending at once, through separate connections, still make one chain.
 async fn ig_2_parallel_writers_keep_one_valid_chain(store: Store) {
     let writers: Vec<_> = (0..8_u64)
@@ -320,6 +421,7 @@ async fn ig_2_parallel_writers_keep_one_valid_chain(store: Store) {
 helio_store::dual_backend_tests!(
     ac_3_entries_are_appended_and_read_back_as_written,
     ig_2_tampering_with_the_trail_is_caught,
+    lm_1_security_events_are_chained_and_their_columns_are_covered,
     ig_2_parallel_writers_keep_one_valid_chain,
     ig_2_signed_checkpoints_catch_a_cut_and_rewritten_tail,
 );

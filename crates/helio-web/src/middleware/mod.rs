@@ -1,7 +1,8 @@
 //! The stack every request passes through, outermost first.
 //!
 //! 1. request ID and its log span
-//! 2. client identification (trusted-proxy aware)
+//! 2. client identification (trusted-proxy aware), then the context security events take
+//!    their request ID and network from
 //! 3. security headers on every response, errors included
 //! 4. access log
 //! 5. uniform error rendering
@@ -37,6 +38,9 @@ pub fn harden(router: Router, settings: &HttpSettings) -> Router {
             .layer(axum::middleware::from_fn_with_state(
                 settings_for_client,
                 client::identify,
+            ))
+            .layer(axum::middleware::from_fn(
+                crate::services::security_log::within_request,
             ))
             .layer(axum::middleware::from_fn(security_headers::apply))
             .layer(axum::middleware::from_fn(access_log::record))

@@ -13,6 +13,8 @@ use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use helio_core::security_event::{EventName, SecurityEvent};
+
 use crate::{ClientInfo, WebError};
 
 fn is_safe(method: &Method) -> bool {
@@ -64,7 +66,9 @@ pub(crate) async fn check(request: Request, next: Next) -> Response {
     if same_origin(request.headers(), via_tls) {
         next.run(request).await
     } else {
-        tracing::warn!(target: "helio::security", event = "cross_origin_post_refused", "cross-origin form post refused");
+        crate::services::security_log::log_only(&SecurityEvent::bare(
+            EventName::CrossOriginPostRefused,
+        ));
         WebError::Forbidden(
             "This form must be sent from a Helio page. Reload the page and try again.",
         )

@@ -17,6 +17,7 @@ use helio_core::crypto::token::SecretToken;
 use helio_core::partner::CrewId;
 use helio_core::password::{NewPassword, PasswordRejection, PersonalDetails, PlainPassword};
 use helio_core::role::Role;
+use helio_core::security_event::{Budget, EventName, LoginMethod, SecurityEvent};
 use helio_core::session::EndReason;
 use helio_core::throttle::{Decision, ThrottlePolicy};
 use helio_core::time::{Clock, Timestamp};
@@ -36,6 +37,7 @@ use super::activity::Activity;
 use super::counters::{self, CounterError, source_prefix};
 use super::keyring::Keyring;
 use super::mail::{self, Mail};
+use super::security_log;
 
 /// Everything account operations need. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -365,7 +367,12 @@ impl Accounts {
             Err(StoreError::Conflict) => return self.notify_existing(email).await,
             Err(other) => return Err(other.into()),
         }
-        tracing::info!(target: "helio::security", event = "account_created", account = %id, role = %Role::Customer, "account created");
+        security_log::record(
+            &self.store,
+            self.clock.now(),
+            SecurityEvent::account_with_role(EventName::AccountCreated, id, Role::Customer),
+        )
+        .await?;
         self.send_verification(id, email, now).await
     }
 
@@ -444,7 +451,12 @@ impl Accounts {
     }
 
     async fn notify_existing(&self, email: Email) -> Result<(), AccountError> {
-        tracing::info!(target: "helio::security", event = "signup_existing_email", "sign-up attempted for a registered email");
+        security_log::record(
+            &self.store,
+            self.clock.now(),
+            SecurityEvent::bare(EventName::SignupExistingEmail),
+        )
+        .await?;
         if !self.mail_budget(&email).await? {
             return Ok(());
         }
@@ -485,7 +497,12 @@ impl Accounts {
             .activate_verified(account, now)
             .await?;
         if activated {
-            tracing::info!(target: "helio::security", event = "email_verified", %account, "email verified");
+            security_log::record(
+                &self.store,
+                self.clock.now(),
+                SecurityEvent::about(EventName::EmailVerified, account),
+            )
+            .await?;
         }
         Ok(activated)
     }
@@ -516,11 +533,17 @@ impl Accounts {
         let account_key = email_index.map(|index| self.account_key(&index, device.as_ref()));
         // A known device is exempt from its address's lock: it is not the stuffing source.
         let source_key = device.is_none().then(|| self.source_key(source.ip));
-        if let Some(until) = self
+        if self
             .refused(source_key.as_ref(), account_key.as_ref())
             .await?
+            .is_some()
         {
-            tracing::info!(target: "helio::security", event = "login_throttled", until = until.unix_micros(), "login refused: too many recent failures");
+            security_log::record(
+                &self.store,
+                self.clock.now(),
+                SecurityEvent::bare(EventName::LoginThrottled),
+            )
+            .await?;
             return Ok(LoginOutcome::Failed);
         }
         let verdict = self.check_password(password, record.as_ref()).await?;
@@ -555,7 +578,17 @@ impl Accounts {
         if let Some(key) = &account_key {
             self.store.login_throttle().clear(key).await?;
         }
-        tracing::info!(target: "helio::security", event = "login_succeeded", account = %record.id, role = %record.role, known_device = device.is_some(), "login succeeded");
+        security_log::record(
+            &self.store,
+            self.clock.now(),
+            SecurityEvent::login_succeeded(
+                record.id,
+                record.role,
+                LoginMethod::Password,
+                device.is_some(),
+            ),
+        )
+        .await?;
         let kind = if device.is_some() {
             ActivityKind::LoginSucceeded
         } else {
@@ -585,13 +618,23 @@ impl Accounts {
         record: Option<&AccountRecord>,
     ) -> Result<Verdict, AccountError> {
         let Some(typed) = PlainPassword::new(password) else {
-            tracing::info!(target: "helio::security", event = "login_failed", reason = "malformed", "login failed");
+            security_log::record(
+                &self.store,
+                self.clock.now(),
+                SecurityEvent::login_failed(LoginMethod::Password, "malformed", None),
+            )
+            .await?;
             return Ok(Verdict::Invalid);
         };
         let Some(record) = record else {
             self.with_hasher(move |hasher| hasher.verify_dummy(&typed))
                 .await?;
-            tracing::info!(target: "helio::security", event = "login_failed", reason = "unknown_account", "login failed");
+            security_log::record(
+                &self.store,
+                self.clock.now(),
+                SecurityEvent::login_failed(LoginMethod::Password, "unknown_account", None),
+            )
+            .await?;
             return Ok(Verdict::Invalid);
         };
         let Some(stored) = record.password_hash.clone().map(PasswordHash::from_stored) else {
@@ -599,7 +642,12 @@ impl Accounts {
             // so the reply time does not reveal the invitation.
             self.with_hasher(move |hasher| hasher.verify_dummy(&typed))
                 .await?;
-            tracing::info!(target: "helio::security", event = "login_failed", reason = "no_password", account = %record.id, "login failed");
+            security_log::record(
+                &self.store,
+                self.clock.now(),
+                SecurityEvent::login_failed(LoginMethod::Password, "no_password", Some(record.id)),
+            )
+            .await?;
             return Ok(Verdict::Invalid);
         };
         let (verification, rehash) = self
@@ -612,7 +660,12 @@ impl Accounts {
             .await?;
         let account = record.id;
         if verification == Verification::Invalid {
-            tracing::info!(target: "helio::security", event = "login_failed", reason = "wrong_password", %account, "login failed");
+            security_log::record(
+                &self.store,
+                self.clock.now(),
+                SecurityEvent::login_failed(LoginMethod::Password, "wrong_password", Some(account)),
+            )
+            .await?;
             return Ok(Verdict::Invalid);
         }
         if let Some(fresh) = rehash {
@@ -620,10 +673,24 @@ impl Accounts {
                 .accounts()
                 .set_password_hash(account, fresh.as_str(), self.clock.now())
                 .await?;
-            tracing::info!(target: "helio::security", event = "password_rehashed", %account, "password rehashed with current parameters");
+            security_log::record(
+                &self.store,
+                self.clock.now(),
+                SecurityEvent::about(EventName::PasswordRehashed, account),
+            )
+            .await?;
         }
         if record.status != AccountStatus::Active {
-            tracing::info!(target: "helio::security", event = "login_failed", reason = record.status.as_str(), %account, "login failed");
+            security_log::record(
+                &self.store,
+                self.clock.now(),
+                SecurityEvent::login_failed(
+                    LoginMethod::Password,
+                    record.status.as_str(),
+                    Some(account),
+                ),
+            )
+            .await?;
             return Ok(Verdict::Invalid);
         }
         Ok(Verdict::Valid)
@@ -683,12 +750,22 @@ impl Accounts {
         if let Some(key) = source
             && self.record_failure(key, ThrottlePolicy::SOURCE).await?
         {
-            tracing::warn!(target: "helio::security", event = "source_locked", "a source address was locked after repeated failed logins");
+            security_log::record(
+                &self.store,
+                self.clock.now(),
+                SecurityEvent::bare(EventName::SourceLocked),
+            )
+            .await?;
         }
         if let Some(key) = account
             && self.record_failure(key, ThrottlePolicy::ACCOUNT).await?
         {
-            tracing::warn!(target: "helio::security", event = "account_source_locked", account = ?owner.map(|o| o.id), "logins to an account from one source were locked after repeated failures");
+            security_log::record(
+                &self.store,
+                self.clock.now(),
+                SecurityEvent::account_source_locked(owner.map(|o| o.id)),
+            )
+            .await?;
             if let Some(owner) = owner {
                 self.notify_locked(owner).await?;
             }
@@ -708,7 +785,12 @@ impl Accounts {
         let allowed =
             counters::spend(&self.store, &key, ThrottlePolicy::MAIL, self.clock.now()).await?;
         if !allowed {
-            tracing::warn!(target: "helio::security", event = "mail_budget_spent", "mail to an address withheld: hourly budget spent");
+            security_log::record(
+                &self.store,
+                self.clock.now(),
+                SecurityEvent::budget_spent(Budget::Mail, None),
+            )
+            .await?;
         }
         Ok(allowed)
     }
@@ -799,11 +881,22 @@ impl Accounts {
             .by_email_index(&self.email_index(&email))
             .await?
         else {
-            tracing::info!(target: "helio::security", event = "password_reset_requested", known = false, "password reset requested");
+            security_log::record(
+                &self.store,
+                self.clock.now(),
+                SecurityEvent::bare(EventName::PasswordResetRequested).because("unknown_account"),
+            )
+            .await?;
             return Ok(());
         };
         if record.status == AccountStatus::Disabled {
-            tracing::info!(target: "helio::security", event = "password_reset_requested", account = %record.id, disabled = true, "password reset requested for a disabled account");
+            security_log::record(
+                &self.store,
+                self.clock.now(),
+                SecurityEvent::about(EventName::PasswordResetRequested, record.id)
+                    .because("disabled"),
+            )
+            .await?;
             return Ok(());
         }
         if !self.mail_budget(&email).await? {
@@ -823,7 +916,12 @@ impl Accounts {
             },
         )
         .await?;
-        tracing::info!(target: "helio::security", event = "password_reset_requested", account = %record.id, "password reset requested");
+        security_log::record(
+            &self.store,
+            self.clock.now(),
+            SecurityEvent::about(EventName::PasswordResetRequested, record.id),
+        )
+        .await?;
         Ok(())
     }
 
@@ -884,7 +982,14 @@ impl Accounts {
             .sessions()
             .end_all(account, EndReason::PasswordReset.as_str(), now)
             .await?;
-        tracing::info!(target: "helio::security", event = "password_set_by_link", purpose = purpose.as_str(), %account, sessions_ended = ended, "password set through a one-time link");
+        security_log::record(
+            &self.store,
+            self.clock.now(),
+            SecurityEvent::about(EventName::PasswordReset, account)
+                .because(purpose.as_str())
+                .counting(ended),
+        )
+        .await?;
         self.activity
             .record(
                 account,
@@ -928,7 +1033,12 @@ impl Accounts {
             });
         }
         let (id, token) = self.invite(email, name, role, None, errors).await?;
-        tracing::info!(target: "helio::security", event = "staff_invitation_issued", account = %id, %role, "staff invitation link issued");
+        security_log::record(
+            &self.store,
+            self.clock.now(),
+            SecurityEvent::account_with_role(EventName::StaffInvitationIssued, id, role),
+        )
+        .await?;
         Ok((
             id,
             format!("{}/welcome?token={}", self.public_url, token.expose()),
@@ -1032,7 +1142,12 @@ impl Accounts {
             },
         )
         .await?;
-        tracing::info!(target: "helio::security", event = "installer_invited", account = %id, crew = %crew.id, company = %crew.company, "installer account created; invitation mailed");
+        security_log::record(
+            &self.store,
+            self.clock.now(),
+            SecurityEvent::account_with_role(EventName::InstallerInvited, id, Role::Installer),
+        )
+        .await?;
         Ok(id)
     }
 
@@ -1131,7 +1246,12 @@ impl Accounts {
             None => true,
         };
         if unaccepted && same_crew {
-            tracing::info!(target: "helio::security", event = "invitation_renewed", account = %existing.id, "invitation sent again; the earlier link is void");
+            security_log::record(
+                &self.store,
+                self.clock.now(),
+                SecurityEvent::about(EventName::InvitationRenewed, existing.id),
+            )
+            .await?;
             Ok(existing.id)
         } else {
             Err(exists())

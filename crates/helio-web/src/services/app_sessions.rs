@@ -9,6 +9,7 @@ use std::time::Duration;
 use helio_core::activity::ActivityKind;
 use helio_core::crypto::random_bytes;
 use helio_core::crypto::token::{SecretToken, TokenHash};
+use helio_core::security_event::{EventName, SecurityEvent};
 use helio_core::session::{EndReason, SessionLimits};
 use helio_core::time::Clock;
 use helio_store::{
@@ -18,6 +19,7 @@ use helio_store::{
 
 use super::accounts::LoggedIn;
 use super::activity::Activity;
+use super::security_log;
 use super::sessions::{lifetimes, origin_of};
 
 /// Longest an access token works; the app refreshes before then.
@@ -116,7 +118,14 @@ impl AppSessions {
                 &tokens,
             )
             .await?;
-        tracing::info!(target: "helio::security", event = "session_created", client = "app", account = %who.account, stage = ?stage, "session created");
+        security_log::record(
+            &self.store,
+            self.clock.now(),
+            SecurityEvent::about(EventName::SessionCreated, who.account)
+                .on_client("app")
+                .because(stage.as_str()),
+        )
+        .await?;
         Ok(AppTokens {
             access,
             refresh,
@@ -151,7 +160,14 @@ impl AppSessions {
         let (session, active) = match self.store.api_tokens().refresh(&token.hash(), now).await? {
             Refreshed::Rotated(session, active) => (session, active),
             Refreshed::Reused(ended) => {
-                tracing::warn!(target: "helio::security", event = "refresh_token_reused", client = "app", account = ?ended.as_ref().map(|e| e.account), "a spent refresh token was presented again; its session is ended");
+                security_log::record(
+                    &self.store,
+                    self.clock.now(),
+                    SecurityEvent::bare(EventName::TokenFamilyRevoked)
+                        .on_client("app")
+                        .with_account(ended.as_ref().map(|e| e.account)),
+                )
+                .await?;
                 if let Some(ended) = &ended {
                     self.activity
                         .record(
@@ -190,7 +206,12 @@ impl AppSessions {
                 ],
             )
             .await?;
-        tracing::info!(target: "helio::security", event = "session_refreshed", client = "app", account = %active.account, "app tokens rotated");
+        security_log::record(
+            &self.store,
+            self.clock.now(),
+            SecurityEvent::about(EventName::SessionRotated, active.account).on_client("app"),
+        )
+        .await?;
         Ok(RefreshOutcome::Rotated(AppTokens {
             access,
             refresh: Some(refresh),
@@ -208,7 +229,14 @@ impl AppSessions {
         else {
             return Ok(());
         };
-        tracing::info!(target: "helio::security", event = "session_ended", client = "app", account = %ended.account, reason = reason.as_str(), "session ended");
+        security_log::record(
+            &self.store,
+            self.clock.now(),
+            SecurityEvent::about(EventName::SessionEnded, ended.account)
+                .on_client("app")
+                .because(reason.as_str()),
+        )
+        .await?;
         if reason == EndReason::Logout {
             self.activity
                 .record(ended.account, ActivityKind::LoggedOut, origin_of(&ended))

@@ -9,8 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use helio_core::audit_chain::CheckpointSigner;
+use helio_core::security_event::{EventName, SecurityEvent};
 use helio_core::time::Clock;
 use helio_store::{Checkpoint, Store, StoreError, VerificationRecord, Verified};
+
+use super::security_log;
 
 /// Signs the newest entry if no checkpoint names it yet; the entry signed, if one was.
 pub async fn checkpoint_now(
@@ -31,7 +34,9 @@ pub async fn checkpoint_now(
         })
         .await?;
     if signed {
-        tracing::info!(target: "helio::security", event = "audit_checkpoint_signed", seq, "audit chain checkpoint signed");
+        security_log::log_only(
+            &SecurityEvent::bare(EventName::AuditCheckpointSigned).counting(seq),
+        );
     }
     Ok(signed.then_some(seq))
 }
@@ -60,7 +65,8 @@ pub async fn verify_and_record(
     clock: &dyn Clock,
 ) -> Result<VerificationRecord, StoreError> {
     let trail = store.audit_trail();
-    let record = match trail.verify(public).await? {
+    let verified = trail.verify(public).await?;
+    let record = match verified {
         Verified::Intact {
             entries,
             checkpoints,
@@ -87,11 +93,15 @@ pub async fn verify_and_record(
             finding: Some(format!("{count} entries have no place in the chain")),
         },
     };
-    if let Some(finding) = &record.finding {
-        tracing::error!(target: "helio::security", event = "audit_verification_failed", finding = %finding, "audit trail broken");
-    } else {
-        tracing::info!(target: "helio::security", event = "audit_verified", entries = record.entries, checkpoints = record.checkpoints, "audit trail intact");
-    }
+    security_log::log_only(&match verified {
+        Verified::Intact { entries, .. } => {
+            SecurityEvent::bare(EventName::AuditVerified).counting(entries)
+        }
+        Verified::Broken(broken) => {
+            SecurityEvent::audit_verification_failed(broken.kind(), broken.seq())
+        }
+        Verified::Outside(count) => SecurityEvent::audit_verification_failed("outside", count),
+    });
     trail.record_verification(&record).await?;
     Ok(record)
 }

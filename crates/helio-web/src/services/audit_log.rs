@@ -9,6 +9,7 @@ use helio_core::audit::{AuditAction, Reason};
 use helio_core::break_glass::GrantId;
 use helio_core::crypto::random_bytes;
 use helio_core::role::Role;
+use helio_core::security_event::EventFields;
 use helio_core::time::Clock;
 use helio_store::{AuditEntry, Store, StoreError};
 
@@ -97,7 +98,16 @@ impl AuditLog {
                 grant: what.grant,
             })
             .await?;
-        tracing::info!(target: "helio::security", event = "staff_action", action = what.action.as_str(), actor = %actor.account, role = %actor.role, subject = ?what.subject, grant = ?what.grant, "staff action recorded in the audit trail");
+        super::security_log::log_line(
+            what.action.as_str(),
+            what.action.severity(),
+            &EventFields {
+                account: what.subject,
+                by: Some(actor.account),
+                ..EventFields::default()
+            },
+            "staff action recorded in the audit trail",
+        );
         Ok(())
     }
 }

@@ -2,9 +2,12 @@
 //! compare-and-swap so every replica's events are counted exactly once.
 
 use helio_core::crypto::blind_index::{BlindIndexer, IndexPurpose};
+use helio_core::security_event::{Budget, SecurityEvent};
 use helio_core::throttle::{Decision, ThrottlePolicy};
 use helio_core::time::Timestamp;
 use helio_store::{Store, StoreError};
+
+use super::security_log;
 
 /// Why a counter could not be updated.
 #[derive(Debug, thiserror::Error)]
@@ -82,7 +85,7 @@ pub(crate) async fn spend_source_budget(
     );
     let spent = spend(store, &key, policy, now).await?;
     if !spent {
-        tracing::warn!(target: "helio::security", event = "request_budget_spent", budget, "request refused: the source's budget is spent");
+        security_log::log_only(&SecurityEvent::budget_spent(Budget::Requests(budget), None));
     }
     Ok(spent)
 }

@@ -119,11 +119,11 @@ pub(crate) async fn pass_on(
     let notifier = Notifier::new(store, keys);
     match passed {
         PassedOn::Offered(crew) => {
-            tracing::info!(target: "helio::security", event = "job_offered", order = %order.id, %crew, why, "job passed on to the next crew");
+            tracing::info!(target: "helio::activity", event = "job_offered", order = %order.id, %crew, why, "job passed on to the next crew");
             notifier.crew(crew, Notice::JOB_OFFERED).await;
         }
         PassedOn::Unbooked => {
-            tracing::warn!(target: "helio::security", event = "job_unplaced", order = %order.id, why, "no crew left for the booked day; the day was given up");
+            tracing::warn!(target: "helio::activity", event = "job_unplaced", order = %order.id, why, "no crew left for the booked day; the day was given up");
             notifier
                 .customer(order.customer, order.id, Notice::DAY_RELEASED)
                 .await;

@@ -291,7 +291,7 @@ impl Jobs {
         {
             return Err(JobsError::Gone);
         }
-        tracing::info!(target: "helio::security", event = "job_accepted", order = %offer.order, %crew, by = %actor.account, "crew accepted the job");
+        tracing::info!(target: "helio::activity", event = "job_accepted", order = %offer.order, %crew, by = %actor.account, "crew accepted the job");
         if let Some(order) = self.store.orders().by_id(offer.order).await? {
             Notifier::new(&self.store, &self.keys)
                 .customer(order.customer, order.id, Notice::CREW_ASSIGNED)
@@ -346,7 +346,7 @@ impl Jobs {
         {
             return Err(JobsError::Gone);
         }
-        tracing::info!(target: "helio::security", event = "job_reported", order = %id, %crew, to = to.as_str(), "crew reported progress");
+        tracing::info!(target: "helio::activity", event = "job_reported", order = %id, %crew, to = to.as_str(), "crew reported progress");
         Notifier::new(&self.store, &self.keys)
             .customer(order.customer, id, Notice::STATUS_CHANGED)
             .await;
@@ -367,7 +367,7 @@ impl Jobs {
             Some(actor.account),
             Party::Crew,
         );
-        tracing::info!(target: "helio::security", event = "job_handed_back", order = %id, %crew, "crew gave the job back");
+        tracing::info!(target: "helio::activity", event = "job_handed_back", order = %id, %crew, "crew gave the job back");
         match dispatch::pass_on(
             &self.store,
             &self.keys,

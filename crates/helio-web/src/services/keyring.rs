@@ -5,9 +5,12 @@ use std::sync::{Arc, RwLock};
 use helio_core::crypto::envelope::{DataKey, UnwrapError};
 use helio_core::crypto::field::{FieldCipher, FieldContext, FieldError};
 use helio_core::keys::{KeyVersion, MasterKey};
+use helio_core::security_event::{EventName, SecurityEvent};
 use helio_core::time::Timestamp;
 use helio_store::{Store, StoreError};
 use zeroize::Zeroizing;
+
+use super::security_log;
 
 /// Why the keyring could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -158,7 +161,14 @@ impl Keyring {
         }
         self.refresh().await?;
         let current = self.current().current_version();
-        tracing::info!(target: "helio::security", event = "data_key_created", key_version = current.get(), "new data key version");
+        security_log::record(
+            &self.store,
+            Timestamp::now(),
+            SecurityEvent::bare(EventName::KeyRotated)
+                .because("data")
+                .counting(u64::from(current.get())),
+        )
+        .await?;
         Ok(current)
     }
 }

@@ -8,6 +8,7 @@ use helio_core::activity::ActivityKind;
 use helio_core::crypto::blind_index::{BlindIndexer, IndexPurpose};
 use helio_core::crypto::field::FieldContext;
 use helio_core::mfa::{RecoveryCode, TotpSecret};
+use helio_core::security_event::{EventName, Factor, SecurityEvent};
 use helio_core::throttle::{Decision, ThrottlePolicy};
 use helio_core::time::{Clock, Timestamp};
 use helio_store::{ActivityOrigin, Store, StoreError};
@@ -15,6 +16,7 @@ use helio_store::{ActivityOrigin, Store, StoreError};
 use super::activity::Activity;
 use super::counters::{self, CounterError};
 use super::keyring::Keyring;
+use super::security_log;
 
 /// Why a second-factor operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -118,7 +120,12 @@ impl MfaService {
     pub async fn remove_totp(&self, account: AccountId) -> Result<bool, MfaError> {
         let removed = self.store.mfa().remove_totp(account).await?;
         if removed {
-            tracing::info!(target: "helio::security", event = "mfa_removed", factor = "totp", %account, "authenticator app removed");
+            security_log::record(
+                &self.store,
+                self.clock.now(),
+                SecurityEvent::about(EventName::MfaRemoved, account).with_factor(Factor::Totp),
+            )
+            .await?;
             self.activity
                 .record(
                     account,
@@ -174,7 +181,12 @@ impl MfaService {
             return Ok(None);
         }
         let codes = self.issue_recovery_codes(account, self.clock.now()).await?;
-        tracing::info!(target: "helio::security", event = "recovery_codes_replaced", %account, "recovery codes replaced");
+        security_log::record(
+            &self.store,
+            self.clock.now(),
+            SecurityEvent::about(EventName::RecoveryCodesReplaced, account),
+        )
+        .await?;
         self.activity
             .record(
                 account,
@@ -274,7 +286,12 @@ impl MfaService {
             return Ok(None);
         }
         let codes = self.issue_recovery_codes(account, now).await?;
-        tracing::info!(target: "helio::security", event = "mfa_enrolled", %account, "TOTP enrolled");
+        security_log::record(
+            &self.store,
+            self.clock.now(),
+            SecurityEvent::about(EventName::MfaEnrolled, account).with_factor(Factor::Totp),
+        )
+        .await?;
         self.activity
             .record(
                 account,
@@ -294,7 +311,12 @@ impl MfaService {
             .index(IndexPurpose::ThrottleAccount, &format!("mfa|{account}"));
         let counter = self.store.login_throttle().get(&key).await?;
         if ThrottlePolicy::ACCOUNT.decide(counter.map(|c| c.counter), now) != Decision::Allow {
-            tracing::info!(target: "helio::security", event = "mfa_throttled", %account, "second factor refused: too many recent failures");
+            security_log::record(
+                &self.store,
+                self.clock.now(),
+                SecurityEvent::about(EventName::MfaThrottled, account),
+            )
+            .await?;
             return Ok(false);
         }
         let Some((secret, last, true)) = self.secret(account).await? else {
@@ -311,7 +333,13 @@ impl MfaService {
                         .use_recovery_code(account, &hash, now)
                         .await?;
                     if used {
-                        tracing::info!(target: "helio::security", event = "recovery_code_used", %account, "recovery code used");
+                        security_log::record(
+                            &self.store,
+                            self.clock.now(),
+                            SecurityEvent::about(EventName::RecoveryCodeUsed, account)
+                                .with_factor(Factor::RecoveryCode),
+                        )
+                        .await?;
                         self.activity
                             .record(
                                 account,
@@ -334,7 +362,12 @@ impl MfaService {
                     CounterError::Store(error) => MfaError::Store(error),
                     CounterError::Contended => MfaError::Contended,
                 })?;
-            tracing::info!(target: "helio::security", event = "mfa_failed", %account, locked, "second factor failed");
+            security_log::record(
+                &self.store,
+                self.clock.now(),
+                SecurityEvent::mfa_failed(account, Factor::Totp, locked),
+            )
+            .await?;
             self.activity
                 .record(
                     account,

@@ -23,5 +23,6 @@ pub mod passkeys;
 pub mod payments;
 pub mod quotes;
 pub mod rotation;
+pub mod security_log;
 pub mod sessions;
 pub mod staff_admin;

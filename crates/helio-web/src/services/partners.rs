@@ -49,7 +49,7 @@ impl PartnerService {
             .add_company(id, name.as_str(), self.clock.now())
             .await
             .map_err(taken("name", "A company with this name exists already."))?;
-        tracing::info!(target: "helio::security", event = "partner_company_added", company = %id, "partner company added");
+        tracing::info!(target: "helio::activity", event = "partner_company_added", company = %id, "partner company added");
         Ok(id)
     }
 
@@ -75,7 +75,7 @@ impl PartnerService {
                 "name",
                 "This company has a crew with this name already.",
             ))?;
-        tracing::info!(target: "helio::security", event = "crew_added", crew = %id, %company, "crew added");
+        tracing::info!(target: "helio::activity", event = "crew_added", crew = %id, %company, "crew added");
         Ok(id)
     }
 

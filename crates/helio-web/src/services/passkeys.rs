@@ -15,6 +15,7 @@ use helio_core::crypto::blind_index::BlindIndexer;
 use helio_core::crypto::random_bytes;
 use helio_core::crypto::token::SecretToken;
 use helio_core::id::{handle_hex as hex, parse_handle as parse_hex_id};
+use helio_core::security_event::{EventName, Factor, LoginMethod, SecurityEvent};
 use helio_core::throttle::ThrottlePolicy;
 use helio_core::time::{Clock, Timestamp};
 use helio_store::{ActivityOrigin, CeremonyPurpose, NewPasskey, Store, StoreError, StoredPasskey};
@@ -28,6 +29,7 @@ use webauthn_rs_proto::ResidentKeyRequirement;
 
 use super::activity::Activity;
 use super::counters::{self, CounterError};
+use super::security_log;
 
 /// How long a started ceremony may wait for the authenticator's answer.
 const CEREMONY_LIFETIME: Duration = Duration::from_secs(5 * 60);
@@ -270,13 +272,19 @@ impl Passkeys {
         let (handle, state): (Uuid, PasskeyRegistration) = self
             .take(ceremony, CeremonyPurpose::Register, Some(account))
             .await?;
-        let passkey = self
-            .webauthn
-            .finish_passkey_registration(response, &state)
-            .map_err(|error| {
-                tracing::info!(target: "helio::security", event = "passkey_registration_refused", %account, %error, "passkey registration refused");
-                PasskeyError::Refused
-            })?;
+        let passkey = match self.webauthn.finish_passkey_registration(response, &state) {
+            Ok(passkey) => passkey,
+            Err(error) => {
+                tracing::debug!(target: "helio::passkeys", %error, "passkey registration refused by the ceremony");
+                security_log::record(
+                    &self.store,
+                    self.clock.now(),
+                    SecurityEvent::about(EventName::PasskeyRegistrationRefused, account),
+                )
+                .await?;
+                return Err(PasskeyError::Refused);
+            }
+        };
         let credential = serde_json::to_string(&passkey).map_err(|_| PasskeyError::Unreadable)?;
         self.store
             .passkeys()
@@ -293,7 +301,12 @@ impl Passkeys {
                 StoreError::Conflict => PasskeyError::Duplicate,
                 other => other.into(),
             })?;
-        tracing::info!(target: "helio::security", event = "passkey_added", %account, "passkey added");
+        security_log::record(
+            &self.store,
+            self.clock.now(),
+            SecurityEvent::about(EventName::PasskeyAdded, account).with_factor(Factor::Passkey),
+        )
+        .await?;
         self.activity
             .record(
                 account,
@@ -311,7 +324,13 @@ impl Passkeys {
         };
         let removed = self.store.passkeys().remove(account, &id).await?;
         if removed {
-            tracing::info!(target: "helio::security", event = "passkey_removed", %account, "passkey removed");
+            security_log::record(
+                &self.store,
+                self.clock.now(),
+                SecurityEvent::about(EventName::PasskeyRemoved, account)
+                    .with_factor(Factor::Passkey),
+            )
+            .await?;
             self.activity
                 .record(
                     account,
@@ -364,7 +383,13 @@ impl Passkeys {
         {
             Ok(result) => result,
             Err(error) => {
-                tracing::info!(target: "helio::security", event = "mfa_failed", factor = "passkey", %account, %error, "second factor failed");
+                tracing::debug!(target: "helio::passkeys", %error, "passkey second factor refused by the ceremony");
+                security_log::record(
+                    &self.store,
+                    self.clock.now(),
+                    SecurityEvent::mfa_failed(account, Factor::Passkey, false),
+                )
+                .await?;
                 self.activity
                     .record(
                         account,
@@ -382,7 +407,12 @@ impl Passkeys {
             .find(|(_, passkey)| passkey.cred_id() == result.cred_id())
             .ok_or(PasskeyError::Refused)?;
         self.record_use(&used.0, used.1, &result).await?;
-        tracing::info!(target: "helio::security", event = "mfa_succeeded", factor = "passkey", %account, "second factor passed");
+        security_log::record(
+            &self.store,
+            self.clock.now(),
+            SecurityEvent::about(EventName::MfaSucceeded, account).with_factor(Factor::Passkey),
+        )
+        .await?;
         Ok(())
     }
 
@@ -422,28 +452,49 @@ impl Passkeys {
     ) -> Result<AccountId, PasskeyError> {
         let state: DiscoverableAuthentication =
             self.take(ceremony, CeremonyPurpose::Login, None).await?;
-        let refused = |reason: &'static str| {
-            tracing::info!(target: "helio::security", event = "login_failed", method = "passkey", reason, "login failed");
-            PasskeyError::Refused
+        match self.check_login(response, state).await? {
+            Ok(account) => Ok(account),
+            Err(reason) => {
+                security_log::record(
+                    &self.store,
+                    self.clock.now(),
+                    SecurityEvent::login_failed(LoginMethod::Passkey, reason, None),
+                )
+                .await?;
+                Err(PasskeyError::Refused)
+            }
+        }
+    }
+
+    /// The account whose passkey signed, or why the login is refused.
+    async fn check_login(
+        &self,
+        response: &PublicKeyCredential,
+        state: DiscoverableAuthentication,
+    ) -> Result<Result<AccountId, &'static str>, PasskeyError> {
+        let Ok((handle, credential_id)) =
+            self.webauthn.identify_discoverable_authentication(response)
+        else {
+            return Ok(Err("no_user_handle"));
         };
-        let (handle, credential_id) = self
-            .webauthn
-            .identify_discoverable_authentication(response)
-            .map_err(|_| refused("no_user_handle"))?;
-        let stored = self
+        let Some(stored) = self
             .store
             .passkeys()
             .by_credential(handle.as_bytes(), &credential_hash(credential_id))
             .await?
-            .ok_or_else(|| refused("unknown_passkey"))?;
+        else {
+            return Ok(Err("unknown_passkey"));
+        };
         let passkey: Passkey =
             serde_json::from_str(&stored.credential).map_err(|_| PasskeyError::Unreadable)?;
-        let result = self
+        let Ok(result) = self
             .webauthn
             .finish_discoverable_authentication_v2(response, state, &passkey)
-            .map_err(|_| refused("bad_signature"))?;
+        else {
+            return Ok(Err("bad_signature"));
+        };
         self.record_use(&stored, passkey, &result).await?;
-        Ok(stored.account)
+        Ok(Ok(stored.account))
     }
 }
 

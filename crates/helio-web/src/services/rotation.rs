@@ -9,10 +9,12 @@
 use helio_core::account::AccountId;
 use helio_core::crypto::field::{FieldCipher, FieldContext};
 use helio_core::keys::KeyVersion;
+use helio_core::security_event::{EventName, SecurityEvent};
 use helio_core::time::Timestamp;
 use helio_store::{Store, StoreError};
 
 use super::keyring::{KEY_REFRESH_INTERVAL, Keyring};
+use super::security_log;
 
 /// Why a rotation batch stopped.
 #[derive(Debug, thiserror::Error)]
@@ -244,6 +246,13 @@ pub async fn retire_old_keys(
         return Ok(Retirement::StillInUse);
     }
     let count = store.data_keys().retire_below(current).await?;
-    tracing::warn!(target: "helio::security", event = "data_keys_retired", current = current.get(), count, "older data key versions deleted");
+    security_log::record(
+        store,
+        now,
+        SecurityEvent::bare(EventName::KeysRetired)
+            .because("data")
+            .counting(count),
+    )
+    .await?;
     Ok(Retirement::Retired { current, count })
 }

@@ -8,6 +8,7 @@ use helio_core::crypto::csrf::CsrfTokens;
 use helio_core::crypto::random_bytes;
 use helio_core::crypto::token::{SecretToken, TokenHash};
 use helio_core::id::parse_handle;
+use helio_core::security_event::{EventName, SecurityEvent};
 use helio_core::session::{EndReason, SessionLimits};
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +21,7 @@ use helio_store::{
 
 use super::accounts::LoggedIn;
 use super::activity::Activity;
+use super::security_log;
 
 /// Where a just-ended session was last used, for its activity entry.
 pub(crate) fn origin_of(ended: &EndedSession) -> ActivityOrigin<'_> {
@@ -178,7 +180,14 @@ impl Sessions {
                 expires_at: now.saturating_add(absolute),
             })
             .await?;
-        tracing::info!(target: "helio::security", event = "session_created", account = %who.account, stage = ?stage, "session created");
+        security_log::record(
+            &self.store,
+            self.clock.now(),
+            SecurityEvent::about(EventName::SessionCreated, who.account)
+                .on_client("browser")
+                .because(stage.as_str()),
+        )
+        .await?;
         Ok(token)
     }
 
@@ -208,7 +217,14 @@ impl Sessions {
             .mark_closing(&token.hash(), close_at)
             .await?;
         if marked {
-            tracing::info!(target: "helio::security", event = "session_closing", %account, grace_secs = CLOSE_GRACE.as_secs(), "a page of the session closed; it ends unless another request comes");
+            security_log::record(
+                &self.store,
+                self.clock.now(),
+                SecurityEvent::about(EventName::SessionClosing, account)
+                    .on_client("browser")
+                    .counting(CLOSE_GRACE.as_secs()),
+            )
+            .await?;
         }
         Ok(marked)
     }
@@ -256,18 +272,27 @@ impl Sessions {
         let Some(token) = SecretToken::parse(presented) else {
             return Ok(false);
         };
-        Ok(self
+        let now = self.clock.now();
+        let Some(session) = self
             .store
             .sessions()
-            .touch(
-                &token.hash(),
-                SessionClient::Browser,
-                self.clock.now(),
-                None,
-                true,
-            )
+            .touch(&token.hash(), SessionClient::Browser, now, None, true)
             .await?
-            .is_some())
+        else {
+            return Ok(false);
+        };
+        security_log::record(
+            &self.store,
+            now,
+            SecurityEvent::about(EventName::SessionKeptAlive, session.account).on_client("browser"),
+        )
+        .await?;
+        Ok(true)
+    }
+
+    /// Records a refusal noticed while checking a session (the route guard's `access_denied`).
+    pub async fn record_refusal(&self, event: SecurityEvent) -> Result<(), StoreError> {
+        security_log::record(&self.store, self.clock.now(), event).await
     }
 
     /// The account's live sessions, browsers and apps, marking `current` (SM-16).
@@ -308,7 +333,14 @@ impl Sessions {
         else {
             return Ok(false);
         };
-        tracing::info!(target: "helio::security", event = "session_ended", %account, client = ended.client.as_str(), reason = EndReason::EndedByOwner.as_str(), "session ended");
+        security_log::record(
+            &self.store,
+            self.clock.now(),
+            SecurityEvent::about(EventName::SessionEnded, account)
+                .on_client(ended.client.as_str())
+                .because(EndReason::EndedByOwner.as_str()),
+        )
+        .await?;
         self.activity
             .record(
                 account,
@@ -335,7 +367,14 @@ impl Sessions {
                 self.clock.now(),
             )
             .await?;
-        tracing::info!(target: "helio::security", event = "sessions_ended", %account, count = ended, reason = EndReason::EndedByOwner.as_str(), "other sessions ended");
+        security_log::record(
+            &self.store,
+            self.clock.now(),
+            SecurityEvent::about(EventName::OtherSessionsEnded, account)
+                .counting(ended)
+                .because(EndReason::EndedByOwner.as_str()),
+        )
+        .await?;
         if ended > 0 {
             self.activity
                 .record(
@@ -361,7 +400,14 @@ impl Sessions {
         else {
             return Ok(false);
         };
-        tracing::info!(target: "helio::security", event = "session_ended", account = %ended.account, client = ended.client.as_str(), reason = reason.as_str(), "session ended");
+        security_log::record(
+            &self.store,
+            self.clock.now(),
+            SecurityEvent::about(EventName::SessionEnded, ended.account)
+                .on_client(ended.client.as_str())
+                .because(reason.as_str()),
+        )
+        .await?;
         if let Some(kind) = activity_of(reason) {
             self.activity
                 .record(ended.account, kind, origin_of(&ended))
@@ -390,7 +436,14 @@ impl Sessions {
                     ExpiryReason::Idle => ("idle_timeout", ActivityKind::SessionIdleEnded),
                     ExpiryReason::Closed => ("window_closed", ActivityKind::SessionClosed),
                 };
-                tracing::info!(target: "helio::security", event = "session_expired", account = %session.account, client = session.client.as_str(), reason, "session expired");
+                security_log::record(
+                    &self.store,
+                    self.clock.now(),
+                    SecurityEvent::about(EventName::SessionExpired, session.account)
+                        .on_client(session.client.as_str())
+                        .because(reason),
+                )
+                .await?;
                 let origin = ActivityOrigin {
                     client: Some(session.client),
                     device: session.device.as_deref(),

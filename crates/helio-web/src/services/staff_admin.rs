@@ -13,6 +13,7 @@ use helio_core::activity::ActivityKind;
 use helio_core::audit::{AuditAction, Reason};
 use helio_core::crypto::field::FieldContext;
 use helio_core::role::Role;
+use helio_core::security_event::{EventName, SecurityEvent};
 use helio_core::session::EndReason;
 use helio_core::time::{Clock, Timestamp};
 use helio_core::values::FieldError;
@@ -22,6 +23,7 @@ use super::accounts::{AccountError, Accounts};
 use super::activity::Activity;
 use super::audit_log::{Actor, AuditError, AuditLog, Audited};
 use super::keyring::Keyring;
+use super::security_log;
 
 /// The most staff accounts the review lists (a small team; a page of this size is read).
 const REVIEW_LIMIT: u32 = 500;
@@ -139,9 +141,14 @@ impl StaffAdmin {
         }
     }
 
-    fn not_self(actor: &Actor, id: AccountId) -> Result<(), StaffAdminError> {
+    async fn not_self(&self, actor: &Actor, id: AccountId) -> Result<(), StaffAdminError> {
         if actor.account == id {
-            tracing::warn!(target: "helio::security", event = "self_change_refused", actor = %actor.account, "an admin tried to change their own account; another admin must");
+            security_log::record(
+                &self.store,
+                self.clock.now(),
+                SecurityEvent::about(EventName::SelfChangeRefused, id).done_by(actor.account),
+            )
+            .await?;
             Err(StaffAdminError::OwnAccount)
         } else {
             Ok(())
@@ -239,7 +246,7 @@ impl StaffAdmin {
         why: &str,
     ) -> Result<(), StaffAdminError> {
         Self::require(actor)?;
-        Self::not_self(actor, id)?;
+        self.not_self(actor, id).await?;
         let why = reason(why)?;
         self.accounts.change_staff_role_of(id, to).await?;
         self.audit_log
@@ -277,8 +284,7 @@ impl StaffAdmin {
         {
             return Err(StaffAdminError::Conflict);
         }
-        let ended = self
-            .store
+        self.store
             .sessions()
             .end_all(id, EndReason::EndedByStaff.as_str(), now)
             .await?;
@@ -291,7 +297,7 @@ impl StaffAdmin {
                 Audited::on(AuditAction::StaffDisabled, id, Some(why)),
             )
             .await?;
-        tracing::warn!(target: "helio::security", event = "staff_disabled", account = %id, by = %actor.account, sessions_ended = ended, "staff account disabled; its sessions ended");
+
         Ok(())
     }
 
@@ -304,7 +310,7 @@ impl StaffAdmin {
         why: &str,
     ) -> Result<(), StaffAdminError> {
         Self::require(actor)?;
-        Self::not_self(actor, id)?;
+        self.not_self(actor, id).await?;
         let why = reason(why)?;
         let status = self.staff(id).await?;
         if status == AccountStatus::Disabled {
@@ -321,7 +327,7 @@ impl StaffAdmin {
         why: &str,
     ) -> Result<(), StaffAdminError> {
         Self::require(actor)?;
-        Self::not_self(actor, id)?;
+        self.not_self(actor, id).await?;
         let why = reason(why)?;
         self.staff(id).await?;
         if !self

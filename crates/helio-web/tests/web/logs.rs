@@ -319,7 +319,64 @@ mod security_events {
         }
     }
 
+    /// LM-1, [Audit]: one writer sends each security event to both places: a failed login is
+    /// one JSON log line with its name, severity and typed fields, and one entry of the audit
+    /// chain with the same fields, the request's ID and its coarse network; the chain still
+    /// verifies. Nothing typed (the email) is in either.
+    async fn lm_1_a_security_event_is_one_log_line_and_one_trail_entry(store: Store) {
+        let capture = LogCapture::default();
+        let _guard = capture.install();
+        let app = test_app(store).await;
+        let wrong = "email=ada.log%40example.com&password=not+the+password+at+all";
+        let answer = send(
+            &app.router,
+            over("203.0.113.9:4000", false, form_post("/login", wrong)),
+        )
+        .await;
+        assert_eq!(answer.status, 401);
+        let request_id = answer.header("x-request-id").unwrap().to_owned();
+        let text = capture.text();
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|l| l["target"] == "helio::security" && l["event"] == "login_failed")
+            .collect();
+        assert_eq!(lines.len(), 1, "{text}");
+        assert_eq!(lines[0]["severity"], "notice");
+        assert_eq!(lines[0]["reason"], "unknown_account");
+        assert_eq!(lines[0]["method"], "password");
+        assert_eq!(lines[0]["request_id"], request_id.as_str());
+        let trail = String::from_utf8_lossy(
+            &helio_store::testing::dump(
+                &app.store,
+                "SELECT severity, details, seen_from, request_id FROM audit_trail \
+                 WHERE action = 'login_failed'",
+            )
+            .await,
+        )
+        .into_owned();
+        for expected in [
+            "notice",
+            r#"{"method":"password","reason":"unknown_account"}"#,
+            "203.0.113.0/24",
+            request_id.as_str(),
+        ] {
+            assert!(trail.contains(expected), "{expected} missing from {trail}");
+        }
+        assert!(!text.contains(EMAIL) && !trail.contains(EMAIL));
+        let verified = helio_web::services::audit_integrity::verify_and_record(
+            &app.store,
+            &crate::support::test_audit_signer().public_key(),
+            &*app.clock,
+        )
+        .await
+        .unwrap();
+        assert!(verified.intact, "{:?}", verified.finding);
+        assert!(verified.entries >= 1);
+    }
+
     helio_store::dual_backend_tests!(
+        lm_1_a_security_event_is_one_log_line_and_one_trail_entry,
         lm_1_auth_events_are_logged_without_secrets,
         lm_1_lock_and_app_token_events_are_logged_without_secrets,
     );

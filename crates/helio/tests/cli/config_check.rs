@@ -56,10 +56,23 @@ fn mc_1_production_refusal_names_every_problem_and_exits_2() {
         );
     }
     assert!(!stderr.contains("Pa55word-XYZ"), "{stderr}");
-    assert!(
-        text(&output.stdout).is_empty(),
-        "nothing served, nothing logged"
-    );
+    let event = refusal_event(&output);
+    assert_eq!(event["reason"], "invalid_settings");
+    assert!(event["count"].as_u64().unwrap() >= 4, "{event}");
+}
+
+/// LM-1: the one line a refused start writes on stdout is the `configuration_refused`
+/// security event (critical, for alerting), with no setting's value in it.
+fn refusal_event(output: &std::process::Output) -> serde_json::Value {
+    let stdout = text(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "nothing served, one event logged: {stdout}");
+    assert!(!stdout.contains("Pa55word-XYZ"), "{stdout}");
+    let event: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(event["target"], "helio::security");
+    assert_eq!(event["event"], "configuration_refused");
+    assert_eq!(event["severity"], "critical");
+    event
 }
 
 #[test]
@@ -76,10 +89,7 @@ fn sys_1_the_demo_is_refused_in_production() {
         "{}",
         text(&output.stderr)
     );
-    assert!(
-        text(&output.stdout).is_empty(),
-        "nothing served, nothing logged"
-    );
+    assert_eq!(refusal_event(&output)["reason"], "demo_in_production");
     assert!(!dir.path().join("data").exists(), "nothing created");
 }
 

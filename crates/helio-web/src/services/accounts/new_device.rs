@@ -8,10 +8,12 @@ use std::time::Duration;
 use helio_core::account::AccountId;
 use helio_core::activity::ActivityKind;
 use helio_core::crypto::token::SecretToken;
+use helio_core::security_event::{EventName, LoginMethod, SecurityEvent};
 use helio_core::session::EndReason;
 use helio_core::values::Email;
 use helio_store::{AccountRecord, ActivityOrigin, ReportedLogin, SessionClient};
 
+use super::security_log;
 use super::{AccountError, Accounts, LoginSource, field, origin};
 use crate::services::mail::{self, Mail};
 
@@ -70,7 +72,23 @@ impl Accounts {
             },
         )
         .await?;
-        tracing::info!(target: "helio::security", event = "new_device_notice_sent", account = %record.id, "new-device login notice queued");
+        security_log::record(
+            &self.store,
+            self.clock.now(),
+            SecurityEvent::about(EventName::NewDeviceNoticeSent, record.id),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// A passkey signed for `account`, but the account is not active: a failed login.
+    pub async fn passkey_login_refused(&self, account: AccountId) -> Result<(), AccountError> {
+        security_log::record(
+            &self.store,
+            self.clock.now(),
+            SecurityEvent::login_failed(LoginMethod::Passkey, "inactive", Some(account)),
+        )
+        .await?;
         Ok(())
     }
 
@@ -89,6 +107,12 @@ impl Accounts {
             .device_cookie
             .and_then(|cookie| self.devices.verify(account, cookie))
             .is_some();
+        security_log::record(
+            &self.store,
+            self.clock.now(),
+            SecurityEvent::login_succeeded(account, record.role, LoginMethod::Passkey, known),
+        )
+        .await?;
         let seen = source.seen();
         let kind = if known {
             ActivityKind::LoginSucceeded
@@ -143,15 +167,19 @@ impl Accounts {
             .await?;
         self.store.accounts().clear_password(account, now).await?;
         let mfa = self.store.mfa();
-        let totp_removed = mfa.remove_totp_made_since(account, login.login_at).await?;
-        let passkeys_removed = self
-            .store
+        mfa.remove_totp_made_since(account, login.login_at).await?;
+        self.store
             .passkeys()
             .remove_added_since(account, login.login_at)
             .await?;
         mfa.delete_recovery_codes_made_since(account, login.login_at)
             .await?;
-        tracing::warn!(target: "helio::security", event = "login_disowned", %account, sessions_ended, totp_removed, passkeys_removed, "the owner reported a login as not theirs: sessions ended, password voided");
+        security_log::record(
+            &self.store,
+            self.clock.now(),
+            SecurityEvent::about(EventName::LoginDisowned, account).counting(sessions_ended),
+        )
+        .await?;
         self.activity
             .record(
                 account,

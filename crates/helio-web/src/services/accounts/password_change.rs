@@ -7,10 +7,12 @@
 use helio_core::account::{AccountId, TokenPurpose};
 use helio_core::activity::ActivityKind;
 use helio_core::crypto::blind_index::IndexPurpose;
+use helio_core::security_event::{EventName, SecurityEvent};
 use helio_core::session::EndReason;
 use helio_core::throttle::{Decision, ThrottlePolicy};
 use helio_store::ActivityOrigin;
 
+use super::security_log;
 use super::{AccountError, Accounts, SecurityNotice, Verdict};
 use crate::services::counters;
 
@@ -43,7 +45,12 @@ impl Accounts {
         let now = self.clock.now();
         let counter = self.store.login_throttle().get(&key).await?;
         if ThrottlePolicy::ACCOUNT.decide(counter.map(|c| c.counter), now) != Decision::Allow {
-            tracing::info!(target: "helio::security", event = "password_change_throttled", %account, "password change refused: too many wrong current passwords");
+            security_log::record(
+                &self.store,
+                self.clock.now(),
+                SecurityEvent::about(EventName::PasswordChangeThrottled, account),
+            )
+            .await?;
             return Ok(PasswordChange::Throttled);
         }
         if self.check_password(current, Some(&record)).await? == Verdict::Invalid {
@@ -76,7 +83,12 @@ impl Accounts {
             .sessions()
             .end_all(account, EndReason::PasswordChanged.as_str(), now)
             .await?;
-        tracing::info!(target: "helio::security", event = "password_changed", %account, sessions_ended = ended, "password changed by its owner; every session ended");
+        security_log::record(
+            &self.store,
+            self.clock.now(),
+            SecurityEvent::about(EventName::PasswordChanged, account).counting(ended),
+        )
+        .await?;
         self.activity
             .record(
                 account,

@@ -5,10 +5,12 @@
 use helio_core::account::AccountId;
 use helio_core::activity::ActivityKind;
 use helio_core::role::Role;
+use helio_core::security_event::SecurityEvent;
 use helio_core::session::EndReason;
 use helio_core::values::{Email, FieldError};
 use helio_store::{AccountRecord, ActivityOrigin};
 
+use super::security_log;
 use super::{AccountError, Accounts};
 
 /// What a role change did.
@@ -102,7 +104,12 @@ impl Accounts {
             .sessions()
             .end_all(record.id, EndReason::RoleChanged.as_str(), now)
             .await?;
-        tracing::warn!(target: "helio::security", event = "role_changed", account = %record.id, from = %record.role, to = %to, sessions_ended, "staff role changed; the account's sessions ended");
+        security_log::record(
+            &self.store,
+            self.clock.now(),
+            SecurityEvent::role_changed(record.id, record.role, to).counting(sessions_ended),
+        )
+        .await?;
         self.activity
             .record(
                 record.id,

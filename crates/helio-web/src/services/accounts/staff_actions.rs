@@ -1,17 +1,17 @@
 //! What staff do to a customer's or installer's sessions (SM-16): end every one of them, with
-//! a reason, recorded in the security log and in the account's own activity. Operators reach
+//! a reason, recorded in the audit trail (never in the log line) and in the account's own activity. Operators reach
 //! it through `helio sessions end-all`; [Access]'s support pages will call the same method.
 
 use helio_core::account::AccountId;
 use helio_core::activity::ActivityKind;
+use helio_core::audit::Reason;
+use helio_core::security_event::{EventName, SecurityEvent};
 use helio_core::session::EndReason;
 use helio_core::values::{Email, FieldError};
 use helio_store::ActivityOrigin;
 
+use super::security_log;
 use super::{AccountError, Accounts};
-
-/// The longest reason accepted.
-const MAX_REASON_CHARS: usize = 200;
 
 fn invalid(field: &'static str, message: &'static str) -> AccountError {
     AccountError::Invalid(vec![FieldError { field, message }])
@@ -26,19 +26,12 @@ impl Accounts {
         email: &str,
         reason: &str,
     ) -> Result<(AccountId, u64), AccountError> {
-        let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
+        let Some(reason) = Reason::parse(reason) else {
             return Err(invalid(
                 "reason",
-                "Give a reason of 1 to 200 characters: it is kept in the security log.",
+                "Give a reason of 3 to 200 characters, on one line: it is kept in the audit trail.",
             ));
-        }
-        if reason.chars().any(char::is_control) {
-            return Err(invalid(
-                "reason",
-                "The reason must be one line of plain text.",
-            ));
-        }
+        };
         let email = Email::parse(email).map_err(|error| AccountError::Invalid(vec![error]))?;
         let Some(record) = self
             .store
@@ -60,7 +53,13 @@ impl Accounts {
                 self.clock.now(),
             )
             .await?;
-        tracing::warn!(target: "helio::security", event = "sessions_ended_by_staff", account = %record.id, count = ended, staff_reason = reason, "staff ended every session of an account");
+        security_log::record_because(
+            &self.store,
+            self.clock.now(),
+            SecurityEvent::about(EventName::SessionsEndedByStaff, record.id).counting(ended),
+            &reason,
+        )
+        .await?;
         self.activity
             .record(
                 record.id,

@@ -13,12 +13,14 @@ use helio_core::audit::{AuditAction, Reason};
 use helio_core::break_glass::{
     DecisionRefused, Grant, GrantDecision, GrantId, GrantLength, GrantStatus, PENDING_LAPSE,
 };
+use helio_core::security_event::{EventName, SecurityEvent};
 use helio_core::time::Timestamp;
 use helio_core::values::FieldError;
 use helio_store::{ActivityRecord, AuditEntry, GrantRecord};
 
 use super::{Actor, BackOffice, BackOfficeError, RevealedData, reason_required};
 use crate::services::audit_log::Audited;
+use crate::services::security_log;
 
 /// How many requests the lists show.
 const LIST_LIMIT: u32 = 50;
@@ -205,7 +207,6 @@ impl BackOffice {
                 },
             )
             .await?;
-        tracing::warn!(target: "helio::security", event = "break_glass_requested", grant = %id, requester = %actor.account, minutes = length.minutes(), "break-glass access requested; an admin must approve");
         Ok(id)
     }
 
@@ -237,8 +238,19 @@ impl BackOffice {
             return Err(BackOfficeError::NotFound);
         }
         let now = self.clock.now();
-        let GrantStatus::Active(until) = rules(&record).status(now) else {
-            return Err(BackOfficeError::GrantClosed);
+        let until = match rules(&record).status(now) {
+            GrantStatus::Active(until) => until,
+            GrantStatus::Expired => {
+                security_log::record(
+                    &self.store,
+                    now,
+                    SecurityEvent::about(EventName::BreakGlassExpired, record.subject)
+                        .done_by(actor.account),
+                )
+                .await?;
+                return Err(BackOfficeError::GrantClosed);
+            }
+            _ => return Err(BackOfficeError::GrantClosed),
         };
         let subject = record.subject;
         let customer = self.customer(subject).await?;
@@ -335,7 +347,13 @@ impl BackOffice {
         match rules(&record).check_decision(actor.account, now) {
             Ok(()) => {}
             Err(DecisionRefused::OwnRequest) => {
-                tracing::warn!(target: "helio::security", event = "self_approval_refused", grant = %id, actor = %actor.account, "an admin tried to decide their own break-glass request");
+                security_log::record(
+                    &self.store,
+                    now,
+                    SecurityEvent::about(EventName::SelfApprovalRefused, record.subject)
+                        .done_by(actor.account),
+                )
+                .await?;
                 return Err(BackOfficeError::OwnRequest);
             }
             Err(DecisionRefused::NotPending) => return Err(BackOfficeError::Conflict),
@@ -373,7 +391,6 @@ impl BackOffice {
                 },
             )
             .await?;
-        tracing::warn!(target: "helio::security", event = action.as_str(), grant = %id, requester = %record.requester, approver = %actor.account, "break-glass request decided");
         Ok(())
     }
 

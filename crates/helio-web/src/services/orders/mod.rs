@@ -16,6 +16,7 @@ use helio_core::order::{
 use helio_core::payment::{PaymentToken, deposit_cents};
 use helio_core::quote::{self, PricingModel, QuoteRequest};
 use helio_core::schedule::{Day, HORIZON_DAYS};
+use helio_core::security_event::{Budget, SecurityEvent};
 use helio_core::throttle::ThrottlePolicy;
 use helio_core::time::{Clock, Timestamp};
 use helio_core::values::{Address, FieldError};
@@ -266,7 +267,7 @@ impl Orders {
             .await?
         {
             Booked::Crew(crew) => {
-                tracing::info!(target: "helio::security", event = "order_booked", order = %id, crew = %crew, day = %day.format(), "installation day booked; the job is offered to the crew");
+                tracing::info!(target: "helio::activity", event = "order_booked", order = %id, crew = %crew, day = %day.format(), "installation day booked; the job is offered to the crew");
                 Notifier::new(&self.store, &self.keys)
                     .crew(crew, Notice::JOB_OFFERED)
                     .await;
@@ -304,7 +305,7 @@ impl Orders {
             .move_and_free_day(record.id, &moved)
             .await?
         {
-            tracing::info!(target: "helio::security", event = "order_moved", order = %record.id, from = record.state.as_str(), to = to.as_str(), party = party.as_str(), "order moved");
+            tracing::info!(target: "helio::activity", event = "order_moved", order = %record.id, from = record.state.as_str(), to = to.as_str(), party = party.as_str(), "order moved");
             Ok(to)
         } else {
             Err(OrderError::Conflict)
@@ -407,7 +408,7 @@ impl Orders {
         let reference = match provider.charge(&token, amount, &key).await {
             Ok(reference) => reference,
             Err(ProviderError::Declined) => {
-                tracing::info!(target: "helio::security", event = "payment_declined", kind = kind.as_str(), order = %id, account = %customer, "payment declined by the provider");
+                tracing::info!(target: "helio::activity", event = "payment_declined", kind = kind.as_str(), order = %id, account = %customer, "payment declined by the provider");
                 return Err(OrderError::Declined);
             }
             Err(ProviderError::Unavailable) => return Err(OrderError::PaymentsUnavailable),
@@ -432,7 +433,7 @@ impl Orders {
         );
         match payments.record_with_move(&payment, &moved).await {
             Ok(true) => {
-                tracing::info!(target: "helio::security", event = "payment_captured", kind = kind.as_str(), order = %id, account = %customer, amount_cents = amount, to = to.as_str(), "payment captured; order moved");
+                tracing::info!(target: "helio::activity", event = "payment_captured", kind = kind.as_str(), order = %id, account = %customer, amount_cents = amount, to = to.as_str(), "payment captured; order moved");
                 Notifier::new(&self.store, &self.keys)
                     .customer(customer, id, notice)
                     .await;
@@ -456,7 +457,7 @@ impl Orders {
                     .await
                     .is_err()
                 {
-                    tracing::error!(target: "helio::security", event = "refund_failed", order = %id, "a duplicate payment could not be refunded automatically; support must refund it");
+                    tracing::error!(target: "helio::activity", event = "refund_failed", order = %id, "a duplicate payment could not be refunded automatically; support must refund it");
                 }
                 Err(OrderError::Conflict)
             }
@@ -529,7 +530,10 @@ impl Orders {
         )
         .await?
         {
-            tracing::warn!(target: "helio::security", event = "order_budget_spent", account = %customer, "order refused: the customer's hourly budget is spent");
+            crate::services::security_log::log_only(&SecurityEvent::budget_spent(
+                Budget::Orders,
+                Some(customer),
+            ));
             return Err(OrderError::TooMany);
         }
         if !counters::spend_source_budget(
@@ -542,7 +546,10 @@ impl Orders {
         )
         .await?
         {
-            tracing::warn!(target: "helio::security", event = "order_source_budget_spent", account = %customer, "order refused: the source's hourly budget is spent");
+            crate::services::security_log::log_only(&SecurityEvent::budget_spent(
+                Budget::SourceOrders,
+                Some(customer),
+            ));
             return Err(OrderError::TooMany);
         }
         let id = OrderId::random();
@@ -585,7 +592,7 @@ impl Orders {
         };
         match orders.insert(&record, &created).await {
             Ok(()) => {
-                tracing::info!(target: "helio::security", event = "order_created", order = %id, account = %customer, price_cents = priced.price_cents, "order created from a quote");
+                tracing::info!(target: "helio::activity", event = "order_created", order = %id, account = %customer, price_cents = priced.price_cents, "order created from a quote");
                 Ok((id, true))
             }
             // A concurrent retry with the same key won: its order is this request's too.
@@ -680,7 +687,7 @@ impl Orders {
             .rate(id, crew, customer, stars, self.clock.now())
             .await?
         {
-            tracing::info!(target: "helio::security", event = "job_rated", order = %id, %crew, stars = stars.get(), "customer rated the crew");
+            tracing::info!(target: "helio::activity", event = "job_rated", order = %id, %crew, stars = stars.get(), "customer rated the crew");
             Ok(stars)
         } else {
             Err(OrderError::Conflict)
@@ -709,7 +716,10 @@ impl Orders {
         )
         .await?
         {
-            tracing::warn!(target: "helio::security", event = "cancellation_budget_spent", account = %customer, "cancellation refused: the customer's hourly budget is spent");
+            crate::services::security_log::log_only(&SecurityEvent::budget_spent(
+                Budget::Cancellations,
+                Some(customer),
+            ));
             return Err(OrderError::TooMany);
         }
         if !counters::spend_source_budget(
@@ -722,7 +732,10 @@ impl Orders {
         )
         .await?
         {
-            tracing::warn!(target: "helio::security", event = "cancellation_source_budget_spent", account = %customer, "cancellation refused: the source's hourly budget is spent");
+            crate::services::security_log::log_only(&SecurityEvent::budget_spent(
+                Budget::SourceCancellations,
+                Some(customer),
+            ));
             return Err(OrderError::TooMany);
         }
         self.let_go(&record, OrderEvent::Cancel, customer, Party::Customer)

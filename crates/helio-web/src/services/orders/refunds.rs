@@ -69,7 +69,6 @@ impl Orders {
         if amount_cents < self.model.high_value_cents {
             return Ok(());
         }
-        tracing::warn!(target: "helio::security", event = "high_value_transaction", kind = what, %order, by = %actor.account, amount_cents, "high-value transaction");
         let Some(detail) =
             Reason::parse(&format!("{what} of {amount_cents} cents on order {order}"))
         else {
@@ -128,7 +127,7 @@ impl Orders {
                 Audited::on(AuditAction::RefundRequested, record.customer, Some(&why)),
             )
             .await?;
-        tracing::info!(target: "helio::security", event = "refund_requested", order = %id, by = %actor.account, amount_cents, needs_approval = approval, "refund requested");
+        tracing::info!(target: "helio::activity", event = "refund_requested", order = %id, by = %actor.account, amount_cents, needs_approval = approval, "refund requested");
         if approval {
             return Ok((record.customer, RefundOutcome::AwaitingApproval));
         }
@@ -284,7 +283,7 @@ impl Orders {
         {
             return Err(OrderError::Conflict);
         }
-        tracing::info!(target: "helio::security", event = "refund_paid", order = %refund.order, amount_cents = refund.amount_cents, "refund paid out; order refunded");
+        tracing::info!(target: "helio::activity", event = "refund_paid", order = %refund.order, amount_cents = refund.amount_cents, "refund paid out; order refunded");
         self.audit_high_value(
             actor,
             record.customer,

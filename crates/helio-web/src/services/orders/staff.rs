@@ -285,7 +285,7 @@ impl Orders {
                 Audited::on(AuditAction::DiscountGiven, record.customer, Some(&why)),
             )
             .await?;
-        tracing::warn!(target: "helio::security", event = "price_changed", order = %id, by = %actor.account, percent, from_cents = record.price_cents, to_cents = price, "discount given on an order");
+        tracing::warn!(target: "helio::activity", event = "price_changed", order = %id, by = %actor.account, percent, from_cents = record.price_cents, to_cents = price, "discount given on an order");
         self.audit_high_value(
             actor,
             record.customer,
