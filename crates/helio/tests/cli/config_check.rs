@@ -57,8 +57,11 @@ fn mc_1_production_refusal_names_every_problem_and_exits_2() {
     }
     assert!(!stderr.contains("Pa55word-XYZ"), "{stderr}");
     let event = refusal_event(&output);
-    assert_eq!(event["reason"], "invalid_settings");
-    assert!(event["count"].as_u64().unwrap() >= 4, "{event}");
+    assert_eq!(field_of(&event, "reason"), "invalid_settings");
+    assert!(
+        field_of(&event, "count").parse::<u64>().unwrap() >= 4,
+        "{event}"
+    );
 }
 
 /// LM-1: the one line a refused start writes on stdout is the `configuration_refused`
@@ -68,11 +71,26 @@ fn refusal_event(output: &std::process::Output) -> serde_json::Value {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 1, "nothing served, one event logged: {stdout}");
     assert!(!stdout.contains("Pa55word-XYZ"), "{stdout}");
-    let event: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
-    assert_eq!(event["target"], "helio::security");
-    assert_eq!(event["event"], "configuration_refused");
-    assert_eq!(event["severity"], "critical");
+    let event: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    for (field, expected) in [
+        ("target", "helio::security"),
+        ("event", "configuration_refused"),
+        ("severity", "critical"),
+    ] {
+        assert_eq!(field_of(&event, field), expected, "{event}");
+    }
     event
+}
+
+fn field_of(event: &serde_json::Value, field: &str) -> String {
+    event
+        .get(field)
+        .map(|value| {
+            value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_owned)
+        })
+        .unwrap_or_default()
 }
 
 #[test]
@@ -89,7 +107,10 @@ fn sys_1_the_demo_is_refused_in_production() {
         "{}",
         text(&output.stderr)
     );
-    assert_eq!(refusal_event(&output)["reason"], "demo_in_production");
+    assert_eq!(
+        field_of(&refusal_event(&output), "reason"),
+        "demo_in_production"
+    );
     assert!(!dir.path().join("data").exists(), "nothing created");
 }
 
