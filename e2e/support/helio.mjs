@@ -16,7 +16,7 @@ export async function startHelio(settings = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'helio-e2e-'));
   const child = spawn(binary, ['serve'], {
     cwd: dir,
-    env: { PATH: process.env.PATH, HELIO_SERVER_BIND: '127.0.0.1:0', ...settings },
+    env: { PATH: process.env.PATH, HELIO_SERVER_BIND: '127.0.0.1:0', HELIO_SERVER_METRICS_BIND: '127.0.0.1:0', ...settings },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs = [];

@@ -584,6 +584,34 @@ mod tests {
         );
     }
 
+    /// docs/security/events.md lists every event and staff action with its severity and
+    /// where it is kept, so the catalogue and its documentation cannot drift apart.
+    #[test]
+    fn lm_1_the_catalogue_document_lists_every_event() {
+        let doc = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/security/events.md"
+        ))
+        .unwrap();
+        for event in EventName::ALL {
+            let kept = if event.kept_in_trail() {
+                "log and trail"
+            } else {
+                "log only"
+            };
+            let row = format!(
+                "| `{}` | {} | {kept} |",
+                event.as_str(),
+                event.severity().as_str()
+            );
+            assert!(doc.contains(&row), "{row} missing from events.md");
+        }
+        for action in AuditAction::ALL {
+            let row = format!("| `{}` | {} |", action.as_str(), action.severity().as_str());
+            assert!(doc.contains(&row), "{row} missing from events.md");
+        }
+    }
+
     #[test]
     fn constructors_set_only_their_fields() {
         let account = AccountId::random();

@@ -32,6 +32,7 @@ async fn readyz_get(State(state): State<AppState>) -> Result<Json<Status>, WebEr
         state.store().readiness(),
     )
     .await;
+    crate::metrics::readiness(matches!(check, Ok(Ok(Readiness::Ready))));
     match check {
         Ok(Ok(Readiness::Ready)) => Ok(Json(Status { status: "ready" })),
         Ok(Ok(Readiness::MigrationsPending { pending })) => {

@@ -24,6 +24,7 @@ mod json_body;
 mod layout;
 pub mod logging;
 mod login;
+pub mod metrics;
 mod mfa;
 mod middleware;
 mod money;

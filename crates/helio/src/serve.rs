@@ -15,7 +15,7 @@ use helio_core::crypto::password::PasswordHasher;
 use helio_core::keys::MasterKeys;
 use helio_core::time::{Clock, SystemClock};
 use helio_store::{Backend, Readiness, Store};
-use helio_web::server::{self, tls_acceptor};
+use helio_web::server::{self, ServeOptions, tls_acceptor};
 use helio_web::services::accounts::{AccountKeys, Accounts};
 use helio_web::services::app_sessions::AppSessions;
 use helio_web::services::back_office::BackOffice;
@@ -82,8 +82,25 @@ pub(crate) async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> 
     let state = application(&settings, &store, master_keys, &public_url, demo).await?;
     helio_web::check_api_document()
         .map_err(|error| anyhow::anyhow!("the API document is incomplete: {error}"))?;
+    let metrics = TcpListener::bind(settings.metrics_bind)
+        .await
+        .with_context(|| format!("cannot listen for metrics on {}", settings.metrics_bind))?;
+    let metrics_url = format!("http://{}/metrics", metrics.local_addr()?);
     tracing::info!(%url, mode = %settings.mode, backend = %store.backend(), "listening");
     crate::output::err(&format!("Helio is listening on {url}/"));
+    crate::output::err(&format!("Metrics are served on {metrics_url}"));
+    // Plain HTTP on its own port, reachable only by Prometheus (NetworkPolicy in deploy/);
+    // it stops with the process.
+    let metrics = tokio::spawn(server::serve(
+        metrics,
+        None,
+        helio_web::metrics::router(&state),
+        ServeOptions {
+            max_connections: 16,
+            ..settings.serve.clone()
+        },
+        std::future::pending::<()>(),
+    ));
     server::serve(
         listener,
         tls,
@@ -92,6 +109,7 @@ pub(crate) async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> 
         shutdown_signal(),
     )
     .await;
+    metrics.abort();
     store.close().await;
     tracing::info!("stopped");
     Ok(())

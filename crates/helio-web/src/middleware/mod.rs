@@ -4,7 +4,7 @@
 //! 2. client identification (trusted-proxy aware), then the context security events take
 //!    their request ID and network from
 //! 3. security headers on every response, errors included
-//! 4. access log
+//! 4. access log, then the request metrics (by route template)
 //! 5. uniform error rendering
 //! 6. the same-origin check on state-changing browser requests (CSRF, first layer)
 //! 7. load shedding behind a global concurrency limit, request timeout, panic catcher and body
@@ -44,6 +44,7 @@ pub fn harden(router: Router, settings: &HttpSettings) -> Router {
             ))
             .layer(axum::middleware::from_fn(security_headers::apply))
             .layer(axum::middleware::from_fn(access_log::record))
+            .layer(axum::middleware::from_fn(crate::metrics::count_request))
             .layer(axum::middleware::from_fn(error::render))
             .layer(axum::middleware::from_fn(origin_check::check))
             .layer(HandleErrorLayer::new(limits::overloaded))

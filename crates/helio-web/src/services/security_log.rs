@@ -79,6 +79,7 @@ pub fn log_line(
             )
         };
     }
+    crate::metrics::count_event(name, severity.as_str());
     match severity {
         Severity::Info | Severity::Notice => line!(info),
         Severity::Warning => line!(warn),

@@ -9,6 +9,7 @@
 
 mod accounts;
 mod activity;
+mod alerts;
 mod api_sessions;
 mod audit_chain;
 mod back_office;
@@ -23,6 +24,7 @@ mod installers;
 mod limits;
 mod log_scan;
 mod logs;
+mod metrics;
 mod mfa;
 mod new_device;
 mod openapi;

@@ -35,6 +35,8 @@ use tracing_subscriber::fmt::MakeWriter;
 /// The application over `store`, with fresh random master keys, and handles on its parts.
 pub(crate) struct TestApp {
     pub(crate) router: Router,
+    /// The metrics listener's router.
+    pub(crate) metrics: Router,
     pub(crate) store: Store,
     pub(crate) keys: Arc<Keyring>,
     pub(crate) accounts: Accounts,
@@ -168,7 +170,7 @@ async fn build(
         Arc::clone(&clock) as Arc<dyn Clock>,
     )
     .unwrap();
-    let router = helio_web::app(AppState::new(
+    let state = AppState::new(
         store.clone(),
         settings,
         AppServices {
@@ -219,9 +221,11 @@ async fn build(
                 Arc::clone(&clock) as Arc<dyn Clock>,
             ),
         },
-    ));
+    );
+    let metrics = helio_web::metrics::router(&state);
     TestApp {
-        router,
+        router: helio_web::app(state),
+        metrics,
         store,
         keys,
         accounts,

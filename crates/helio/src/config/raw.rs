@@ -122,6 +122,9 @@ pub(crate) struct RawMail {
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct RawServer {
     pub(crate) bind: SocketAddr,
+    /// The metrics listener's address (Prometheus scrapes it; the public port never serves
+    /// metrics).
+    pub(crate) metrics_bind: SocketAddr,
     pub(crate) public_url: Option<String>,
     pub(crate) trusted_proxies: Vec<IpNet>,
     pub(crate) body_limit_bytes: usize,
@@ -136,6 +139,7 @@ impl Default for RawServer {
     fn default() -> Self {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            metrics_bind: SocketAddr::from(([127, 0, 0, 1], 9464)),
             public_url: None,
             trusted_proxies: Vec::new(),
             body_limit_bytes: 64 * 1024,

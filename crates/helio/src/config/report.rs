@@ -52,6 +52,7 @@ struct MailReport {
 #[derive(Debug, Serialize)]
 struct ServerReport {
     bind: String,
+    metrics_bind: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     public_url: Option<String>,
     trusted_proxies: Vec<String>,
@@ -140,6 +141,7 @@ impl Report {
             mode: settings.mode,
             server: ServerReport {
                 bind: settings.bind.to_string(),
+                metrics_bind: settings.metrics_bind.to_string(),
                 public_url: settings.public_url.clone(),
                 trusted_proxies: settings
                     .http

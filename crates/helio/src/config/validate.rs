@@ -62,6 +62,9 @@ pub(crate) enum Problem {
     PlaintextOnNetwork {
         bind: SocketAddr,
     },
+    MetricsOnServicePort {
+        bind: SocketAddr,
+    },
     ZeroLimit {
         setting: &'static str,
     },
@@ -114,6 +117,11 @@ impl fmt::Display for Problem {
             ),
             Self::TlsIncomplete => f.write_str("tls.cert and tls.key must be set together"),
             Self::TlsUnusable { reason } => write!(f, "tls.cert/tls.key cannot be used: {reason}"),
+            Self::MetricsOnServicePort { bind } => write!(
+                f,
+                "server.metrics_bind {bind} is the service's own address: metrics need a \
+                 port of their own, which only Prometheus may reach"
+            ),
             Self::PlaintextOnNetwork { bind } => write!(
                 f,
                 "server.bind {bind} is reachable from the network but serves plain HTTP: set \
@@ -158,6 +166,8 @@ pub(crate) struct TlsFiles {
 pub(crate) struct Settings {
     pub(crate) mode: Mode,
     pub(crate) bind: SocketAddr,
+    /// Where the metrics listener binds.
+    pub(crate) metrics_bind: SocketAddr,
     /// The address people reach Helio at, for links in mail. `None` in dev mode when not set:
     /// the address actually bound is used then.
     pub(crate) public_url: Option<String>,
@@ -246,6 +256,12 @@ pub(crate) fn validate(raw: RawConfig, scope: Scope) -> Result<Settings, Vec<Pro
     if everything && !tls_configured && !behind_proxy && !raw.server.bind.ip().is_loopback() {
         problems.push(Problem::PlaintextOnNetwork {
             bind: raw.server.bind,
+        });
+    }
+
+    if raw.server.metrics_bind == raw.server.bind && raw.server.bind.port() != 0 {
+        problems.push(Problem::MetricsOnServicePort {
+            bind: raw.server.metrics_bind,
         });
     }
 
@@ -351,6 +367,7 @@ pub(crate) fn validate(raw: RawConfig, scope: Scope) -> Result<Settings, Vec<Pro
         Some(database_url) if problems.is_empty() => Ok(Settings {
             mode: raw.mode,
             bind: raw.server.bind,
+            metrics_bind: raw.server.metrics_bind,
             public_url,
             password_hashing,
             tls,

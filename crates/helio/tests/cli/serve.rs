@@ -30,7 +30,10 @@ fn dev_mode_starts_from_nothing_serves_and_stops_on_sigterm() {
     let mut child = helio(
         dir.path(),
         &["serve"],
-        &[("HELIO_SERVER_BIND", "127.0.0.1:0")],
+        &[
+            ("HELIO_SERVER_BIND", "127.0.0.1:0"),
+            ("HELIO_SERVER_METRICS_BIND", "127.0.0.1:0"),
+        ],
     )
     .stdout(Stdio::piped())
     .stderr(Stdio::piped())
@@ -46,8 +49,37 @@ fn dev_mode_starts_from_nothing_serves_and_stops_on_sigterm() {
         .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
         .to_owned();
 
+    line.clear();
+    stderr.read_line(&mut line).unwrap();
+    let metrics = line
+        .trim()
+        .strip_prefix("Metrics are served on http://")
+        .and_then(|rest| rest.strip_suffix("/metrics"))
+        .unwrap_or_else(|| panic!("unexpected second line: {line:?}"))
+        .to_owned();
+    assert_ne!(metrics, address, "metrics have a listener of their own");
+
     assert!(get(&address, "/healthz").starts_with("HTTP/1.1 200"));
     assert!(get(&address, "/readyz").starts_with("HTTP/1.1 200"));
+    assert!(
+        get(&address, "/metrics").starts_with("HTTP/1.1 404"),
+        "the public port serves no metrics"
+    );
+    let scraped = get(&metrics, "/metrics");
+    assert!(scraped.starts_with("HTTP/1.1 200"), "{scraped}");
+    for expected in [
+        r#"helio_http_requests_total{route="/healthz",method="GET",status="200"} 1"#,
+        r#"helio_http_request_duration_seconds_bucket{le="#,
+        "helio_ready 1",
+        "helio_audit_chain_intact ",
+        "helio_outbox_backlog 0",
+        "helio_active_sessions 0",
+    ] {
+        assert!(
+            scraped.contains(expected),
+            "{expected} missing from {scraped}"
+        );
+    }
     let landing = get(&address, "/");
     assert!(landing.starts_with("HTTP/1.1 200"));
     assert!(landing.contains("content-security-policy: default-src 'self'"));
