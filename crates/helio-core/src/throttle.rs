@@ -41,6 +41,18 @@ pub enum Decision {
     },
 }
 
+/// Different accounts one source must fail to log in to, within [`STUFFING_WINDOW`], to be
+/// taken for a credential list being tried ([`ThrottlePolicy::STUFFING_MARK`]). A person who
+/// mistypes their own email a few times never gets near it; a list does within a minute.
+pub const STUFFING_ACCOUNTS: u64 = 10;
+
+/// The window [`STUFFING_ACCOUNTS`] is counted in.
+pub const STUFFING_WINDOW: Duration = Duration::from_secs(10 * 60);
+
+/// How long what login throttling stores is kept after its last failure (LM-6): far longer
+/// than any window or lock above, so pruning never forgets a live decision.
+pub const THROTTLE_RETENTION: Duration = Duration::from_secs(2 * 24 * 60 * 60);
+
 /// The numbers of the defence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThrottlePolicy {
@@ -141,6 +153,28 @@ impl ThrottlePolicy {
         free_failures: u32::MAX,
         max_delay: Duration::ZERO,
         lock_after: 5,
+        lock_for: Duration::from_secs(60 * 60),
+        window: Duration::from_secs(60 * 60),
+    };
+
+    /// A source found stuffing credentials ([`STUFFING_ACCOUNTS`] accounts failed within
+    /// [`STUFFING_WINDOW`]) is marked by one count: locked (marked) for a day.
+    pub const STUFFING_MARK: Self = Self {
+        free_failures: u32::MAX,
+        max_delay: Duration::ZERO,
+        lock_after: 1,
+        lock_for: Duration::from_secs(24 * 60 * 60),
+        window: Duration::from_secs(24 * 60 * 60),
+    };
+
+    /// Password logins from a marked source: 2 an hour instead of 60 a quarter, so a
+    /// credential list takes years from there, while a person behind the same address (a
+    /// shared office, a carrier's NAT) can still try twice an hour, and from a known device
+    /// as often as they like.
+    pub const LOGINS_FROM_STUFFING_SOURCE: Self = Self {
+        free_failures: u32::MAX,
+        max_delay: Duration::ZERO,
+        lock_after: 2,
         lock_for: Duration::from_secs(60 * 60),
         window: Duration::from_secs(60 * 60),
     };

@@ -103,4 +103,79 @@ impl<'a> LoginThrottle<'a> {
             .await?;
         Ok(())
     }
+
+    /// Notes that `source` failed a login to `target` at `at`: one row per pair, its time
+    /// moved forward on each failure (an UPDATE, else an INSERT; a racing INSERT of the same
+    /// pair is a conflict that the UPDATE then settles).
+    pub async fn note_spread(
+        &self,
+        source: &[u8; 32],
+        target: &[u8; 32],
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let update = || {
+            sqlx::query(
+                "UPDATE login_failure_spread SET last_failed_at = ? \
+                 WHERE source_key = ? AND target_key = ?",
+            )
+            .bind(at.unix_micros())
+            .bind(source.to_vec())
+            .bind(target.to_vec())
+            .execute(self.pool)
+        };
+        if update().await?.rows_affected() > 0 {
+            return Ok(());
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO login_failure_spread (source_key, target_key, last_failed_at) \
+             VALUES (?, ?, ?)",
+        )
+        .bind(source.to_vec())
+        .bind(target.to_vec())
+        .bind(at.unix_micros())
+        .execute(self.pool)
+        .await
+        .map_err(StoreError::from);
+        match inserted {
+            Ok(_) => Ok(()),
+            Err(StoreError::Conflict) => update().await.map(|_| ()).map_err(Into::into),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// How many different targets `source` failed against at or after `since`.
+    pub async fn spread_since(
+        &self,
+        source: &[u8; 32],
+        since: Timestamp,
+    ) -> Result<u64, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) FROM login_failure_spread WHERE source_key = ? AND last_failed_at >= ?",
+        )
+        .bind(source.to_vec())
+        .bind(since.unix_micros())
+        .fetch_one(self.pool)
+        .await?;
+        u64::try_from(row.try_get::<i64, _>(0)?).map_err(|_| StoreError::Corrupt("count"))
+    }
+
+    /// Deletes what no longer decides anything (LM-6): spread rows and counters whose last
+    /// failure is before `cutoff`, unless the counter is still locked then. How many rows.
+    pub async fn prune_before(&self, cutoff: Timestamp) -> Result<u64, StoreError> {
+        let spread = sqlx::query("DELETE FROM login_failure_spread WHERE last_failed_at < ?")
+            .bind(cutoff.unix_micros())
+            .execute(self.pool)
+            .await?
+            .rows_affected();
+        let counters = sqlx::query(
+            "DELETE FROM login_throttle WHERE last_failure < ? \
+             AND (locked_until IS NULL OR locked_until < ?)",
+        )
+        .bind(cutoff.unix_micros())
+        .bind(cutoff.unix_micros())
+        .execute(self.pool)
+        .await?
+        .rows_affected();
+        Ok(spread + counters)
+    }
 }

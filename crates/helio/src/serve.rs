@@ -329,6 +329,10 @@ async fn application(
         services.sessions.clone(),
         Duration::from_secs(60),
     ));
+    tokio::spawn(helio_web::services::counters::run_throttle_pruner(
+        store.clone(),
+        Duration::from_secs(60 * 60),
+    ));
     tokio::spawn(mail::run_sender(
         store.clone(),
         Arc::clone(&services.keys),

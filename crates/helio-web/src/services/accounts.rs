@@ -19,7 +19,7 @@ use helio_core::password::{NewPassword, PasswordRejection, PersonalDetails, Plai
 use helio_core::role::Role;
 use helio_core::security_event::{Budget, EventName, LoginMethod, SecurityEvent};
 use helio_core::session::EndReason;
-use helio_core::throttle::{Decision, ThrottlePolicy};
+use helio_core::throttle::{Decision, STUFFING_ACCOUNTS, STUFFING_WINDOW, ThrottlePolicy};
 use helio_core::time::{Clock, Timestamp};
 use helio_core::values::{Email, FieldError, PersonName, Phone};
 use helio_store::{AccountRecord, ActivityOrigin, CrewRecord, SessionClient, Store, StoreError};
@@ -271,12 +271,20 @@ impl Accounts {
     /// Counts one password login from `ip` (not a known device) against its budget
     /// ([`ThrottlePolicy::LOGINS`]); [`AccountError::TooMany`] when it is spent.
     async fn login_budget(&self, ip: std::net::IpAddr) -> Result<(), AccountError> {
+        let (budget, policy) = if self.stuffing_marked(&self.source_key(ip)).await? {
+            (
+                "logins-stuffing",
+                ThrottlePolicy::LOGINS_FROM_STUFFING_SOURCE,
+            )
+        } else {
+            ("logins", ThrottlePolicy::LOGINS)
+        };
         if counters::spend_source_budget(
             &self.store,
             &self.indexer,
-            "logins",
+            budget,
             ip,
-            ThrottlePolicy::LOGINS,
+            policy,
             self.clock.now(),
         )
         .await?
@@ -739,14 +747,73 @@ impl Accounts {
         Ok(None)
     }
 
-    /// Counts a failed attempt against its source and its (account, source) pair; `true`
-    /// when this failure locked the pair.
+    /// The key whose lock marks a source as stuffing credentials.
+    fn stuffing_mark(&self, source: &[u8; 32]) -> [u8; 32] {
+        let hex: String = source.iter().map(|b| format!("{b:02x}")).collect();
+        self.indexer
+            .index(IndexPurpose::ThrottleSource, &format!("stuffing|{hex}"))
+    }
+
+    /// Whether the source is marked as stuffing credentials (for a day after it was found).
+    async fn stuffing_marked(&self, source: &[u8; 32]) -> Result<bool, AccountError> {
+        let mark = self
+            .store
+            .login_throttle()
+            .get(&self.stuffing_mark(source))
+            .await?;
+        Ok(
+            ThrottlePolicy::STUFFING_MARK.decide(mark.map(|m| m.counter), self.clock.now())
+                != Decision::Allow,
+        )
+    }
+
+    /// Notes the account a source failed against; when the source has failed against
+    /// [`STUFFING_ACCOUNTS`] different accounts within [`STUFFING_WINDOW`], it is marked (its
+    /// login budget tightens from the next attempt) and a critical security event is raised,
+    /// once per mark.
+    async fn watch_spread(
+        &self,
+        source: &[u8; 32],
+        account: &[u8; 32],
+    ) -> Result<(), AccountError> {
+        let now = self.clock.now();
+        let throttle = self.store.login_throttle();
+        throttle.note_spread(source, account, now).await?;
+        let since = Timestamp::from_unix_micros(
+            now.unix_micros()
+                .saturating_sub(i64::try_from(STUFFING_WINDOW.as_micros()).unwrap_or(i64::MAX)),
+        );
+        let spread = throttle.spread_since(source, since).await?;
+        if spread < STUFFING_ACCOUNTS || self.stuffing_marked(source).await? {
+            return Ok(());
+        }
+        counters::count(
+            &self.store,
+            &self.stuffing_mark(source),
+            ThrottlePolicy::STUFFING_MARK,
+            now,
+        )
+        .await?;
+        security_log::record(
+            &self.store,
+            now,
+            SecurityEvent::bare(EventName::CredentialStuffingSuspected).counting(spread),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Counts a failed attempt against its source and its (account, source) pair, and
+    /// watches the source's spread over accounts; `true` when this failure locked the pair.
     async fn count_failure(
         &self,
         source: Option<&[u8; 32]>,
         account: Option<&[u8; 32]>,
         owner: Option<&AccountRecord>,
     ) -> Result<bool, AccountError> {
+        if let (Some(source), Some(account)) = (source, account) {
+            self.watch_spread(source, account).await?;
+        }
         if let Some(key) = source
             && self.record_failure(key, ThrottlePolicy::SOURCE).await?
         {

@@ -3,7 +3,7 @@
 
 use helio_core::crypto::blind_index::{BlindIndexer, IndexPurpose};
 use helio_core::security_event::{Budget, SecurityEvent};
-use helio_core::throttle::{Decision, ThrottlePolicy};
+use helio_core::throttle::{Decision, THROTTLE_RETENTION, ThrottlePolicy};
 use helio_core::time::Timestamp;
 use helio_store::{Store, StoreError};
 
@@ -97,6 +97,27 @@ pub(crate) fn source_prefix(ip: std::net::IpAddr) -> String {
         std::net::IpAddr::V6(v6) => {
             let [a, b, c, d, ..] = v6.segments();
             format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
+        }
+    }
+}
+
+/// Deletes login-throttling data whose last failure is older than [`THROTTLE_RETENTION`]
+/// (LM-6): idle counters and stuffing spreads decide nothing any more. How many rows.
+pub async fn prune_throttling(store: &Store, now: Timestamp) -> Result<u64, StoreError> {
+    let cutoff = Timestamp::from_unix_micros(
+        now.unix_micros()
+            .saturating_sub(i64::try_from(THROTTLE_RETENTION.as_micros()).unwrap_or(i64::MAX)),
+    );
+    store.login_throttle().prune_before(cutoff).await
+}
+
+/// Prunes every `every`, for as long as the server runs.
+pub async fn run_throttle_pruner(store: Store, every: std::time::Duration) {
+    let mut ticks = tokio::time::interval(every);
+    loop {
+        ticks.tick().await;
+        if let Err(error) = prune_throttling(&store, Timestamp::now()).await {
+            tracing::warn!(%error, "login throttling data could not be pruned; trying again later");
         }
     }
 }

@@ -8,7 +8,7 @@ pub mod app_sessions;
 pub mod audit_integrity;
 pub mod audit_log;
 pub mod back_office;
-mod counters;
+pub mod counters;
 pub mod demo;
 mod dispatch;
 pub mod jobs;

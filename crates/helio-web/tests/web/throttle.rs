@@ -32,6 +32,14 @@ fn succeeded(outcome: &LoginOutcome) -> bool {
     matches!(outcome, LoginOutcome::Success(_))
 }
 
+/// Refused: failed, or over the source's budget.
+fn refused(outcome: Result<LoginOutcome, helio_web::services::accounts::AccountError>) -> bool {
+    matches!(
+        outcome,
+        Ok(LoginOutcome::Failed) | Err(helio_web::services::accounts::AccountError::TooMany)
+    )
+}
+
 async fn au_2_ten_failures_lock_unknown_sources_and_the_lock_expires(store: Store) {
     let app = test_app(store).await;
     verified(&app, EMAIL).await;
@@ -134,20 +142,12 @@ async fn au_2_one_address_failing_across_many_accounts_is_locked_out(store: Stor
     verified(&app, EMAIL).await;
     for n in 0..30 {
         let victim = format!("victim{n}@example.com");
-        assert!(!succeeded(
-            &app.accounts
-                .login(&victim, WRONG, from_ip(ATTACKER))
-                .await
-                .unwrap()
+        assert!(refused(
+            app.accounts.login(&victim, WRONG, from_ip(ATTACKER)).await
         ));
     }
-    let stuffed = app
-        .accounts
-        .login(EMAIL, PASSWORD, from_ip(ATTACKER))
-        .await
-        .unwrap();
     assert!(
-        !succeeded(&stuffed),
+        refused(app.accounts.login(EMAIL, PASSWORD, from_ip(ATTACKER)).await),
         "the stuffing address is locked for every account"
     );
     let elsewhere = app
@@ -173,18 +173,12 @@ async fn au_2_a_known_device_behind_a_locked_address_still_logs_in(store: Store)
     let device = first.new_device_cookie.unwrap();
     for n in 0..30 {
         let victim = format!("victim{n}@example.com");
-        assert!(!succeeded(
-            &app.accounts
-                .login(&victim, WRONG, from_ip(shared))
-                .await
-                .unwrap()
+        assert!(refused(
+            app.accounts.login(&victim, WRONG, from_ip(shared)).await
         ));
     }
-    assert!(!succeeded(
-        &app.accounts
-            .login(EMAIL, PASSWORD, from_ip(shared))
-            .await
-            .unwrap()
+    assert!(refused(
+        app.accounts.login(EMAIL, PASSWORD, from_ip(shared)).await
     ));
     let owner = LoginSource {
         ip: shared.parse().unwrap(),
@@ -224,10 +218,16 @@ async fn au_2_each_source_address_has_a_login_budget(store: Store) {
         panic!("the owner logs in");
     };
     let device = first.new_device_cookie.unwrap();
+    // Nine accounts over and over: a budget test, not a credential list (which the
+    // stuffing test covers).
     for n in 0..60 {
         let outcome = app
             .accounts
-            .login(&format!("ghost{n}@example.com"), WRONG, from_ip(ATTACKER))
+            .login(
+                &format!("ghost{}@example.com", n % 9),
+                WRONG,
+                from_ip(ATTACKER),
+            )
             .await
             .unwrap();
         assert_eq!(outcome, LoginOutcome::Failed);
@@ -261,7 +261,132 @@ async fn au_2_each_source_address_has_a_login_budget(store: Store) {
     );
 }
 
+/// AU-2, [Audit]: one source failing logins to ten different accounts within ten minutes is
+/// a credential list being tried: a critical `credential_stuffing_suspected` event is logged
+/// and chained (once), and from then on the source gets 2 password logins an hour instead
+/// of 60 a quarter. Nine accounts are not enough; other sources and the owner's known
+/// device are not affected.
+async fn au_2_credential_stuffing_raises_an_event_and_tightens_the_source(store: Store) {
+    use helio_web::services::accounts::AccountError;
+
+    let capture = crate::support::LogCapture::default();
+    let _guard = capture.install();
+    let app = test_app(store).await;
+    verified(&app, EMAIL).await;
+    let LoginOutcome::Success(first) = app
+        .accounts
+        .login(EMAIL, PASSWORD, from_ip(ATTACKER))
+        .await
+        .unwrap()
+    else {
+        panic!("the owner logs in");
+    };
+    let device = first.new_device_cookie.unwrap();
+    let stuffing = |log: &str| {
+        log.lines()
+            .filter(|l| l.contains(r#""event":"credential_stuffing_suspected""#))
+            .count()
+    };
+    for n in 0..9 {
+        app.clock.advance(Duration::from_secs(30));
+        let outcome = app
+            .accounts
+            .login(&format!("list{n}@example.com"), WRONG, from_ip(ATTACKER))
+            .await
+            .unwrap();
+        assert_eq!(outcome, LoginOutcome::Failed);
+    }
+    for _ in 0..5 {
+        app.clock.advance(Duration::from_secs(31));
+        let again = app
+            .accounts
+            .login("list0@example.com", WRONG, from_ip(ATTACKER))
+            .await
+            .unwrap();
+        assert_eq!(
+            again,
+            LoginOutcome::Failed,
+            "the same accounts again are not a list"
+        );
+    }
+    assert_eq!(stuffing(&capture.text()), 0, "nine accounts are not a list");
+    app.clock.advance(Duration::from_secs(30));
+    let tenth = app
+        .accounts
+        .login("list9@example.com", WRONG, from_ip(ATTACKER))
+        .await
+        .unwrap();
+    assert_eq!(tenth, LoginOutcome::Failed);
+    let log = capture.text();
+    assert_eq!(stuffing(&log), 1, "{log}");
+    let line = log
+        .lines()
+        .find(|l| l.contains("credential_stuffing_suspected"))
+        .unwrap();
+    let event: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(event["severity"], "critical");
+    assert_eq!(event["count"], 10);
+    assert!(!line.contains("list9@example.com") && !line.contains(ATTACKER));
+    let trail = String::from_utf8_lossy(
+        &helio_store::testing::dump(
+            &app.store,
+            "SELECT severity, details FROM audit_trail WHERE action = 'credential_stuffing_suspected'",
+        )
+        .await,
+    )
+    .into_owned();
+    assert!(
+        trail.contains("critical") && trail.contains(r#""count":10"#),
+        "{trail}"
+    );
+
+    for n in 10..12 {
+        let outcome = app
+            .accounts
+            .login(&format!("list{n}@example.com"), WRONG, from_ip(ATTACKER))
+            .await
+            .unwrap();
+        assert_eq!(outcome, LoginOutcome::Failed);
+    }
+    assert!(
+        matches!(
+            app.accounts.login(EMAIL, PASSWORD, from_ip(ATTACKER)).await,
+            Err(AccountError::TooMany)
+        ),
+        "the third password login of the hour from the marked source is refused"
+    );
+    assert_eq!(stuffing(&capture.text()), 1, "one event per mark");
+    let known = LoginSource {
+        device_cookie: Some(&device),
+        ..from_ip(ATTACKER)
+    };
+    assert!(
+        succeeded(&app.accounts.login(EMAIL, PASSWORD, known).await.unwrap()),
+        "the owner's known device is not the list"
+    );
+    assert!(
+        succeeded(
+            &app.accounts
+                .login(EMAIL, PASSWORD, from_ip("198.51.100.4"))
+                .await
+                .unwrap()
+        ),
+        "other sources are not affected"
+    );
+    app.clock.advance(Duration::from_secs(25 * 60 * 60));
+    assert!(
+        succeeded(
+            &app.accounts
+                .login(EMAIL, PASSWORD, from_ip(ATTACKER))
+                .await
+                .unwrap()
+        ),
+        "the mark lapses after a day"
+    );
+}
+
 helio_store::dual_backend_tests!(
+    au_2_credential_stuffing_raises_an_event_and_tightens_the_source,
     au_2_each_source_address_has_a_login_budget,
     au_2_ten_failures_lock_unknown_sources_and_the_lock_expires,
     au_2_a_known_device_keeps_working_during_a_lock,
