@@ -10,7 +10,7 @@ use helio_store::testing::dump;
 
 use crate::support::{
     Answer, TestApp, get_with_session, log_in_form, post_with_session, send, session_cookie,
-    test_app,
+    staff_actions, test_app,
 };
 
 const EMAIL: &str = "marina.soler@example.com";
@@ -44,17 +44,6 @@ async fn search(app: &TestApp, session: &str, query: &str) -> Answer {
         post_with_session("/staff/customers/search", session, &[("q", query)]),
     )
     .await
-}
-
-async fn audit_actions(app: &TestApp) -> String {
-    String::from_utf8_lossy(
-        &dump(
-            &app.store,
-            "SELECT action, reason FROM audit_trail WHERE details IS NULL",
-        )
-        .await,
-    )
-    .into_owned()
 }
 
 /// AC-1, AC-2, SM-19: every route, for every role with a full session: a capability route
@@ -197,7 +186,7 @@ async fn ac_3_support_find_reveal_and_lock_with_an_audit_trail(store: Store) {
     assert_eq!(revealed.status, 200);
     assert!(revealed.body.contains(EMAIL) && revealed.body.contains("+34611223344"));
     assert_eq!(revealed.header("cache-control"), Some("no-store"));
-    let trail = audit_actions(&app).await;
+    let trail = staff_actions(&app).await;
     assert_eq!(
         trail.matches("personal_data_revealed").count(),
         1,
@@ -262,7 +251,7 @@ async fn ac_3_support_find_reveal_and_lock_with_an_audit_trail(store: Store) {
     let page = send(&app.router, get_with_session("/account", &back)).await;
     assert!(page.body.contains("Helio support locked the account"));
     assert!(page.body.contains("Helio support unlocked the account"));
-    let trail = audit_actions(&app).await;
+    let trail = staff_actions(&app).await;
     assert!(trail.contains("account_locked") && trail.contains("account_unlocked"));
     let signed_out = send(
         &app.router,
@@ -280,7 +269,7 @@ async fn ac_3_support_find_reveal_and_lock_with_an_audit_trail(store: Store) {
         Some("/login"),
         "signed out everywhere"
     );
-    assert!(audit_actions(&app).await.contains("ticket 4714"));
+    assert!(staff_actions(&app).await.contains("ticket 4714"));
 
     // A lost phone: the second step goes (app and recovery codes), the sessions end, the
     // owner is mailed, and the next login needs only the password.
@@ -316,7 +305,7 @@ async fn ac_3_support_find_reveal_and_lock_with_an_audit_trail(store: Store) {
             .iter()
             .any(|m| m.to == EMAIL && m.kind == "second_factors_reset")
     );
-    assert!(audit_actions(&app).await.contains("ticket 4713"));
+    assert!(staff_actions(&app).await.contains("ticket 4713"));
 
     // Staff are not customers: the tools do not open them.
     let staff_id = app.account_id("sara.roig@helio.example").await;
@@ -404,7 +393,7 @@ async fn ac_4_engineers_reach_no_customer_data(store: Store) {
         assert_eq!(answer.status, 403);
         assert!(!answer.body.contains("Marina") && !answer.body.contains(EMAIL));
     }
-    let trail = audit_actions(&app).await;
+    let trail = staff_actions(&app).await;
     assert!(trail.is_empty(), "nothing was viewed: {trail}");
     let anonymous = send(
         &app.router,
@@ -606,7 +595,7 @@ async fn in_2_hostile_back_office_input_gets_a_clear_4xx_and_changes_nothing(sto
             .status,
         200
     );
-    let trail = audit_actions(&app).await;
+    let trail = staff_actions(&app).await;
     for changed in [
         "account_locked",
         "second_factors_reset",
@@ -715,7 +704,7 @@ async fn ac_3_support_correct_contact_data_and_the_owner_is_told(store: Store) {
         page.body
             .contains("Helio support corrected your email or phone")
     );
-    let trail = audit_actions(&app).await;
+    let trail = staff_actions(&app).await;
     assert_eq!(
         trail.matches("contact_data_corrected").count(),
         1,

@@ -10,22 +10,11 @@ use helio_store::Store;
 use helio_store::testing::dump;
 
 use crate::support::{
-    TestApp, get_with_session, link_token, log_in_form, post_with_session, send, test_app,
+    get_with_session, link_token, log_in_form, post_with_session, send, staff_actions, test_app,
 };
 
 /// The password `signed_in_as` gives every account.
 const PASSWORD: &str = "a passphrase kept in a vault";
-
-async fn audit(app: &TestApp) -> String {
-    String::from_utf8_lossy(
-        &dump(
-            &app.store,
-            "SELECT action, reason FROM audit_trail WHERE details IS NULL",
-        )
-        .await,
-    )
-    .into_owned()
-}
 
 /// AC-5: the review lists every staff account, flags those without a login for 90 days
 /// (an invitation nobody took up too), and one action disables them all but the admin's own.
@@ -129,7 +118,7 @@ async fn ac_5_the_access_review_flags_unused_accounts_and_disables_them_in_one_a
     assert_eq!(review.status, 200, "the acting admin kept access");
     assert!(!review.body.contains("data-unused"));
     assert_eq!(review.body.matches(">disabled").count(), 4);
-    let trail = audit(&app).await;
+    let trail = staff_actions(&app).await;
     assert_eq!(trail.matches("staff_disabled").count(), 4, "{trail}");
     assert!(trail.contains("quarterly access review Q1"));
     assert!(trail.contains("staff_invited") && trail.contains("new hire, HR-77"));
@@ -287,7 +276,7 @@ async fn ac_5_role_changes_and_disabling_apply_at_once_and_never_to_oneself(stor
         not_staff.status, 404,
         "customers are support's, not the staff tools'"
     );
-    let trail = audit(&app).await;
+    let trail = staff_actions(&app).await;
     for action in ["staff_role_changed", "staff_disabled", "staff_enabled"] {
         assert_eq!(trail.matches(action).count(), 1, "{action}: {trail}");
     }

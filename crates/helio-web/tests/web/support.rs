@@ -617,3 +617,15 @@ impl TestApp {
         (session_cookie(&done), Some(secret))
     }
 }
+
+/// The staff actions in the audit trail (their names and reasons), security events left out.
+pub(crate) async fn staff_actions(app: &TestApp) -> String {
+    String::from_utf8_lossy(
+        &helio_store::testing::dump(
+            &app.store,
+            "SELECT action, reason FROM audit_trail WHERE details IS NULL",
+        )
+        .await,
+    )
+    .into_owned()
+}
