@@ -194,17 +194,13 @@ impl EventName {
     /// Whether the event is appended to the audit trail as well as logged. Left out: what an
     /// anonymous flood can trigger once per request (cross-origin posts, spent budgets: one
     /// entry each would let anyone grow the trail; they are logged and counted in metrics),
-    /// and the trail's own bookkeeping, kept in its own tables (a checkpoint appended to the
-    /// chain it signs would need a checkpoint of its own, forever).
+    /// and a checkpoint being signed (kept in `audit_checkpoints`: an entry for it would be
+    /// a new head to sign, and so on forever).
     #[must_use]
     pub const fn kept_in_trail(self) -> bool {
         !matches!(
             self,
-            Self::CrossOriginPostRefused
-                | Self::BudgetSpent
-                | Self::AuditCheckpointSigned
-                | Self::AuditVerified
-                | Self::AuditVerificationFailed
+            Self::CrossOriginPostRefused | Self::BudgetSpent | Self::AuditCheckpointSigned
         )
     }
 }

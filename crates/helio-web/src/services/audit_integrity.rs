@@ -93,7 +93,7 @@ pub async fn verify_and_record(
             finding: Some(format!("{count} entries have no place in the chain")),
         },
     };
-    security_log::log_only(&match verified {
+    let event = match verified {
         Verified::Intact { entries, .. } => {
             SecurityEvent::bare(EventName::AuditVerified).counting(entries)
         }
@@ -101,8 +101,9 @@ pub async fn verify_and_record(
             SecurityEvent::audit_verification_failed(broken.kind(), broken.seq())
         }
         Verified::Outside(count) => SecurityEvent::audit_verification_failed("outside", count),
-    });
+    };
     trail.record_verification(&record).await?;
+    security_log::record(store, record.at, event).await?;
     Ok(record)
 }
 

@@ -28,6 +28,16 @@ async fn ig_2_the_operations_page_shows_the_last_audit_verification(store: Store
     )
     .await;
     assert_eq!(searched.status, 200);
+    let trail = |sql: &'static str| {
+        let store = app.store.clone();
+        async move {
+            String::from_utf8_lossy(&helio_store::testing::dump(&store, sql).await)
+                .chars()
+                .filter(|c| !c.is_control())
+                .collect::<String>()
+        }
+    };
+    let entries = trail("SELECT COUNT(*) FROM audit_trail").await;
     let verify = || post_with_session("/ops/audit/verify", &engineer, &[]);
     assert_eq!(send(&app.router, verify()).await.status, 303);
     let page = send(&app.router, get_with_session("/ops", &engineer)).await;
@@ -36,16 +46,15 @@ async fn ig_2_the_operations_page_shows_the_last_audit_verification(store: Store
         "{}",
         page.body
     );
-    let entries = String::from_utf8_lossy(
-        &helio_store::testing::dump(&app.store, "SELECT COUNT(*) FROM audit_trail").await,
-    )
-    .chars()
-    .filter(char::is_ascii_digit)
-    .collect::<String>();
     assert!(
         page.body.contains(&format!("{entries} entries")),
         "{entries}: {}",
         page.body
+    );
+    assert_eq!(
+        trail("SELECT severity FROM audit_trail WHERE action = 'audit_verified'").await,
+        "info",
+        "the result is a security event in the trail as well"
     );
 
     helio_store::testing::execute_raw(
@@ -59,6 +68,10 @@ async fn ig_2_the_operations_page_shows_the_last_audit_verification(store: Store
     assert!(
         page.body
             .contains("entry 1 was changed after it was written")
+    );
+    assert_eq!(
+        trail("SELECT details FROM audit_trail WHERE action = 'audit_verification_failed'").await,
+        r#"{"reason":"edited","count":1}"#
     );
     assert_eq!(
         send(

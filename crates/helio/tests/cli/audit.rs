@@ -31,6 +31,7 @@ fn ig_2_audit_verify_names_the_first_edited_entry() {
     let fresh = run(dir.path(), &["audit", "verify"], &[]);
     assert!(fresh.status.success(), "{}", text(&fresh.stderr));
     assert!(text(&fresh.stdout).contains("audit trail intact: 0 entries"));
+    // The verification itself is a security event: entry 1.
 
     let url = secrecy::SecretString::from(format!(
         "sqlite://{}",
@@ -48,13 +49,13 @@ fn ig_2_audit_verify_names_the_first_edited_entry() {
     });
     let signed = run(dir.path(), &["audit", "checkpoint"], &[]);
     assert!(signed.status.success(), "{}", text(&signed.stderr));
-    assert!(text(&signed.stdout).contains("checkpoint signed at entry 3"));
+    assert!(text(&signed.stdout).contains("checkpoint signed at entry 4"));
     let again = run(dir.path(), &["audit", "checkpoint"], &[]);
     assert!(text(&again.stdout).contains("nothing new to sign"));
     let intact = run(dir.path(), &["audit", "verify"], &[]);
     assert!(intact.status.success(), "{}", text(&intact.stderr));
     assert!(
-        text(&intact.stdout).contains("audit trail intact: 3 entries, 1 signed checkpoints"),
+        text(&intact.stdout).contains("audit trail intact: 4 entries, 1 signed checkpoints"),
         "{}",
         text(&intact.stdout)
     );
@@ -115,7 +116,7 @@ fn ig_2_an_export_verifies_offline_with_the_public_key_only() {
         &[],
     );
     assert!(exported.status.success(), "{}", text(&exported.stderr));
-    assert!(text(&exported.stdout).contains("exported 4 entries (1 to 4)"));
+    assert!(text(&exported.stdout).contains("exported 5 entries (1 to 5)"));
     {
         use std::os::unix::fs::PermissionsExt as _;
         let mode = std::fs::metadata(&file).unwrap().permissions().mode();
@@ -140,7 +141,7 @@ fn ig_2_an_export_verifies_offline_with_the_public_key_only() {
     };
     let good = check(&file, &key);
     assert!(good.status.success(), "{}", text(&good.stderr));
-    assert!(text(&good.stdout).contains("export verified: 4 entries (1 to 4)"));
+    assert!(text(&good.stdout).contains("export verified: 5 entries (1 to 5)"));
     assert!(
         !elsewhere.path().join("data").exists(),
         "no database or keys needed"
