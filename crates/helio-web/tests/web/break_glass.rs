@@ -177,6 +177,18 @@ async fn ac_4_engineers_reach_a_record_only_under_an_open_grant_that_expires_mid
     .await;
     assert_eq!(list.status, 200, "the session itself lives on");
     assert!(list.body.contains("expired"));
+    let expired_events = String::from_utf8_lossy(
+        &dump(
+            &app.store,
+            "SELECT severity, details FROM audit_trail WHERE action = 'break_glass_expired'",
+        )
+        .await,
+    )
+    .into_owned();
+    assert!(
+        expired_events.starts_with("notice") && expired_events.contains(r#""by":"#),
+        "using the expired grant is a security event naming the engineer: {expired_events}"
+    );
 
     let lines = trail(&app).await;
     assert_eq!(

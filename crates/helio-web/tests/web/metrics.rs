@@ -52,6 +52,22 @@ async fn lm_3_metrics_count_routes_logins_and_security_events(store: Store) {
         get_with_session(&format!("/staff/customers/{id}"), &support),
     )
     .await;
+    let refused = send(&app.router, get_with_session("/ops", &support)).await;
+    assert_eq!(refused.status, 403);
+    let denied = String::from_utf8_lossy(
+        &helio_store::testing::dump(
+            &app.store,
+            "SELECT severity, details FROM audit_trail WHERE action = 'access_denied'",
+        )
+        .await,
+    )
+    .into_owned();
+    assert!(
+        denied.starts_with("warning")
+            && denied.contains(r#""role":"support""#)
+            && denied.contains(r#""capability":"operate_system""#),
+        "a refused route is a security event in the trail: {denied}"
+    );
     let after = scrape(&app).await;
 
     let failed = r#"helio_logins_total{outcome="failed"}"#;

@@ -633,6 +633,23 @@ mod tests {
     }
 
     #[test]
+    fn lm_3_metrics_need_a_port_of_their_own() {
+        let fixture = Fixture::new();
+        let mut raw = fixture.production();
+        raw.server.metrics_bind = "0.0.0.0:8080".parse().unwrap();
+        assert!(problems(raw).contains(&Problem::MetricsOnServicePort {
+            bind: "0.0.0.0:8080".parse().unwrap()
+        }));
+        let mut dev = RawConfig::default();
+        dev.server.bind = "127.0.0.1:0".parse().unwrap();
+        dev.server.metrics_bind = "127.0.0.1:0".parse().unwrap();
+        assert!(
+            validate(dev, Scope::Everything).is_ok(),
+            "two port-0 binds are two different ports"
+        );
+    }
+
+    #[test]
     fn mc_1_production_refuses_sqlite() {
         let fixture = Fixture::new();
         let mut raw = fixture.production();
