@@ -16,6 +16,7 @@ use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use helio_core::security_event::EventName;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -110,66 +111,68 @@ impl Metrics {
             was_ready: AtomicBool::new(false),
             readiness_seen: AtomicU64::new(0),
         };
-        let mut registry = Registry::default();
+        metrics.registered()
+    }
+
+    /// The same metrics, each registered under its name (the handles share their values).
+    fn registered(mut self) -> Self {
+        let registry = &mut self.registry;
         registry.register(
             "helio_http_requests",
             "HTTP requests answered, by route template, method and status",
-            metrics.requests.clone(),
+            self.requests.clone(),
         );
         registry.register(
             "helio_http_request_duration_seconds",
             "Time to answer HTTP requests, by route template and method",
-            metrics.latency.clone(),
+            self.latency.clone(),
         );
         registry.register(
             "helio_security_events",
             "Security events of the catalogue (and staff actions), by name and severity",
-            metrics.security_events.clone(),
+            self.security_events.clone(),
         );
         registry.register(
             "helio_logins",
             "Logins that passed or failed their first factor",
-            metrics.logins.clone(),
+            self.logins.clone(),
         );
         registry.register(
             "helio_lockouts",
             "Lockouts of a source, or of an account from unknown sources",
-            metrics.lockouts.clone(),
+            self.lockouts.clone(),
         );
         registry.register(
             "helio_active_sessions",
             "Live sessions (browser and app)",
-            metrics.active_sessions.clone(),
+            self.active_sessions.clone(),
         );
         registry.register(
             "helio_outbox_backlog",
             "Mail waiting in the outbox",
-            metrics.outbox_backlog.clone(),
+            self.outbox_backlog.clone(),
         );
         registry.register(
             "helio_audit_chain_intact",
             "1 when the last verification found the audit chain intact, 0 when broken or never run",
-            metrics.audit_chain_intact.clone(),
+            self.audit_chain_intact.clone(),
         );
         registry.register(
             "helio_audit_last_verification_timestamp_seconds",
             "When the audit chain was last verified (Unix seconds; 0 when never)",
-            metrics.audit_verified_at.clone(),
+            self.audit_verified_at.clone(),
         );
         registry.register(
             "helio_ready",
             "1 when the last readiness probe answered ready",
-            metrics.ready.clone(),
+            self.ready.clone(),
         );
         registry.register(
             "helio_readiness_changes",
             "Times the readiness answer changed (ready to not ready or back)",
-            metrics.readiness_changes.clone(),
+            self.readiness_changes.clone(),
         );
-        Self {
-            registry,
-            ..metrics
-        }
+        self
     }
 }
 
@@ -203,7 +206,7 @@ pub(crate) async fn count_request(request: Request, next: Next) -> Response {
     response
 }
 
-/// Counts one security event or staff action by name; logins and lockouts also by kind.
+/// Counts one security event or staff action by name and severity.
 pub(crate) fn count_event(name: &'static str, severity: &'static str) {
     METRICS
         .security_events
@@ -212,26 +215,23 @@ pub(crate) fn count_event(name: &'static str, severity: &'static str) {
             severity,
         })
         .inc();
-    match name {
-        "login_succeeded" => {
-            METRICS
-                .logins
-                .get_or_create(&OutcomeLabels {
-                    outcome: "succeeded",
-                })
-                .inc();
-        }
-        "login_failed" => {
-            METRICS
-                .logins
-                .get_or_create(&OutcomeLabels { outcome: "failed" })
-                .inc();
-        }
-        "source_locked" | "account_source_locked" => {
+}
+
+/// Counts what the login and lockout metrics follow, by the event's kind.
+pub(crate) fn count_login(event: EventName) {
+    let outcome = match event {
+        EventName::LoginSucceeded => "succeeded",
+        EventName::LoginFailed => "failed",
+        EventName::SourceLocked | EventName::AccountSourceLocked => {
             METRICS.lockouts.inc();
+            return;
         }
-        _ => {}
-    }
+        _ => return,
+    };
+    METRICS
+        .logins
+        .get_or_create(&OutcomeLabels { outcome })
+        .inc();
 }
 
 /// Records a readiness answer; a change from the last one is counted (flapping).

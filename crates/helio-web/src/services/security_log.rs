@@ -91,6 +91,7 @@ pub fn log_line(
 /// configuration refused at start-up) or before a request is worth a trail entry (a
 /// cross-origin post refused by the middleware, which the catalogue keeps out anyway).
 pub fn log_only(event: &SecurityEvent) {
+    crate::metrics::count_login(event.name());
     log_line(
         event.name().as_str(),
         event.severity(),
