@@ -25,11 +25,19 @@ pub enum MasterKeyId {
     Mac,
     /// Seed of the Ed25519 key that signs audit-trail checkpoints.
     AuditSigning,
+    /// Encrypts backup files. Held by the backup job and the restore drill, not the service.
+    Backup,
+    /// Seed of the Ed25519 key that signs backup files. Held where [`Self::Backup`] is.
+    BackupSigning,
 }
 
 impl MasterKeyId {
-    /// Every master key, in a fixed order.
+    /// Every master key the service runs with, in a fixed order.
     pub const ALL: [Self; 4] = [Self::Kek, Self::BlindIndex, Self::Mac, Self::AuditSigning];
+
+    /// The keys of `helio backup` and `helio restore`; the service never loads them, so a
+    /// compromised replica can neither read nor forge a backup.
+    pub const BACKUP: [Self; 2] = [Self::Backup, Self::BackupSigning];
 
     /// The key's file name inside the key directory.
     #[must_use]
@@ -39,6 +47,8 @@ impl MasterKeyId {
             Self::BlindIndex => "blind-index.key",
             Self::Mac => "mac.key",
             Self::AuditSigning => "audit-signing.key",
+            Self::Backup => "backup.key",
+            Self::BackupSigning => "backup-signing.key",
         }
     }
 }

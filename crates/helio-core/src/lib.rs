@@ -9,6 +9,7 @@ pub mod account;
 pub mod activity;
 pub mod audit;
 pub mod audit_chain;
+pub mod backup;
 pub mod break_glass;
 pub mod crypto;
 pub mod dispatch;

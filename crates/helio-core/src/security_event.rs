@@ -180,6 +180,10 @@ catalogue! {
     AuditVerificationFailed => "audit_verification_failed", Critical;
     /// The audit trail was exported.
     AuditExported => "audit_exported", Notice;
+    /// A backup file was written; `count` is its rows.
+    BackupCreated => "backup_created", Notice;
+    /// A backup was restored into this database; `count` is its rows.
+    BackupRestored => "backup_restored", Warning;
 }
 
 impl EventName {
@@ -194,13 +198,17 @@ impl EventName {
     /// Whether the event is appended to the audit trail as well as logged. Left out: what an
     /// anonymous flood can trigger once per request (cross-origin posts, spent budgets: one
     /// entry each would let anyone grow the trail; they are logged and counted in metrics),
-    /// and a checkpoint being signed (kept in `audit_checkpoints`: an entry for it would be
-    /// a new head to sign, and so on forever).
+    /// a checkpoint being signed (kept in `audit_checkpoints`: an entry for it would be
+    /// a new head to sign, and so on forever), and a backup being written (the backup job's
+    /// database user reads only).
     #[must_use]
     pub const fn kept_in_trail(self) -> bool {
         !matches!(
             self,
-            Self::CrossOriginPostRefused | Self::BudgetSpent | Self::AuditCheckpointSigned
+            Self::CrossOriginPostRefused
+                | Self::BudgetSpent
+                | Self::AuditCheckpointSigned
+                | Self::BackupCreated
         )
     }
 }

@@ -43,6 +43,16 @@ impl Timestamp {
     }
 }
 
+/// RFC 3339 in UTC to the second, for operators' messages (never parsed back).
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match jiff::Timestamp::from_microsecond(self.0) {
+            Ok(at) => write!(f, "{}", at.round(jiff::Unit::Second).unwrap_or(at)),
+            Err(_) => write!(f, "{} µs after the epoch", self.0),
+        }
+    }
+}
+
 /// Where services read the time from, so tests can move it (lock windows, token expiry)
 /// instead of sleeping.
 pub trait Clock: Send + Sync + std::fmt::Debug {

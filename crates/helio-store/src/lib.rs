@@ -28,6 +28,7 @@ mod passkeys;
 mod payments;
 mod refunds;
 mod sessions;
+mod snapshots;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -60,4 +61,5 @@ pub use sessions::{
     ActiveSession, EndedSession, ExpiredSession, ExpiryReason, ListedSession, NewSession, SeenFrom,
     SessionClient, SessionStage, Sessions,
 };
+pub use snapshots::{Restored, SnapshotProblem, Snapshots};
 pub use store::{PoolSettings, Store};

@@ -39,6 +39,17 @@ impl Store {
         Ok(())
     }
 
+    /// The newest migration this build knows: the schema version its backups carry and its
+    /// restores need. Both backends' folders hold the same versions.
+    #[must_use]
+    pub fn schema_version(&self) -> i64 {
+        migrator(self.backend())
+            .iter()
+            .map(|migration| migration.version)
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Checks that the database answers and that its schema matches this build.
     ///
     /// Only reads, so the least-privileged runtime user can run it on every probe.

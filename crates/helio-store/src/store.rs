@@ -189,6 +189,12 @@ impl Store {
         DataKeys::new(&self.pool)
     }
 
+    /// Whole-database snapshots, for backups and restores.
+    #[must_use]
+    pub fn snapshots(&self) -> crate::Snapshots<'_> {
+        crate::Snapshots::new(&self.pool, self.backend)
+    }
+
     /// Waits for open connections to finish and closes the pool.
     pub async fn close(&self) {
         self.pool.close().await;

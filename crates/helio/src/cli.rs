@@ -55,6 +55,21 @@ pub(crate) enum Command {
     /// Check the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Write a compressed, encrypted and signed snapshot of the whole database (read-only
+    /// database user and the two backup keys are enough).
+    Backup {
+        /// The file to write; it must not exist (it is created readable by you only).
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Restore a backup into an empty database (migrated first with the migration URL). A
+    /// file that was changed, signed or encrypted by other keys, or taken by another release,
+    /// is refused before anything is written.
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        input: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

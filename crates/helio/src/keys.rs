@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use helio_core::backup::BackupKeys;
 use helio_core::keys::{MASTER_KEY_LEN, MasterKey, MasterKeyId, MasterKeys};
 use rand::TryRngCore;
 use rand::rngs::OsRng;
@@ -43,6 +44,20 @@ pub(crate) enum KeyProblem {
 
 fn path_of(dir: &Path, key: MasterKeyId) -> PathBuf {
     dir.join(key.file_name())
+}
+
+/// Loads the two backup keys, or names every problem.
+pub(crate) fn load_backup(dir: &Path) -> Result<BackupKeys, Vec<KeyProblem>> {
+    match (
+        load_one(dir, MasterKeyId::Backup),
+        load_one(dir, MasterKeyId::BackupSigning),
+    ) {
+        (Ok(encryption), Ok(signing)) => Ok(BackupKeys::new(encryption, &signing)),
+        (encryption, signing) => Err([encryption.err(), signing.err()]
+            .into_iter()
+            .flatten()
+            .collect()),
+    }
 }
 
 /// Loads every master key, or names every problem.
@@ -106,9 +121,12 @@ fn load_one(dir: &Path, key: MasterKeyId) -> Result<MasterKey, KeyProblem> {
     Ok(MasterKey::from_bytes(array))
 }
 
-/// Dev mode only: creates the key directory (0700) and any missing key (0600) from the OS
-/// random generator. Existing keys are never overwritten. Returns the keys it created.
-pub(crate) fn generate_missing(dir: &Path) -> Result<Vec<MasterKeyId>, KeyProblem> {
+/// Dev mode only: creates the key directory (0700) and any of `keys` missing (0600) from the
+/// OS random generator. Existing keys are never overwritten. Returns the keys it created.
+pub(crate) fn generate_missing(
+    dir: &Path,
+    keys: &[MasterKeyId],
+) -> Result<Vec<MasterKeyId>, KeyProblem> {
     let any = MasterKeyId::Kek;
     let io = |key: MasterKeyId, error: std::io::Error| KeyProblem::Io {
         key,
@@ -121,7 +139,7 @@ pub(crate) fn generate_missing(dir: &Path) -> Result<Vec<MasterKeyId>, KeyProble
         .create(dir)
         .map_err(|e| io(any, e))?;
     let mut created = Vec::new();
-    for key in MasterKeyId::ALL {
+    for &key in keys {
         let path = path_of(dir, key);
         if path.exists() {
             continue;
@@ -154,7 +172,7 @@ mod tests {
     fn generated_keys_are_owner_only_random_and_load() {
         let dir = tempfile::tempdir().unwrap();
         let keys_dir = dir.path().join("keys");
-        let created = generate_missing(&keys_dir).unwrap();
+        let created = generate_missing(&keys_dir, &MasterKeyId::ALL).unwrap();
         assert_eq!(created, MasterKeyId::ALL);
         let dir_mode = fs::metadata(&keys_dir).unwrap().permissions().mode() & 0o777;
         assert_eq!(dir_mode, 0o700);
@@ -173,10 +191,13 @@ mod tests {
     #[test]
     fn existing_keys_are_never_overwritten() {
         let dir = tempfile::tempdir().unwrap();
-        generate_missing(dir.path()).unwrap();
+        generate_missing(dir.path(), &MasterKeyId::ALL).unwrap();
         let before = fs::read(path_of(dir.path(), MasterKeyId::Kek)).unwrap();
         fs::remove_file(path_of(dir.path(), MasterKeyId::Mac)).unwrap();
-        assert_eq!(generate_missing(dir.path()).unwrap(), [MasterKeyId::Mac]);
+        assert_eq!(
+            generate_missing(dir.path(), &MasterKeyId::ALL).unwrap(),
+            [MasterKeyId::Mac]
+        );
         assert_eq!(
             fs::read(path_of(dir.path(), MasterKeyId::Kek)).unwrap(),
             before
@@ -186,7 +207,7 @@ mod tests {
     #[test]
     fn missing_malformed_and_exposed_keys_are_each_named() {
         let dir = tempfile::tempdir().unwrap();
-        generate_missing(dir.path()).unwrap();
+        generate_missing(dir.path(), &MasterKeyId::ALL).unwrap();
         fs::remove_file(path_of(dir.path(), MasterKeyId::Kek)).unwrap();
         fs::write(path_of(dir.path(), MasterKeyId::Mac), "c2hvcnQ=").unwrap();
         let exposed = path_of(dir.path(), MasterKeyId::BlindIndex);

@@ -3,6 +3,7 @@
 
 mod audit;
 mod audit_export;
+mod backup;
 mod cli;
 mod config;
 mod keys;
@@ -33,7 +34,9 @@ const EXIT_RUNTIME: u8 = 1;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let scope = match cli.command {
-        Command::Migrate => config::Scope::Database,
+        Command::Migrate | Command::Backup { .. } | Command::Restore { .. } => {
+            config::Scope::Database
+        }
         Command::Serve { .. }
         | Command::Config(_)
         | Command::Staff(_)
@@ -94,6 +97,12 @@ fn main() -> ExitCode {
         }
         Command::Serve { demo } => run(settings, move |settings| serve::serve(settings, demo)),
         Command::Migrate => run(settings, migrate::migrate),
+        Command::Backup { output } => {
+            run(settings, move |settings| backup::backup(settings, output))
+        }
+        Command::Restore { input } => {
+            run(settings, move |settings| backup::restore(settings, input))
+        }
     }
 }
 

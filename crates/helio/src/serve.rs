@@ -12,7 +12,7 @@ use helio_core::crypto::blind_index::BlindIndexer;
 use helio_core::crypto::csrf::CsrfTokens;
 use helio_core::crypto::device::DeviceCookies;
 use helio_core::crypto::password::PasswordHasher;
-use helio_core::keys::MasterKeys;
+use helio_core::keys::{MasterKeyId, MasterKeys};
 use helio_core::time::{Clock, SystemClock};
 use helio_store::{Backend, Readiness, Store};
 use helio_web::server::{self, ServeOptions, tls_acceptor};
@@ -129,8 +129,17 @@ pub(crate) fn listening_url(tls: bool, local: std::net::SocketAddr) -> String {
 
 /// Dev mode only: the SQLite file and any missing local master key.
 pub(crate) fn prepare_dev(settings: &Settings, keys_dir: &Path) -> anyhow::Result<()> {
+    prepare_dev_keys(settings, keys_dir, &MasterKeyId::ALL)
+}
+
+/// Dev mode: the SQLite directory, and whichever of `keys` are missing, generated.
+pub(crate) fn prepare_dev_keys(
+    settings: &Settings,
+    keys_dir: &Path,
+    keys: &[MasterKeyId],
+) -> anyhow::Result<()> {
     prepare_sqlite_dir(settings)?;
-    let created = keys::generate_missing(keys_dir)?;
+    let created = keys::generate_missing(keys_dir, keys)?;
     if !created.is_empty() {
         let names: Vec<_> = created.iter().map(|k| k.file_name()).collect();
         tracing::warn!(

@@ -13,6 +13,7 @@ mod alerts;
 mod api_sessions;
 mod audit_chain;
 mod back_office;
+mod backup;
 mod break_glass;
 mod checklist;
 mod demo;

@@ -116,8 +116,13 @@ pub(crate) async fn test_app_with_sessions(store: Store, sessions: SessionSettin
 /// Another replica of the same deployment: same database and master keys, its own keyring
 /// loaded now, its own clock.
 pub(crate) async fn replica_of(app: &TestApp) -> TestApp {
+    same_keys_on(app, app.store.clone()).await
+}
+
+/// The application with `app`'s master keys over another database (a restored backup).
+pub(crate) async fn same_keys_on(app: &TestApp, store: Store) -> TestApp {
     build(
-        app.store.clone(),
+        store,
         HttpSettings::default(),
         SessionSettings::default(),
         app.master.clone(),

@@ -588,7 +588,7 @@ mod tests {
     impl Fixture {
         fn new() -> Self {
             let keys = tempfile::tempdir().unwrap();
-            keys::generate_missing(keys.path()).unwrap();
+            keys::generate_missing(keys.path(), &helio_core::keys::MasterKeyId::ALL).unwrap();
             Self { keys }
         }
 
