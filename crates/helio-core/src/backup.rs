@@ -413,7 +413,7 @@ mod tests {
     }
 
     #[test]
-    fn ig_4_a_sealed_snapshot_opens_to_itself() {
+    fn cr_7_a_sealed_snapshot_opens_to_itself() {
         let (header, opened) = open(&sealed(), &keys(1, 2), DEFAULT_MAX_SNAPSHOT_BYTES).unwrap();
         assert_eq!(opened, snapshot());
         assert_eq!(header.source, "sqlite");
@@ -421,14 +421,14 @@ mod tests {
     }
 
     #[test]
-    fn ig_4_the_file_does_not_show_its_content() {
+    fn cr_7_the_file_does_not_show_its_content() {
         let file = sealed();
         let text = String::from_utf8_lossy(&file);
         assert!(!text.contains("customer") && !text.contains("accounts"));
     }
 
     #[test]
-    fn ig_4_every_flipped_byte_is_refused() {
+    fn cr_7_every_flipped_byte_is_refused() {
         let file = sealed();
         for at in 0..file.len() {
             let mut tampered = file.clone();
@@ -441,7 +441,7 @@ mod tests {
     }
 
     #[test]
-    fn ig_4_a_cut_or_extended_file_is_refused() {
+    fn cr_7_a_cut_or_extended_file_is_refused() {
         let file = sealed();
         for len in [0, 7, 8, 12, file.len() / 2, file.len() - 1] {
             assert!(open(&file[..len], &keys(1, 2), DEFAULT_MAX_SNAPSHOT_BYTES).is_err());
@@ -455,7 +455,7 @@ mod tests {
     }
 
     #[test]
-    fn ig_4_another_signer_or_another_key_is_refused() {
+    fn cr_7_another_signer_or_another_key_is_refused() {
         let file = sealed();
         assert_eq!(
             open(&file, &keys(1, 3), DEFAULT_MAX_SNAPSHOT_BYTES),
@@ -468,7 +468,7 @@ mod tests {
     }
 
     #[test]
-    fn ig_4_a_re_signed_file_with_a_swapped_ciphertext_does_not_decrypt() {
+    fn cr_7_a_re_signed_file_with_a_swapped_ciphertext_does_not_decrypt() {
         // Someone holding the signing key but not the encryption key cannot make a file that
         // decrypts: the ciphertext's tag is the encryption key's.
         let file = sealed();
@@ -485,7 +485,7 @@ mod tests {
     }
 
     #[test]
-    fn ig_4_a_snapshot_over_the_ceiling_is_refused() {
+    fn cr_7_a_snapshot_over_the_ceiling_is_refused() {
         let file = sealed();
         assert_eq!(
             open(&file, &keys(1, 2), 16),
@@ -494,7 +494,7 @@ mod tests {
     }
 
     #[test]
-    fn ig_4_the_signature_checks_with_the_public_key_alone() {
+    fn cr_7_the_signature_checks_with_the_public_key_alone() {
         let file = sealed();
         let header = verify_signature(&file, &keys(1, 2).public_key()).unwrap();
         assert_eq!(header.schema_version, snapshot().schema_version);

@@ -1,4 +1,4 @@
-//! Logical snapshots of the whole database, for `helio backup` and `helio restore` (IG-4).
+//! Logical snapshots of the whole database, for `helio backup` and `helio restore` (CR-7, IG-2).
 //!
 //! Every table is read inside one transaction, so the snapshot is one instant of the database
 //! (InnoDB's consistent read on MySQL, a read transaction on SQLite's WAL), and rows come out

@@ -1,4 +1,4 @@
-//! `helio backup` and `helio restore` (IG-4): a logical snapshot of the whole database in one
+//! `helio backup` and `helio restore` (CR-7, IG-2): a logical snapshot of the whole database in one
 //! compressed, encrypted and signed file (`helio_core::backup`), and its restore into an
 //! empty database of either backend.
 //!

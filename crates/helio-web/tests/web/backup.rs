@@ -1,4 +1,4 @@
-//! IG-4: a backup of a lived-in database restores row for row into an empty database of the
+//! CR-7, IG-2: a backup of a lived-in database restores row for row into an empty database of the
 //! other backend, where the same master keys open it for business and its audit chain still
 //! verifies; a flipped byte, another key, a hostile snapshot or a non-empty target is refused
 //! and leaves the target as it was; a schema the backup does not cover stops the backup.
@@ -43,7 +43,7 @@ async fn taken(store: &Store) -> Snapshot {
         .unwrap()
 }
 
-async fn ig_4_a_backup_restores_row_for_row_on_the_other_backend(store: Store) {
+async fn cr_7_a_backup_restores_row_for_row_on_the_other_backend(store: Store) {
     let app = test_app(store).await;
     let demo = Demo {
         accounts: app.accounts.clone(),
@@ -164,7 +164,7 @@ async fn ig_4_a_backup_restores_row_for_row_on_the_other_backend(store: Store) {
     target.finish().await;
 }
 
-async fn ig_4_a_hostile_snapshot_is_refused_and_writes_nothing(store: Store) {
+async fn cr_7_a_hostile_snapshot_is_refused_and_writes_nothing(store: Store) {
     let app = test_app(store).await;
     app.verified_customer("Ana", "ana@example.com", "correct horse battery staple")
         .await;
@@ -238,7 +238,7 @@ async fn ig_4_a_hostile_snapshot_is_refused_and_writes_nothing(store: Store) {
     occupied.finish().await;
 }
 
-async fn ig_4_a_schema_the_backup_does_not_cover_stops_the_backup(store: Store) {
+async fn cr_7_a_schema_the_backup_does_not_cover_stops_the_backup(store: Store) {
     execute_raw(
         &store,
         "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)",
@@ -269,7 +269,7 @@ async fn ig_4_a_schema_the_backup_does_not_cover_stops_the_backup(store: Store) 
 }
 
 helio_store::dual_backend_tests!(
-    ig_4_a_backup_restores_row_for_row_on_the_other_backend,
-    ig_4_a_hostile_snapshot_is_refused_and_writes_nothing,
-    ig_4_a_schema_the_backup_does_not_cover_stops_the_backup,
+    cr_7_a_backup_restores_row_for_row_on_the_other_backend,
+    cr_7_a_hostile_snapshot_is_refused_and_writes_nothing,
+    cr_7_a_schema_the_backup_does_not_cover_stops_the_backup,
 );

@@ -1,4 +1,4 @@
-//! IG-4: `helio backup` writes an owner-only file and never overwrites one; `helio restore`
+//! CR-7, IG-2: `helio backup` writes an owner-only file and never overwrites one; `helio restore`
 //! puts it into an empty database and records the restore in the audit trail, and refuses a
 //! file that was tampered with, one sealed with another installation's backup keys, and a
 //! target that already holds data.
@@ -25,7 +25,7 @@ fn copy_keys(from: &Path, to: &Path) {
 }
 
 #[test]
-fn ig_4_a_backup_restores_into_an_empty_database_and_refuses_tampering() {
+fn cr_7_a_backup_restores_into_an_empty_database_and_refuses_tampering() {
     let source = tempfile::tempdir().unwrap();
     installation(source.path());
     let file = source.path().join("helio.hbk");
