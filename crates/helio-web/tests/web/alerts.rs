@@ -163,3 +163,46 @@ async fn lm_3_every_alert_expression_names_metrics_that_exist(store: Store) {
 }
 
 helio_store::dual_backend_tests!(lm_3_every_alert_expression_names_metrics_that_exist);
+
+/// The CloudWatch metric filters in `deploy/terraform/monitoring.tf` match the JSON log line's
+/// `event` field; a misspelt or renamed event would leave its alarm silent for ever.
+#[test]
+fn lm_4_every_cloudwatch_log_filter_names_an_event_that_exists() {
+    let terraform = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../deploy/terraform/monitoring.tf"
+    ))
+    .unwrap();
+    let events: BTreeSet<&str> = EventName::ALL
+        .iter()
+        .map(|e| e.as_str())
+        .chain(AuditAction::ALL.iter().map(|a| a.as_str()))
+        .collect();
+    let marker = "$.event = \\\"";
+    let filtered: Vec<&str> = terraform
+        .match_indices(marker)
+        .map(|(at, _)| {
+            let rest = &terraform[at + marker.len()..];
+            &rest[..rest.find('\\').unwrap()]
+        })
+        .collect();
+    for name in &filtered {
+        assert!(
+            events.contains(name),
+            "monitoring.tf filters on event {name:?}, which is not in the catalogue"
+        );
+    }
+    for asked in [
+        "configuration_refused",
+        "credential_stuffing_suspected",
+        "audit_verification_failed",
+        "break_glass_approved",
+        "login_failed",
+        "backup_created",
+    ] {
+        assert!(
+            filtered.contains(&asked),
+            "no CloudWatch filter for {asked}"
+        );
+    }
+}
