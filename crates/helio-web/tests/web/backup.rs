@@ -3,15 +3,11 @@
 //! verifies; a flipped byte, another key, a hostile snapshot or a non-empty target is refused
 //! and leaves the target as it was; a schema the backup does not cover stops the backup.
 
-use std::sync::Arc;
-
 use helio_core::backup::{self, BackupKeys, Cell, DEFAULT_MAX_SNAPSHOT_BYTES, Snapshot};
 use helio_core::keys::MasterKey;
-use helio_core::time::{Clock, Timestamp};
+use helio_core::time::Timestamp;
 use helio_store::testing::{MYSQL_URL_VAR, TestDb, execute_raw};
 use helio_store::{SnapshotProblem, Store};
-use helio_web::services::demo::Demo;
-use helio_web::services::partners::PartnerService;
 use serde_json::json;
 
 use crate::support::{json_post, same_keys_on, send, test_app, test_audit_signer};
@@ -45,14 +41,7 @@ async fn taken(store: &Store) -> Snapshot {
 
 async fn cr_7_a_backup_restores_row_for_row_on_the_other_backend(store: Store) {
     let app = test_app(store).await;
-    let demo = Demo {
-        accounts: app.accounts.clone(),
-        orders: app.orders(),
-        jobs: app.jobs(),
-        partners: PartnerService::new(app.store.clone(), Arc::clone(&app.clock) as Arc<dyn Clock>),
-        store: app.store.clone(),
-        clock: Arc::clone(&app.clock) as Arc<dyn Clock>,
-    };
+    let demo = app.demo();
     let logins = demo.seed().await.unwrap().expect("seeded");
     let customer = logins
         .iter()

@@ -3,28 +3,17 @@
 //! nothing.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use helio_core::role::Role;
-use helio_core::time::Clock;
 use helio_store::Store;
 use helio_store::testing::dump;
-use helio_web::services::demo::Demo;
-use helio_web::services::partners::PartnerService;
 use serde_json::{Value, json};
 
 use crate::support::{json_post, send, test_app};
 
 async fn sys_1_the_demo_has_every_role_and_every_order_state(store: Store) {
     let app = test_app(store).await;
-    let demo = Demo {
-        accounts: app.accounts.clone(),
-        orders: app.orders(),
-        jobs: app.jobs(),
-        partners: PartnerService::new(app.store.clone(), Arc::clone(&app.clock) as Arc<dyn Clock>),
-        store: app.store.clone(),
-        clock: Arc::clone(&app.clock) as Arc<dyn Clock>,
-    };
+    let demo = app.demo();
     let logins = demo.seed().await.unwrap().expect("seeded");
     let roles: BTreeSet<&str> = logins.iter().map(|l| l.role.as_str()).collect();
     assert_eq!(

@@ -465,6 +465,22 @@ impl TestApp {
         )
     }
 
+    /// The demo seeder over this deployment (`helio serve --demo`'s), for a database with
+    /// every role, crew and order state in it.
+    pub(crate) fn demo(&self) -> helio_web::services::demo::Demo {
+        helio_web::services::demo::Demo {
+            accounts: self.accounts.clone(),
+            orders: self.orders(),
+            jobs: self.jobs(),
+            partners: helio_web::services::partners::PartnerService::new(
+                self.store.clone(),
+                Arc::clone(&self.clock) as Arc<dyn Clock>,
+            ),
+            store: self.store.clone(),
+            clock: Arc::clone(&self.clock) as Arc<dyn Clock>,
+        }
+    }
+
     /// The orders service over this deployment, for rules no page can reach (an admin
     /// deciding a refund they asked for before their role changed).
     pub(crate) fn orders(&self) -> Orders {
