@@ -314,6 +314,11 @@ fn split(file: &[u8]) -> Result<Parts<'_>, BackupError> {
 /// Checks a file's framing and signature with a public key alone (no decryption): what an
 /// off-site copy can be checked with, by someone who must not read it.
 pub fn verify_signature(file: &[u8], public_key: &[u8; 32]) -> Result<BackupHeader, BackupError> {
+    Ok(verified(file, public_key)?.header)
+}
+
+/// The file's parts, once its signature has verified with `public_key`.
+fn verified<'a>(file: &'a [u8], public_key: &[u8; 32]) -> Result<Parts<'a>, BackupError> {
     let parts = split(file)?;
     let key = ed25519_dalek::VerifyingKey::from_bytes(public_key)
         .map_err(|_| BackupError::BadSignature)?;
@@ -322,7 +327,7 @@ pub fn verify_signature(file: &[u8], public_key: &[u8; 32]) -> Result<BackupHead
         &ed25519_dalek::Signature::from_bytes(&parts.signature),
     )
     .map_err(|_| BackupError::BadSignature)?;
-    Ok(parts.header)
+    Ok(parts)
 }
 
 /// Reads a backup file: the signature first, then the key's name, then the ciphertext, then
@@ -332,11 +337,11 @@ pub fn open(
     keys: &BackupKeys,
     max_snapshot_bytes: u64,
 ) -> Result<(BackupHeader, Snapshot), BackupError> {
-    let header = verify_signature(file, &keys.public_key())?;
+    let parts = verified(file, &keys.public_key())?;
+    let header = parts.header;
     if header.key_id != keys.key_id() {
         return Err(BackupError::OtherKey(header.key_id));
     }
-    let parts = split(file)?;
     let nonce: [u8; NONCE_LEN] = STANDARD
         .decode(&header.nonce)
         .ok()

@@ -44,6 +44,11 @@ async fn ready_store(url: &secrecy::SecretString, settings: &Settings) -> anyhow
     let store = Store::connect(url, &settings.pool)
         .await
         .context("cannot connect to the database")?;
+    ensure_ready(&store).await?;
+    Ok(store)
+}
+
+async fn ensure_ready(store: &Store) -> anyhow::Result<()> {
     let readiness = store
         .readiness()
         .await
@@ -52,7 +57,7 @@ async fn ready_store(url: &secrecy::SecretString, settings: &Settings) -> anyhow
         readiness == Readiness::Ready,
         "the database's schema is not this release's ({readiness:?}); run `helio migrate` or use the matching release"
     );
-    Ok(store)
+    Ok(())
 }
 
 /// Writes a backup of the configured database to `output`, which must not exist.
@@ -129,8 +134,7 @@ pub(crate) async fn restore(settings: Settings, input: PathBuf) -> anyhow::Resul
         store.schema_version()
     );
     store.migrate().await.context("migration failed")?;
-    store.close().await;
-    let store = ready_store(&settings.migration_url, &settings).await?;
+    ensure_ready(&store).await?;
     let restored = store
         .snapshots()
         .restore(&snapshot)
