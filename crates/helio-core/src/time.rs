@@ -43,11 +43,17 @@ impl Timestamp {
     }
 }
 
-/// RFC 3339 in UTC to the second, for operators' messages (never parsed back).
+/// RFC 3339 in UTC, cut to the second (never rounded up past the instant), for operators'
+/// messages (never parsed back).
 impl std::fmt::Display for Timestamp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match jiff::Timestamp::from_microsecond(self.0) {
-            Ok(at) => write!(f, "{}", at.round(jiff::Unit::Second).unwrap_or(at)),
+            Ok(at) => {
+                let second = jiff::TimestampRound::new()
+                    .smallest(jiff::Unit::Second)
+                    .mode(jiff::RoundMode::Trunc);
+                write!(f, "{}", at.round(second).unwrap_or(at))
+            }
             Err(_) => write!(f, "{} µs after the epoch", self.0),
         }
     }
@@ -98,6 +104,12 @@ impl Clock for SystemClock {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn an_instant_shows_cut_to_its_second() {
+        let at = Timestamp::from_unix_micros(1_764_680_124_999_999);
+        assert_eq!(at.to_string(), "2025-12-02T12:55:24Z");
+    }
 
     #[test]
     fn ordered_instants_strictly_increase_even_when_the_clock_stands_still() {
