@@ -7,6 +7,7 @@
 use std::fmt;
 
 use serde::Serialize;
+use subtle::ConstantTimeEq as _;
 use thiserror::Error;
 use zeroize::Zeroize;
 
@@ -73,6 +74,13 @@ impl MasterKey {
     #[must_use]
     pub fn expose(&self) -> &[u8; MASTER_KEY_LEN] {
         &self.0
+    }
+
+    /// Whether two keys are the same bytes, compared in constant time: the answer says
+    /// nothing about how much of a secret key matched.
+    #[must_use]
+    pub fn same_as(&self, other: &Self) -> bool {
+        bool::from(self.0.ct_eq(&*other.0))
     }
 }
 
@@ -184,6 +192,15 @@ mod tests {
         let shown = format!("{key:?}");
         assert!(shown.contains("[60 bytes]"), "{shown}");
         assert!(!shown.contains("7, 7"), "{shown}");
+    }
+
+    #[test]
+    fn keys_are_the_same_only_when_every_byte_is() {
+        let key = MasterKey::from_bytes([7; MASTER_KEY_LEN]);
+        assert!(key.same_as(&MasterKey::from_bytes([7; MASTER_KEY_LEN])));
+        let mut last = [7; MASTER_KEY_LEN];
+        last[MASTER_KEY_LEN - 1] = 8;
+        assert!(!key.same_as(&MasterKey::from_bytes(last)));
     }
 
     #[test]

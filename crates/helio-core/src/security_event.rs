@@ -170,6 +170,8 @@ catalogue! {
     KeyRotated => "data_key_created", Notice;
     /// Older data key versions were deleted after re-encryption.
     KeysRetired => "data_keys_retired", Notice;
+    /// Every data key was re-wrapped under a new key-encryption key; `count` is how many.
+    KekRotated => "kek_rotated", Warning;
     /// Start-up refused the configuration.
     ConfigurationRefused => "configuration_refused", Critical;
     /// The audit chain's head was signed.

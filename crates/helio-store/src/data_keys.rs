@@ -7,7 +7,8 @@ use sqlx::{AnyPool, Row};
 
 use crate::StoreError;
 
-/// Reads and appends data keys. Keys are never updated; an old version is deleted only by
+/// Reads and appends data keys. A key is never replaced by another; only its wrapping changes,
+/// when the KEK is rotated ([`DataKeys::rewrap`]). An old version is deleted only by
 /// [`DataKeys::retire_below`], once rotation has re-encrypted every row that named it.
 #[derive(Debug, Clone, Copy)]
 pub struct DataKeys<'a> {
@@ -62,6 +63,36 @@ impl<'a> DataKeys<'a> {
             .iter()
             .map(decode)
             .collect()
+    }
+
+    /// Stores each `(before, after)` pair's new wrapping of the same version, all or none, and
+    /// each only if the version is still stored exactly as `before` (compare-and-swap). A
+    /// version changed or deleted meanwhile fails the whole change with
+    /// [`StoreError::Conflict`]: half the keys under one KEK and half under another is
+    /// recoverable, but a wrapping written over one nobody read is not.
+    pub async fn rewrap(
+        &self,
+        changes: &[(WrappedDataKey, WrappedDataKey)],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for (before, after) in changes {
+            if before.version != after.version {
+                return Err(StoreError::Corrupt("a rewrap must keep the key's version"));
+            }
+            let done = sqlx::query(
+                "UPDATE data_keys SET wrapped_key = ? WHERE version = ? AND wrapped_key = ?",
+            )
+            .bind(after.wrapped.clone())
+            .bind(i64::from(before.version.get()))
+            .bind(before.wrapped.clone())
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Conflict);
+            }
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Deletes every version older than `current`; returns how many. The caller has checked

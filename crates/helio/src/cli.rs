@@ -170,8 +170,17 @@ pub(crate) enum KeysCommand {
         batch_size: u32,
     },
     /// Delete data key versions older than the newest, once a rotation has finished and the
-    /// newest version is ten minutes old. Backups taken before then no longer decrypt.
+    /// newest version is ten minutes old. Backups are unaffected: each holds its own wrapped
+    /// copy of the data keys.
     Retire,
+    /// Re-wrap every data key under a new key-encryption key, all or none. Then put the new
+    /// kek.key in keys.dir and restart every replica; keep the old one while backups taken
+    /// before now are kept.
+    RotateKek {
+        /// A directory holding the new key as kek.key (32 random bytes in base64, mode 0600).
+        #[arg(long)]
+        new_kek_dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -60,6 +60,12 @@ pub(crate) fn load_backup(dir: &Path) -> Result<BackupKeys, Vec<KeyProblem>> {
     }
 }
 
+/// Loads only the key-encryption key from `dir`: the new KEK of `helio keys rotate-kek`, held
+/// to the same rules as every other key file.
+pub(crate) fn load_kek(dir: &Path) -> Result<MasterKey, KeyProblem> {
+    load_one(dir, MasterKeyId::Kek)
+}
+
 /// Loads every master key, or names every problem.
 pub(crate) fn load(dir: &Path) -> Result<MasterKeys, Vec<KeyProblem>> {
     let mut problems = Vec::new();

@@ -56,6 +56,9 @@ fn main() -> ExitCode {
             })
         }
         Command::Keys(KeysCommand::Retire) => run(settings, rotate::retire),
+        Command::Keys(KeysCommand::RotateKek { new_kek_dir }) => run(settings, move |settings| {
+            rotate::rotate_kek(settings, new_kek_dir)
+        }),
         Command::Staff(StaffCommand::Create { email, name, role }) => {
             run(settings, move |settings| {
                 staff::create(settings, email, name, role)

@@ -1,11 +1,16 @@
 //! `helio keys rotate`: a new data key version, then every personal-data ciphertext
 //! re-encrypted under it in batches, while the service keeps running (CR-4). Interrupted?
 //! `helio keys rotate --resume` finishes without creating another version. `helio keys retire`
-//! then deletes the old versions.
+//! then deletes the old versions. `helio keys rotate-kek` moves every data key to a new
+//! key-encryption key.
+
+use std::path::PathBuf;
 
 use anyhow::Context as _;
+use helio_core::keys::MasterKey;
 use helio_core::time::Timestamp;
 use helio_store::Store;
+use helio_web::services::kek_rotation::rotate_kek as rewrap_under;
 use helio_web::services::keyring::Keyring;
 use helio_web::services::rotation::{RETIRE_GRACE, Retirement, reencrypt_all, retire_old_keys};
 
@@ -38,21 +43,45 @@ pub(crate) async fn rotate(settings: Settings, resume: bool, batch: u32) -> anyh
 
 /// The store and the keyring, loaded with the master keys.
 async fn open(settings: &Settings) -> anyhow::Result<(Store, std::sync::Arc<Keyring>)> {
+    let (store, kek) = connect(settings).await?;
+    let keyring = Keyring::load(store.clone(), kek)
+        .await
+        .context("cannot load the data keys")?;
+    Ok((store, keyring))
+}
+
+/// The store and the current KEK from keys.dir.
+async fn connect(settings: &Settings) -> anyhow::Result<(Store, MasterKey)> {
     let keys_dir = settings
         .keys_dir
         .as_deref()
         .context("keys.dir is not set")?;
-    let master_keys = keys::load(keys_dir).map_err(|problems| {
-        let text: Vec<_> = problems.iter().map(ToString::to_string).collect();
-        anyhow::anyhow!("master keys unusable: {}", text.join("; "))
-    })?;
+    let master_keys = keys::load(keys_dir).map_err(unusable)?;
     let store = Store::connect(&settings.database_url, &settings.pool)
         .await
         .context("cannot connect to the database")?;
-    let keyring = Keyring::load(store.clone(), master_keys.kek)
-        .await
-        .context("cannot load the data keys")?;
-    Ok((store, keyring))
+    Ok((store, master_keys.kek))
+}
+
+fn unusable(problems: Vec<keys::KeyProblem>) -> anyhow::Error {
+    let text: Vec<_> = problems.iter().map(ToString::to_string).collect();
+    anyhow::anyhow!("master keys unusable: {}", text.join("; "))
+}
+
+pub(crate) async fn rotate_kek(settings: Settings, new_kek_dir: PathBuf) -> anyhow::Result<()> {
+    let new_kek = keys::load_kek(&new_kek_dir).map_err(|problem| unusable(vec![problem]))?;
+    let (store, old_kek) = connect(&settings).await?;
+    let outcome = rewrap_under(&store, &old_kek, &new_kek, Timestamp::now()).await;
+    store.close().await;
+    let done = outcome?;
+    crate::output::out(&format!(
+        "re-wrapped {} data key version(s) under the new key-encryption key ({} already were)",
+        done.rewrapped, done.already
+    ));
+    crate::output::err(
+        "now replace kek.key in keys.dir with the new one and restart every replica; keep the old one as long as backups taken before now are kept",
+    );
+    Ok(())
 }
 
 pub(crate) async fn retire(settings: Settings) -> anyhow::Result<()> {

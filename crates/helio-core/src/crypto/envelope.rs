@@ -102,6 +102,31 @@ impl DataKey {
     }
 }
 
+/// What re-wrapping one stored data key under a new key-encryption key came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rewrap {
+    /// It already unwraps under the new KEK (an earlier run got this far): nothing to write.
+    AlreadyNew,
+    /// It unwrapped under the old KEK; this is the same data key wrapped under the new one,
+    /// with its version and creation time kept, so retirement's age check is unchanged.
+    Rewrapped(WrappedDataKey),
+}
+
+/// Moves one stored data key from the old KEK to the new one (KEK rotation, CR-4). The data
+/// key itself is unchanged, so no personal-data ciphertext needs touching. A key that unwraps
+/// under neither is refused: writing anything for it would lose it for good.
+pub fn rewrap(
+    stored: &WrappedDataKey,
+    old_kek: &MasterKey,
+    new_kek: &MasterKey,
+) -> Result<Rewrap, UnwrapError> {
+    if DataKey::unwrap_with(new_kek, stored).is_ok() {
+        return Ok(Rewrap::AlreadyNew);
+    }
+    let key = DataKey::unwrap_with(old_kek, stored)?;
+    Ok(Rewrap::Rewrapped(key.wrap(new_kek, stored.created_at)))
+}
+
 fn kek_cipher(kek: &MasterKey) -> Aes256Gcm {
     Aes256Gcm::new(&(*kek.expose()).into())
 }
@@ -162,6 +187,30 @@ mod tests {
         let mut short = stored;
         short.wrapped.truncate(5);
         assert!(DataKey::unwrap_with(&kek(1), &short).is_err());
+    }
+
+    #[test]
+    fn cr_4_a_rewrapped_key_is_the_same_key_under_the_new_kek_only() {
+        let key = DataKey::generate(v(4));
+        let stored = key.wrap(&kek(1), Timestamp::from_unix_micros(9));
+        let Rewrap::Rewrapped(moved) = rewrap(&stored, &kek(1), &kek(2)).unwrap() else {
+            panic!("a key under the old KEK is re-wrapped");
+        };
+        assert_eq!((moved.version, moved.created_at), (v(4), stored.created_at));
+        assert_ne!(moved.wrapped, stored.wrapped);
+        assert!(DataKey::unwrap_with(&kek(1), &moved).is_err());
+        let back = DataKey::unwrap_with(&kek(2), &moved).unwrap();
+        assert_eq!(back.expose(), key.expose());
+        assert_eq!(rewrap(&moved, &kek(1), &kek(2)), Ok(Rewrap::AlreadyNew));
+    }
+
+    #[test]
+    fn cr_4_a_key_under_neither_kek_is_refused_not_rewrapped() {
+        let stored = DataKey::generate(v(1)).wrap(&kek(3), Timestamp::from_unix_micros(9));
+        assert_eq!(rewrap(&stored, &kek(1), &kek(2)), Err(UnwrapError));
+        let mut tampered = DataKey::generate(v(1)).wrap(&kek(1), Timestamp::from_unix_micros(9));
+        tampered.wrapped[15] ^= 1;
+        assert_eq!(rewrap(&tampered, &kek(1), &kek(2)), Err(UnwrapError));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod counters;
 pub mod demo;
 mod dispatch;
 pub mod jobs;
+pub mod kek_rotation;
 pub mod keyring;
 pub mod mail;
 pub mod mfa;

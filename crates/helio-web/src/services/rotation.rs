@@ -221,8 +221,9 @@ pub enum Retirement {
 }
 
 /// Deletes data-key versions older than the newest, once no row names them and the newest has
-/// existed for `grace`. Old keys are what an attacker with an old database backup and the KEK
-/// would need; retiring them also means such backups no longer decrypt, by design.
+/// existed for `grace`, so the live database holds only the key its rows use. Backups are not
+/// made unreadable by this: each carries its own copy of the data keys, wrapped under the KEK
+/// of its day, and is protected by the backup key.
 pub async fn retire_old_keys(
     store: &Store,
     keys: &Keyring,

@@ -130,6 +130,25 @@ pub(crate) async fn same_keys_on(app: &TestApp, store: Store) -> TestApp {
     .await
 }
 
+/// `app`'s key-encryption key, as the deployment's key file holds it.
+pub(crate) fn kek_of(app: &TestApp) -> MasterKey {
+    MasterKey::from_bytes(app.master.kek)
+}
+
+/// A replica of `app` started after the KEK was rotated to `kek`: the same database and other
+/// master keys, its keyring loaded now with the new KEK.
+pub(crate) async fn with_kek(app: &TestApp, kek: [u8; 32]) -> TestApp {
+    let mut master = app.master.clone();
+    master.kek = kek;
+    build(
+        app.store.clone(),
+        HttpSettings::default(),
+        SessionSettings::default(),
+        master,
+    )
+    .await
+}
+
 async fn build(
     store: Store,
     settings: HttpSettings,

@@ -507,3 +507,84 @@ fn au_3_installers_are_invited_into_a_crew_and_no_link_is_printed() {
     );
     assert_eq!(junk.status.code(), Some(2), "clap refuses a malformed ID");
 }
+
+#[test]
+fn cr_4_keys_rotate_kek_moves_the_data_keys_and_only_the_new_kek_opens_them() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let create = || {
+        run(
+            dir.path(),
+            &[
+                "staff",
+                "create",
+                "--email",
+                "kek@helio.example",
+                "--name",
+                "Kek",
+                "--role",
+                "engineer",
+            ],
+            &[],
+        )
+    };
+    let created = create();
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    let new_dir = dir.path().join("new-kek");
+    std::fs::create_dir(&new_dir).unwrap();
+    let new_key = new_dir.join("kek.key");
+    std::fs::write(&new_key, "bmV3IGtleS1lbmNyeXB0aW9uIGtleSwgMzIgYnl0ZXM=\n").unwrap();
+    std::fs::set_permissions(&new_key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let rotate_kek = || {
+        run(
+            dir.path(),
+            &["keys", "rotate-kek", "--new-kek-dir", "new-kek"],
+            &[],
+        )
+    };
+    let exposed = rotate_kek();
+    assert_eq!(exposed.status.code(), Some(1));
+    assert!(
+        text(&exposed.stderr).contains("readable by other users"),
+        "{}",
+        text(&exposed.stderr)
+    );
+    std::fs::set_permissions(&new_key, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    let rotated = rotate_kek();
+    assert!(rotated.status.success(), "{}", text(&rotated.stderr));
+    assert!(
+        text(&rotated.stdout).contains(
+            "re-wrapped 1 data key version(s) under the new key-encryption key (0 already were)"
+        ),
+        "{}",
+        text(&rotated.stdout)
+    );
+    let on_old_kek = run(dir.path(), &["keys", "rotate"], &[]);
+    assert_eq!(
+        on_old_kek.status.code(),
+        Some(1),
+        "the old KEK opens nothing now"
+    );
+    assert!(text(&on_old_kek.stderr).contains("cannot load the data keys"));
+
+    std::fs::copy(&new_key, dir.path().join("data/keys/kek.key")).unwrap();
+    let on_new_kek = run(dir.path(), &["keys", "rotate"], &[]);
+    assert!(on_new_kek.status.success(), "{}", text(&on_new_kek.stderr));
+    assert!(text(&on_new_kek.stdout).contains("data key version 2: re-encrypted 1 accounts"));
+    let again = create();
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let account = |output: &std::process::Output| {
+        let stderr = text(&output.stderr);
+        let start = stderr.find("account ").unwrap() + "account ".len();
+        stderr[start..start + 36].to_owned()
+    };
+    assert_eq!(
+        account(&again),
+        account(&created),
+        "the account still reads"
+    );
+    let same = rotate_kek();
+    assert_eq!(same.status.code(), Some(1));
+    assert!(text(&same.stderr).contains("is the current one"));
+}
