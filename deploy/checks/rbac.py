@@ -1,5 +1,7 @@
 """AC-6 for people: the rendered RBAC gives engineers read-only access without secrets, exec,
-attach or port-forward, binds nobody to cluster-admin, and grants no wildcard. checkov has
+attach or port-forward, binds nobody to cluster-admin, grants no wildcard, and binds nothing
+but the engineers' read-only role in namespace helio-backup, where the backup keys are (so
+CI's deploy role, which may create Jobs, can never mount them). checkov has
 no check for these, so they are checked here. With --expect-refusal, the file is a
 deliberately bad copy and must be refused (the check can fail).
 
@@ -10,6 +12,7 @@ import yaml
 
 ENGINEERS = "helio-engineers-read-only"
 READ_VERBS = {"get", "list", "watch"}
+BACKUP_NAMESPACE = "helio-backup"
 FORBIDDEN = {"secrets", "pods/exec", "pods/attach", "pods/portforward", "serviceaccounts/token"}
 
 
@@ -22,6 +25,11 @@ def problems(docs):
     for binding in bindings:
         if binding["roleRef"]["name"] in ("cluster-admin", "admin", "edit"):
             found.append(f"{binding['metadata']['name']} binds {binding['roleRef']['name']}")
+    for binding in bindings:
+        if binding["metadata"].get("namespace") == BACKUP_NAMESPACE and binding["roleRef"]["name"] != ENGINEERS:
+            found.append(
+                f"{binding['metadata']['name']} binds {binding['roleRef']['name']} in {BACKUP_NAMESPACE}"
+            )
     for role in roles:
         name = role["metadata"]["name"]
         for rule in role.get("rules", []):

@@ -1,12 +1,16 @@
-# IRSA roles for the two Kubernetes service accounts that call AWS (deploy/k8s). Each trusts
-# one service account of namespace helio only, and may use only its own secrets and key.
-# Reviewed quarterly (docs/operations/access-review.md).
+# IRSA roles for the Kubernetes service accounts that call AWS (deploy/k8s). Each trusts one
+# service account of one namespace only, and may use only its own secrets and key: the
+# service's namespace (helio) can never read the backup secrets, nor the backup namespace
+# (helio-backup) the service's. Reviewed quarterly (docs/operations/access-review.md).
 locals {
-  k8s_namespace = "helio"
   irsa_roles = {
-    external-secrets-reader = "helio-secrets-reader"
-    backup-uploader         = "helio-backup"
+    external-secrets-reader = { namespace = "helio", service_account = "helio-secrets-reader" }
+    backup-secrets-reader   = { namespace = "helio-backup", service_account = "helio-backup-secrets-reader" }
+    backup-uploader         = { namespace = "helio-backup", service_account = "helio-backup" }
   }
+  # Which Secrets Manager secrets each namespace's External Secrets store may read.
+  service_secrets = ["runtime", "master-keys", "migrate"]
+  backup_secrets  = ["backup", "backup-keys"]
 }
 
 data "aws_iam_policy_document" "irsa_assume" {
@@ -20,7 +24,7 @@ data "aws_iam_policy_document" "irsa_assume" {
     condition {
       test     = "StringEquals"
       variable = "${local.oidc_host}:sub"
-      values   = ["system:serviceaccount:${local.k8s_namespace}:${each.value}"]
+      values   = ["system:serviceaccount:${each.value.namespace}:${each.value.service_account}"]
     }
     condition {
       test     = "StringEquals"
@@ -37,12 +41,13 @@ resource "aws_iam_role" "irsa" {
   max_session_duration = 3600
 }
 
-# External Secrets Operator (SecretStore aws-secrets-manager): read helio/* and decrypt them.
+# External Secrets Operator, namespace helio: read the service's and the migration's secrets
+# and decrypt them. Not the backup secrets, not the previous keys kept for old backups.
 data "aws_iam_policy_document" "external_secrets_reader" {
   statement {
-    sid       = "ReadHelioSecrets"
+    sid       = "ReadTheServiceSecrets"
     actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-    resources = ["arn:${local.partition}:secretsmanager:${var.region}:${local.account_id}:secret:helio/*"]
+    resources = [for name in local.service_secrets : aws_secretsmanager_secret.helio[name].arn]
   }
   statement {
     sid       = "DecryptWithTheSecretsKey"
@@ -55,6 +60,27 @@ resource "aws_iam_role_policy" "external_secrets_reader" {
   name   = "read-helio-secrets"
   role   = aws_iam_role.irsa["external-secrets-reader"].id
   policy = data.aws_iam_policy_document.external_secrets_reader.json
+}
+
+# External Secrets Operator, namespace helio-backup: read the backup user's URL and the
+# backup keys, and decrypt them. Nothing of the service's.
+data "aws_iam_policy_document" "backup_secrets_reader" {
+  statement {
+    sid       = "ReadTheBackupSecrets"
+    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+    resources = [for name in local.backup_secrets : aws_secretsmanager_secret.helio[name].arn]
+  }
+  statement {
+    sid       = "DecryptWithTheSecretsKey"
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.secrets.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "backup_secrets_reader" {
+  name   = "read-helio-backup-secrets"
+  role   = aws_iam_role.irsa["backup-secrets-reader"].id
+  policy = data.aws_iam_policy_document.backup_secrets_reader.json
 }
 
 # The backup CronJob's upload: write new objects under helio/ (with their retention tag) and
@@ -83,7 +109,9 @@ resource "aws_iam_role_policy" "backup_uploader" {
 # per Kubernetes Secret key (deploy/k8s/base/external-secrets.yaml).
 resource "aws_secretsmanager_secret" "helio" {
   # checkov:skip=CKV2_AWS_57: no Lambda rotation: database credentials and keys are rotated by the runbook (docs/operations/key-rotation.md), because helio's master keys cannot be replaced by a rotation function without re-encryption (`helio keys rotate`)
-  for_each                = toset(["runtime", "master-keys", "migrate", "backup", "backup-keys", "backup-keys-previous"])
+  # The two *-previous secrets hold the keys of before a rotation, for restoring older backups
+  # (docs/operations/key-rotation.md); no role above may read them, only operators.
+  for_each                = toset(concat(local.service_secrets, local.backup_secrets, ["master-keys-previous", "backup-keys-previous"]))
   name                    = "helio/${each.key}"
   kms_key_id              = aws_kms_key.secrets.arn
   recovery_window_in_days = 30

@@ -15,7 +15,7 @@ output "waf_web_acl_arn" {
 }
 
 output "irsa_role_arns" {
-  description = "eks.amazonaws.com/role-arn of the service accounts helio-secrets-reader and helio-backup."
+  description = "eks.amazonaws.com/role-arn of the service accounts helio-secrets-reader (namespace helio), helio-backup-secrets-reader and helio-backup (namespace helio-backup)."
   value       = { for k, role in aws_iam_role.irsa : k => role.arn }
 }
 
