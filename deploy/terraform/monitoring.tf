@@ -5,7 +5,8 @@
 # missing backup_created), RDS audit and health alarms, all to a KMS-encrypted SNS topic.
 #
 # The cluster's log shipper (Fluent Bit / the CloudWatch Observability add-on) must send the
-# helio containers' stdout to the log group below, one JSON line per event.
+# helio containers' stdout from both namespaces, helio and helio-backup (backup_created comes
+# from the latter), to the log group below, one JSON line per event.
 resource "aws_sns_topic" "alerts" {
   name              = "${var.name}-alerts"
   kms_master_key_id = aws_kms_key.alerts.arn
