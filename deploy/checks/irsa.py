@@ -5,7 +5,7 @@ who may read what, and the backup namespace's secrets are out of the service's r
   in the namespace the trust names, and that service account is annotated with that role;
   no other service account is annotated with a role.
 - Each namespace's SecretStore authenticates as a service account whose role may read a list
-  of Secrets Manager secrets (local.service_secrets or local.backup_secrets); every
+  of Secrets Manager secrets (its entry in local.secret_readers); every
   ExternalSecret of that namespace asks only for secrets in that list. A manifest that asks
   for more would fail in production (IAM denies it); an IAM policy that allowed it would
   break the isolation.
@@ -13,7 +13,6 @@ who may read what, and the backup namespace's secrets are out of the service's r
 With --expect-refusal, the manifests are a deliberately bad copy and must be refused.
 
 Usage: irsa.py RENDERED.yaml IAM.tf [--expect-refusal]  (python from the checkov venv: hcl2)"""
-import re
 import sys
 
 import hcl2
@@ -30,29 +29,19 @@ def unwrap(value):
 
 
 def terraform_facts(path):
+    """The IRSA roles' trusts, and which secrets each reader role may read (its policy is made
+    from local.secret_readers, one for_each entry per role)."""
     tf = hcl2.load(open(path))
     locals_ = {}
     for block in tf.get("locals", []):
         locals_.update({k: unwrap(v) for k, v in block.items() if not k.startswith("__")})
     roles = unwrap(locals_["irsa_roles"])
-    documents = {}
-    for block in tf.get("data", []):
-        for name, body in unwrap(block).get("aws_iam_policy_document", {}).items():
-            text = str(body)
-            documents[name] = set(re.findall(r"local\.(\w+_secrets)", text))
-    readable = {}
-    for block in tf.get("resource", []):
-        for name, body in unwrap(block).get("aws_iam_role_policy", {}).items():
-            role = re.search(r'aws_iam_role\.irsa\["([\w-]+)"\]', str(body["role"]))
-            policy = re.search(r"data\.aws_iam_policy_document\.(\w+)\.json", str(body["policy"]))
-            if role and policy:
-                for local in documents.get(policy.group(1), set()):
-                    readable.setdefault(role.group(1), set()).update(unwrap(locals_[local]))
+    readable = {role: set(unwrap(names)) for role, names in unwrap(locals_["secret_readers"]).items()}
     return roles, readable
 
 
 def problems(docs, roles, readable):
-    found = []
+    found = [f"secret reader {role} is not an IRSA role" for role in readable if role not in roles]
     accounts = {
         (d["metadata"].get("namespace"), d["metadata"]["name"]): d
         for d in docs

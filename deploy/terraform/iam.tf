@@ -8,9 +8,13 @@ locals {
     backup-secrets-reader   = { namespace = "helio-backup", service_account = "helio-backup-secrets-reader" }
     backup-uploader         = { namespace = "helio-backup", service_account = "helio-backup" }
   }
-  # Which Secrets Manager secrets each namespace's External Secrets store may read.
-  service_secrets = ["runtime", "master-keys", "migrate"]
-  backup_secrets  = ["backup", "backup-keys"]
+  # Which Secrets Manager secrets (helio/<name>) each namespace's External Secrets reader may
+  # read: the service's and the migration's in helio, the backup user's URL and the backup
+  # keys in helio-backup. Never the previous keys kept for old backups.
+  secret_readers = {
+    external-secrets-reader = ["runtime", "master-keys", "migrate"]
+    backup-secrets-reader   = ["backup", "backup-keys"]
+  }
 }
 
 data "aws_iam_policy_document" "irsa_assume" {
@@ -41,13 +45,13 @@ resource "aws_iam_role" "irsa" {
   max_session_duration = 3600
 }
 
-# External Secrets Operator, namespace helio: read the service's and the migration's secrets
-# and decrypt them. Not the backup secrets, not the previous keys kept for old backups.
-data "aws_iam_policy_document" "external_secrets_reader" {
+# External Secrets Operator, one reader per namespace: read its own secrets and decrypt them.
+data "aws_iam_policy_document" "secrets_reader" {
+  for_each = local.secret_readers
   statement {
-    sid       = "ReadTheServiceSecrets"
+    sid       = "ReadItsOwnSecrets"
     actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-    resources = [for name in local.service_secrets : aws_secretsmanager_secret.helio[name].arn]
+    resources = [for name in each.value : aws_secretsmanager_secret.helio[name].arn]
   }
   statement {
     sid       = "DecryptWithTheSecretsKey"
@@ -56,31 +60,11 @@ data "aws_iam_policy_document" "external_secrets_reader" {
   }
 }
 
-resource "aws_iam_role_policy" "external_secrets_reader" {
-  name   = "read-helio-secrets"
-  role   = aws_iam_role.irsa["external-secrets-reader"].id
-  policy = data.aws_iam_policy_document.external_secrets_reader.json
-}
-
-# External Secrets Operator, namespace helio-backup: read the backup user's URL and the
-# backup keys, and decrypt them. Nothing of the service's.
-data "aws_iam_policy_document" "backup_secrets_reader" {
-  statement {
-    sid       = "ReadTheBackupSecrets"
-    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-    resources = [for name in local.backup_secrets : aws_secretsmanager_secret.helio[name].arn]
-  }
-  statement {
-    sid       = "DecryptWithTheSecretsKey"
-    actions   = ["kms:Decrypt"]
-    resources = [aws_kms_key.secrets.arn]
-  }
-}
-
-resource "aws_iam_role_policy" "backup_secrets_reader" {
-  name   = "read-helio-backup-secrets"
-  role   = aws_iam_role.irsa["backup-secrets-reader"].id
-  policy = data.aws_iam_policy_document.backup_secrets_reader.json
+resource "aws_iam_role_policy" "secrets_reader" {
+  for_each = local.secret_readers
+  name     = "read-its-own-secrets"
+  role     = aws_iam_role.irsa[each.key].id
+  policy   = data.aws_iam_policy_document.secrets_reader[each.key].json
 }
 
 # The backup CronJob's upload: write new objects under helio/ (with their retention tag) and
@@ -111,7 +95,7 @@ resource "aws_secretsmanager_secret" "helio" {
   # checkov:skip=CKV2_AWS_57: no Lambda rotation: database credentials and keys are rotated by the runbook (docs/operations/key-rotation.md), because helio's master keys cannot be replaced by a rotation function without re-encryption (`helio keys rotate`)
   # The two *-previous secrets hold the keys of before a rotation, for restoring older backups
   # (docs/operations/key-rotation.md); no role above may read them, only operators.
-  for_each                = toset(concat(local.service_secrets, local.backup_secrets, ["master-keys-previous", "backup-keys-previous"]))
+  for_each                = toset(concat(flatten(values(local.secret_readers)), ["master-keys-previous", "backup-keys-previous"]))
   name                    = "helio/${each.key}"
   kms_key_id              = aws_kms_key.secrets.arn
   recovery_window_in_days = 30
