@@ -20,10 +20,8 @@ pub(crate) async fn open(settings: &Settings) -> anyhow::Result<(Store, Checkpoi
     if settings.mode == Mode::Dev {
         crate::serve::prepare_dev(settings, keys_dir)?;
     }
-    let keys = crate::keys::load(keys_dir).map_err(|problems| {
-        let text: Vec<_> = problems.iter().map(ToString::to_string).collect();
-        anyhow::anyhow!("master keys unusable: {}", text.join("; "))
-    })?;
+    let keys = crate::keys::load(keys_dir)
+        .map_err(|problems| crate::keys::unusable("master", &problems))?;
     if settings.migrate_on_start {
         crate::serve::migrate_at_start(settings).await?;
     }

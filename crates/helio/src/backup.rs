@@ -34,10 +34,8 @@ fn backup_keys(settings: &Settings, generate_in_dev: bool) -> anyhow::Result<Bac
     if settings.mode == Mode::Dev && generate_in_dev {
         crate::serve::prepare_dev_keys(settings, keys_dir, &MasterKeyId::BACKUP)?;
     }
-    crate::keys::load_backup(keys_dir).map_err(|problems| {
-        let text: Vec<_> = problems.iter().map(ToString::to_string).collect();
-        anyhow::anyhow!("backup keys unusable: {}", text.join("; "))
-    })
+    crate::keys::load_backup(keys_dir)
+        .map_err(|problems| crate::keys::unusable("backup", &problems))
 }
 
 async fn ready_store(url: &secrecy::SecretString, settings: &Settings) -> anyhow::Result<Store> {

@@ -46,6 +46,13 @@ fn path_of(dir: &Path, key: MasterKeyId) -> PathBuf {
     dir.join(key.file_name())
 }
 
+/// The operator's error for keys that did not load: every problem at once, so one run shows
+/// all that must be fixed. `kind` is "master" or "backup".
+pub(crate) fn unusable(kind: &str, problems: &[KeyProblem]) -> anyhow::Error {
+    let text: Vec<_> = problems.iter().map(ToString::to_string).collect();
+    anyhow::anyhow!("{kind} keys unusable: {}", text.join("; "))
+}
+
 /// Loads the two backup keys, or names every problem.
 pub(crate) fn load_backup(dir: &Path) -> Result<BackupKeys, Vec<KeyProblem>> {
     match (

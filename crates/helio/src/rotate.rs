@@ -56,20 +56,17 @@ async fn connect(settings: &Settings) -> anyhow::Result<(Store, MasterKey)> {
         .keys_dir
         .as_deref()
         .context("keys.dir is not set")?;
-    let master_keys = keys::load(keys_dir).map_err(unusable)?;
+    let master_keys =
+        keys::load(keys_dir).map_err(|problems| keys::unusable("master", &problems))?;
     let store = Store::connect(&settings.database_url, &settings.pool)
         .await
         .context("cannot connect to the database")?;
     Ok((store, master_keys.kek))
 }
 
-fn unusable(problems: Vec<keys::KeyProblem>) -> anyhow::Error {
-    let text: Vec<_> = problems.iter().map(ToString::to_string).collect();
-    anyhow::anyhow!("master keys unusable: {}", text.join("; "))
-}
-
 pub(crate) async fn rotate_kek(settings: Settings, new_kek_dir: PathBuf) -> anyhow::Result<()> {
-    let new_kek = keys::load_kek(&new_kek_dir).map_err(|problem| unusable(vec![problem]))?;
+    let new_kek =
+        keys::load_kek(&new_kek_dir).map_err(|problem| keys::unusable("master", &[problem]))?;
     let (store, old_kek) = connect(&settings).await?;
     let outcome = rewrap_under(&store, &old_kek, &new_kek, Timestamp::now()).await;
     store.close().await;

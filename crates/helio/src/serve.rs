@@ -52,10 +52,8 @@ pub(crate) async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> 
         prepare_dev(&settings, keys_dir)?;
     }
     // Loaded now so a bad key stops the start, not the first request that needs it.
-    let master_keys = keys::load(keys_dir).map_err(|problems| {
-        let text: Vec<_> = problems.iter().map(ToString::to_string).collect();
-        anyhow::anyhow!("master keys unusable: {}", text.join("; "))
-    })?;
+    let master_keys =
+        keys::load(keys_dir).map_err(|problems| keys::unusable("master", &problems))?;
     if settings.migrate_on_start {
         migrate_at_start(&settings).await?;
     }
@@ -173,10 +171,8 @@ pub(crate) async fn open_for_command(settings: &Settings) -> anyhow::Result<(Sto
     if settings.mode == Mode::Dev {
         prepare_dev(settings, keys_dir)?;
     }
-    let master_keys = keys::load(keys_dir).map_err(|problems| {
-        let text: Vec<_> = problems.iter().map(ToString::to_string).collect();
-        anyhow::anyhow!("master keys unusable: {}", text.join("; "))
-    })?;
+    let master_keys =
+        keys::load(keys_dir).map_err(|problems| keys::unusable("master", &problems))?;
     if settings.migrate_on_start {
         migrate_at_start(settings).await?;
     }
